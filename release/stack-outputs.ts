@@ -1,0 +1,59 @@
+/**
+ * The contract between the Pulumi program and the release step: the stack outputs that
+ * `index.ts` exports and `release` reads (from `pulumi stack output --json`, or a file).
+ * The infrastructure tests check the program's outputs against this same schema.
+ */
+import { z } from "zod";
+import { releaseSettingsSchema } from "./settings";
+
+const name = (what: string) => z.string({ error: `${what} must be a string.` }).min(1, { error: `${what} must not be empty.` });
+
+export const stageOutputSchema = z
+  .object({
+    /** API Gateway stage name. */
+    stageName: name("stageName"),
+    /** Alias this stage selects through its `lambdaAlias` stage variable. */
+    alias: name("alias"),
+    /** REST API id the stage belongs to. */
+    restApiId: name("restApiId"),
+    /** Base URL of the stage, e.g. https://abc.execute-api.eu-west-1.amazonaws.com/prod */
+    invokeUrl: z.string().url({ error: "invokeUrl must be an https URL." }),
+  })
+  .strict();
+
+export const stackOutputsSchema = z
+  .object({
+    /** Environment name (the stack), e.g. staging or prod. */
+    environment: name("environment"),
+    /** AWS region of the stack. */
+    region: name("region"),
+    /** The Lambda function's name. */
+    functionName: name("functionName"),
+    /** Latest version Pulumi published (the alias may not serve it yet). */
+    latestVersion: z.string().regex(/^\d+$/, { error: "latestVersion must be a published version number such as 7." }),
+    /** Aliases of the function that stages route to. */
+    aliases: z.array(name("alias")).min(1, { error: "aliases must list at least one alias." }),
+    /** Stages keyed by stage name. */
+    stages: z.record(z.string(), stageOutputSchema),
+    /** CloudWatch alarm names per alias; any in ALARM during a release rolls it back. */
+    alarmNames: z.record(z.string(), z.array(name("alarm name"))),
+    /** Bucket holding the content-addressed function artifacts. */
+    artifactBucket: name("artifactBucket"),
+    /** Key prefix of this function's artifacts, e.g. functions/api/ */
+    artifactKeyPrefix: z.string().regex(/^functions\/[\w-]+\/$/, { error: "artifactKeyPrefix must look like functions/<fn>/." }),
+    /** Who deploys the function's code: `pulumi` (default) or `release` (artifact mode). */
+    codeDeployment: z.enum(["pulumi", "release"], { error: "codeDeployment must be pulumi or release." }),
+    /** Release settings from stack config. */
+    release: releaseSettingsSchema,
+  })
+  .strict()
+  .superRefine((o, ctx) => {
+    for (const [key, stage] of Object.entries(o.stages)) {
+      if (!o.aliases.includes(stage.alias)) {
+        ctx.addIssue({ code: "custom", path: ["stages", key, "alias"], input: stage.alias, message: `stage ${key} selects alias ${stage.alias}, which is not in aliases (${o.aliases.join(", ")}).` });
+      }
+    }
+  });
+
+export type StackOutputs = z.output<typeof stackOutputsSchema>;
+export type StageOutput = z.output<typeof stageOutputSchema>;

@@ -1,0 +1,119 @@
+/**
+ * Bundles each function in lambda-src with esbuild and packs it into a byte-for-byte
+ * deterministic zip: same source ⇒ same bytes ⇒ same sha256 ⇒ same S3 key, so an
+ * unchanged service never publishes a new Lambda version.
+ *
+ * Synchronous on purpose: the Pulumi program calls it while building its resource graph.
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { buildSync, type BuildOptions } from "esbuild";
+import { zipSync, type Zippable } from "fflate";
+import { FUNCTION_NAMES, type FunctionName } from "../routes";
+
+export interface BuiltFunction {
+  readonly name: FunctionName;
+  /** Absolute path of the zip. */
+  readonly file: string;
+  /** Hex sha256 of the zip bytes. */
+  readonly sha256: string;
+  /** Base64 sha256 of the zip bytes: what Lambda reports as `CodeSha256`. */
+  readonly sha256Base64: string;
+  /** Zip size in bytes. */
+  readonly size: number;
+  /** Content-addressed S3 key, `functions/<name>/<sha256>.zip`. */
+  readonly key: string;
+}
+
+export interface BuildManifest {
+  readonly functions: BuiltFunction[];
+}
+
+export interface BuildFunctionsOptions {
+  /** Where the zips and manifest.json go. Defaults to `<repo>/.build`. */
+  readonly outDir?: string;
+}
+
+export const REPO_ROOT = resolve(__dirname, "..", "..");
+export const DEFAULT_OUT_DIR = join(REPO_ROOT, ".build");
+
+/** Entry module per function, relative to the repo root; each exports `handler`. */
+export const FUNCTION_ENTRIES: Readonly<Record<FunctionName, string>> = {
+  api: "lambda-src/handler.ts",
+};
+
+/** The Lambda handler string for every bundle: `index.js`, export `handler`. */
+export const LAMBDA_HANDLER = "index.handler";
+
+/** Regular file, rw-r--r--, in the upper 16 bits of the external attributes (unix "made by"). */
+const FILE_ATTRS = (0o100644 << 16) >>> 0;
+const MADE_BY_UNIX = 3;
+
+/** esbuild settings shared by the build and the benchmark. */
+export function esbuildOptions(name: FunctionName): BuildOptions {
+  return {
+    absWorkingDir: REPO_ROOT,
+    entryPoints: [join(REPO_ROOT, FUNCTION_ENTRIES[name])],
+    // A fixed virtual output path (nothing is written by esbuild) keeps the relative paths in
+    // the source map independent of outDir, so the zip bytes do not depend on where it lands.
+    outfile: join(REPO_ROOT, ".build", name, "index.js"),
+    write: false,
+    bundle: true,
+    minify: true,
+    platform: "node",
+    target: "node22",
+    format: "cjs",
+    // Prefer the ES module builds of dependencies: they tree-shake far better than the CJS ones.
+    mainFields: ["module", "main"],
+    sourcemap: "linked",
+    // Mappings are enough for `NODE_OPTIONS=--enable-source-maps` stack traces; embedding every
+    // dependency's source would triple the artifact.
+    sourcesContent: false,
+    legalComments: "none",
+    logLevel: "silent",
+  };
+}
+
+/** Bundles one function: returns the files that go into its zip, keyed by name. */
+export function bundleFunction(name: FunctionName): Map<string, Uint8Array> {
+  const result = buildSync(esbuildOptions(name));
+  if (result.errors.length > 0) {
+    throw new Error(`esbuild failed for function "${name}":\n${result.errors.map((e) => `  - ${e.text}`).join("\n")}`);
+  }
+  const files = new Map<string, Uint8Array>();
+  for (const out of result.outputFiles ?? []) {
+    files.set(out.path.slice(out.path.lastIndexOf("/") + 1), out.contents);
+  }
+  if (!files.has("index.js")) throw new Error(`esbuild produced no index.js for function "${name}"`);
+  return files;
+}
+
+/** Packs files into a zip whose bytes depend only on the names and contents. */
+export function deterministicZip(files: ReadonlyMap<string, Uint8Array>): Uint8Array {
+  // Zip timestamps are DOS local time and fflate reads the Date's local fields, so the Date is
+  // built from local fields at call time: 1980-01-01 00:00 (the earliest DOS date) in any time zone.
+  const mtime = new Date(1980, 0, 1, 0, 0, 0);
+  const entries: Zippable = {};
+  for (const fileName of [...files.keys()].sort()) {
+    entries[fileName] = [files.get(fileName) as Uint8Array, { mtime, attrs: FILE_ATTRS, os: MADE_BY_UNIX, level: 9 }];
+  }
+  return zipSync(entries);
+}
+
+/** Builds every function into `<outDir>/<name>.zip` and writes `<outDir>/manifest.json`. */
+export function buildFunctions(options: BuildFunctionsOptions = {}): BuildManifest {
+  const outDir = resolve(options.outDir ?? DEFAULT_OUT_DIR);
+  mkdirSync(outDir, { recursive: true });
+  const functions = FUNCTION_NAMES.map((name): BuiltFunction => {
+    const zip = deterministicZip(bundleFunction(name));
+    const file = join(outDir, `${name}.zip`);
+    writeFileSync(file, zip);
+    const digest = createHash("sha256").update(zip).digest();
+    const sha256 = digest.toString("hex");
+    return { name, file, sha256, sha256Base64: digest.toString("base64"), size: zip.byteLength, key: `functions/${name}/${sha256}.zip` };
+  });
+  const manifest: BuildManifest = { functions };
+  writeFileSync(join(outDir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}

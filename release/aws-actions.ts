@@ -1,38 +1,110 @@
 /**
  * Every AWS SDK command the release CLI may send, with the IAM actions it needs and the
- * resource it touches. The DeployerRole grants exactly these, and a test cross-checks the
- * commands the CLI's AWS adapters construct against this table, so the two cannot drift.
+ * resources IAM checks them against. The DeployerRole grants exactly these, and a test
+ * cross-checks the commands the CLI's AWS adapters construct against this table, so the
+ * two cannot drift.
+ *
+ * Sources for the action and resource of each entry:
+ * - Lambda: https://docs.aws.amazon.com/lambda/latest/dg/lambda-api-permissions-ref.html
+ *   and https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html
+ * - S3: https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html (Permissions)
+ * - CloudWatch: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
  */
 
-/** Which resource of the stack a command acts on; the role scopes each to its ARN. */
+/**
+ * Which resources of the stack a grant covers; the DeployerRole turns each scope into ARNs
+ * (see `scopeResources` in components/deployer-role.ts).
+ */
 export type ActionScope =
-  | "function" // the function and its versions: arn:aws:lambda:<r>:<a>:function:<fn> and :<fn>:<version>
-  | "alias" // the function's aliases: arn:aws:lambda:<r>:<a>:function:<fn>:<alias>
-  | "artifacts" // objects under the artifact prefix: arn:aws:s3:::<bucket>/functions/<fn>/*
-  | "alarms" // the stack's alarms: arn:aws:cloudwatch:<r>:<a>:alarm:<name>
-  | "metrics"; // CloudWatch metric reads, which AWS does not allow to scope to a resource
+  // The unqualified function: arn:<p>:lambda:<r>:<a>:function:<fn>. For calls that name no
+  // version or alias (UpdateFunctionCode, PublishVersion, ListVersionsByFunction).
+  | "function"
+  // The function and every version or alias of it: …:function:<fn> and …:function:<fn>:*.
+  // Since January 2022 Lambda authorises a call that names a version or alias (a Qualifier
+  // parameter or a qualified name) against the qualified ARN, so the unqualified ARN alone
+  // is denied (https://github.com/aws/aws-cdk/issues/19273). IAM ARN patterns cannot tell
+  // a numeric version from an alias name, so `:*` covers both — of this function only.
+  | "versions"
+  // The function and the named aliases: …:function:<fn> and …:function:<fn>:<alias>.
+  // The Lambda permissions reference lists GetAlias/UpdateAlias with the resource
+  // "Function", while calls qualified by an alias are authorised on the alias ARN; both
+  // ARNs are granted so either reading works and no other alias of the function is named.
+  | "alias"
+  // Objects under the artifact prefix: arn:<p>:s3:::<bucket>/<prefix>*
+  | "artifacts"
+  // The artifact bucket itself: arn:<p>:s3:::<bucket> (only s3:ListBucket, see HeadObject).
+  | "artifact-bucket"
+  // The stack's metric alarms: arn:<p>:cloudwatch:<r>:<a>:alarm:<name>
+  | "alarms"
+  // CloudWatch metric reads, which AWS does not allow to scope to a resource ("*").
+  | "metrics";
 
-export interface CommandPermission {
+/** A set of IAM actions granted on one scope. */
+export interface Grant {
   readonly actions: readonly string[];
   readonly scope: ActionScope;
 }
 
+/** What one SDK command needs: its own action(s), and further grants AWS checks for it. */
+export interface CommandPermission extends Grant {
+  /** Permissions on other resources that the same call also needs. */
+  readonly also?: readonly Grant[];
+}
+
 export const COMMAND_PERMISSIONS = {
-  // lambda
+  // --- lambda ---
   GetAliasCommand: { actions: ["lambda:GetAlias"], scope: "alias" },
   UpdateAliasCommand: { actions: ["lambda:UpdateAlias"], scope: "alias" },
-  GetFunctionConfigurationCommand: { actions: ["lambda:GetFunctionConfiguration"], scope: "function" },
+  // Called with Qualifier=<version> to read the target's State, Role and CodeSha256.
+  GetFunctionConfigurationCommand: { actions: ["lambda:GetFunctionConfiguration"], scope: "versions" },
+  // Sent by the SDK waiters waitUntilFunctionUpdatedV2 / waitUntilFunctionActiveV2.
+  GetFunctionCommand: { actions: ["lambda:GetFunction"], scope: "versions" },
   ListVersionsByFunctionCommand: { actions: ["lambda:ListVersionsByFunction"], scope: "function" },
+  // Called with Qualifier=<alias> to find the API Gateway permission on the alias.
   GetPolicyCommand: { actions: ["lambda:GetPolicy"], scope: "alias" },
-  InvokeCommand: { actions: ["lambda:InvokeFunction"], scope: "function" },
-  UpdateFunctionCodeCommand: { actions: ["lambda:UpdateFunctionCode"], scope: "function" },
+  // The API operation is Invoke but the IAM action is lambda:InvokeFunction; smoke events go
+  // to the target version (Qualifier=<version>), hence the qualified ARNs.
+  InvokeCommand: { actions: ["lambda:InvokeFunction"], scope: "versions" },
+  UpdateFunctionCodeCommand: {
+    actions: ["lambda:UpdateFunctionCode"],
+    scope: "function",
+    // Lambda fetches the S3 object with the caller's permissions: s3:GetObject on the key,
+    // and s3:GetObjectVersion when S3ObjectVersion is given (the release always pins it).
+    also: [{ actions: ["s3:GetObject", "s3:GetObjectVersion"], scope: "artifacts" }],
+  },
   PublishVersionCommand: { actions: ["lambda:PublishVersion"], scope: "function" },
-  // s3 (artifact mode)
+  // --- s3 (artifact mode) ---
   PutObjectCommand: { actions: ["s3:PutObject"], scope: "artifacts" },
-  HeadObjectCommand: { actions: ["s3:GetObject"], scope: "artifacts" },
-  // cloudwatch
+  // HEAD needs s3:GetObject (s3:GetObjectVersion with a VersionId). Without s3:ListBucket on
+  // the bucket a missing key answers 403 instead of 404, which would read as AccessDenied
+  // rather than "not uploaded yet" (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html).
+  HeadObjectCommand: {
+    actions: ["s3:GetObject", "s3:GetObjectVersion"],
+    scope: "artifacts",
+    also: [{ actions: ["s3:ListBucket"], scope: "artifact-bucket" }],
+  },
+  // --- cloudwatch ---
+  // DescribeAlarms supports alarm ARNs for metric alarms; composite alarms are only
+  // returned when the permission is scoped to "*", so the stack's health alarms must be metric
+  // alarms (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html).
   DescribeAlarmsCommand: { actions: ["cloudwatch:DescribeAlarms"], scope: "alarms" },
+  // GetMetricData has no resource type in the Service Authorization Reference: "*" only.
   GetMetricDataCommand: { actions: ["cloudwatch:GetMetricData"], scope: "metrics" },
 } as const satisfies Record<string, CommandPermission>;
 
 export type CommandName = keyof typeof COMMAND_PERMISSIONS;
+
+/** Every grant one command needs: its own actions first, then the `also` grants. */
+export function grantsFor(command: CommandName): readonly Grant[] {
+  const entry: CommandPermission = COMMAND_PERMISSIONS[command];
+  return [{ actions: entry.actions, scope: entry.scope }, ...(entry.also ?? [])];
+}
+
+/** Every IAM action one command needs, e.g. to name the missing one in an AccessDenied report. */
+export function actionsFor(command: CommandName): readonly string[] {
+  return grantsFor(command).flatMap((g) => g.actions);
+}
+
+export function isCommandName(name: string): name is CommandName {
+  return Object.prototype.hasOwnProperty.call(COMMAND_PERMISSIONS, name);
+}

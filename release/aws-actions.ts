@@ -17,7 +17,7 @@
  */
 export type ActionScope =
   // The unqualified function: arn:<p>:lambda:<r>:<a>:function:<fn>. For calls that name no
-  // version or alias (UpdateFunctionCode, PublishVersion, ListVersionsByFunction).
+  // version or alias (UpdateFunctionCode, PublishVersion, ListVersionsByFunction, GetFunction).
   | "function"
   // The function and every version or alias of it: …:function:<fn> and …:function:<fn>:*.
   // Since January 2022 Lambda authorises a call that names a version or alias (a Qualifier
@@ -32,8 +32,6 @@ export type ActionScope =
   | "alias"
   // Objects under the artifact prefix: arn:<p>:s3:::<bucket>/<prefix>*
   | "artifacts"
-  // The artifact bucket itself: arn:<p>:s3:::<bucket> (only s3:ListBucket, see HeadObject).
-  | "artifact-bucket"
   // The stack's metric alarms: arn:<p>:cloudwatch:<r>:<a>:alarm:<name>
   | "alarms"
   // CloudWatch metric reads, which AWS does not allow to scope to a resource ("*").
@@ -57,8 +55,8 @@ export const COMMAND_PERMISSIONS = {
   UpdateAliasCommand: { actions: ["lambda:UpdateAlias"], scope: "alias" },
   // Called with Qualifier=<version> to read the target's State, Role and CodeSha256.
   GetFunctionConfigurationCommand: { actions: ["lambda:GetFunctionConfiguration"], scope: "versions" },
-  // Sent by the SDK waiters waitUntilFunctionUpdatedV2 / waitUntilFunctionActiveV2.
-  GetFunctionCommand: { actions: ["lambda:GetFunction"], scope: "versions" },
+  // Sent unqualified, directly and by the SDK waiter waitUntilFunctionUpdatedV2.
+  GetFunctionCommand: { actions: ["lambda:GetFunction"], scope: "function" },
   ListVersionsByFunctionCommand: { actions: ["lambda:ListVersionsByFunction"], scope: "function" },
   // Called with Qualifier=<alias> to find the API Gateway permission on the alias.
   GetPolicyCommand: { actions: ["lambda:GetPolicy"], scope: "alias" },
@@ -75,14 +73,11 @@ export const COMMAND_PERMISSIONS = {
   PublishVersionCommand: { actions: ["lambda:PublishVersion"], scope: "function" },
   // --- s3 (artifact mode) ---
   PutObjectCommand: { actions: ["s3:PutObject"], scope: "artifacts" },
-  // HEAD needs s3:GetObject (s3:GetObjectVersion with a VersionId). Without s3:ListBucket on
-  // the bucket a missing key answers 403 instead of 404, which would read as AccessDenied
-  // rather than "not uploaded yet" (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html).
-  HeadObjectCommand: {
-    actions: ["s3:GetObject", "s3:GetObjectVersion"],
-    scope: "artifacts",
-    also: [{ actions: ["s3:ListBucket"], scope: "artifact-bucket" }],
-  },
+  // HEAD needs s3:GetObject (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html).
+  // s3:ListBucket is deliberately not granted: without it a missing key answers 403 rather
+  // than 404, which the CLI reads as "not uploaded yet" (keys are content-addressed, so a
+  // repeated upload is harmless), and the role cannot list the bucket.
+  HeadObjectCommand: { actions: ["s3:GetObject"], scope: "artifacts" },
   // --- cloudwatch ---
   // DescribeAlarms supports alarm ARNs for metric alarms; composite alarms are only
   // returned when the permission is scoped to "*", so the stack's health alarms must be metric

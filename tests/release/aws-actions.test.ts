@@ -16,7 +16,6 @@ const SCOPE_SERVICE: Record<ActionScope, string> = {
   versions: "lambda",
   alias: "lambda",
   artifacts: "s3",
-  "artifact-bucket": "s3",
   alarms: "cloudwatch",
   metrics: "cloudwatch",
 };
@@ -47,9 +46,8 @@ describe("SDK command permission table", () => {
     assert.deepEqual(onMetrics, ["cloudwatch:GetMetricData"]);
   });
 
-  it("asks for s3:ListBucket with HeadObject so a missing artifact reads as 404, not 403", () => {
-    assert.ok(actionsFor("HeadObjectCommand").includes("s3:ListBucket"));
-    assert.ok(actionsFor("HeadObjectCommand").includes("s3:GetObject"));
+  it("lets HeadObject read the artifact's metadata but not list the bucket", () => {
+    assert.deepEqual(grantsFor("HeadObjectCommand"), [{ actions: ["s3:GetObject"], scope: "artifacts" }]);
   });
 
   it("asks for read access to the pinned artifact version with UpdateFunctionCode", () => {
@@ -57,6 +55,7 @@ describe("SDK command permission table", () => {
     assert.deepEqual(grants[0], { actions: ["lambda:UpdateFunctionCode"], scope: "function" });
     const onArtifacts = grants.filter((g) => g.scope === "artifacts").flatMap((g) => g.actions);
     assert.deepEqual([...onArtifacts].sort(), ["s3:GetObject", "s3:GetObjectVersion"]);
+    assert.deepEqual([...actionsFor("UpdateFunctionCodeCommand")].sort(), ["lambda:UpdateFunctionCode", "s3:GetObject", "s3:GetObjectVersion"]);
   });
 
   it("authorises calls that name a version against qualified ARNs", () => {

@@ -1,0 +1,244 @@
+import assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  DeployerRole,
+  deployerPolicy,
+  deployerRoleDefaults,
+  githubSubject,
+  parseFunctionArn,
+  trustPolicy,
+  type DeployerRoleArgs,
+  type DeployerResources,
+  type PolicyDocument,
+} from "../../components/deployer-role";
+import { ValidationError } from "../../lib/validation";
+import { allows } from "./deployer-iam";
+
+const ACCOUNT = "123456789012";
+const FN = `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:shiftline-prod-api`;
+const PROVIDER = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
+const ALARM = `arn:aws:cloudwatch:eu-west-1:${ACCOUNT}:alarm:shiftline-prod-api-live-errors`;
+
+const baseArgs: DeployerRoleArgs = {
+  repository: "acme/shiftline",
+  environment: "prod",
+  oidcProviderArn: PROVIDER,
+  functionArn: FN,
+  aliasNames: ["live"],
+  artifactBucket: "shiftline-prod-artifacts",
+  alarmArns: [ALARM],
+};
+
+const resources: DeployerResources = {
+  functionArn: FN,
+  aliasNames: ["live", "beta"],
+  artifactBucket: "shiftline-prod-artifacts",
+  artifactKeyPrefix: "functions/api/",
+  alarmArns: [ALARM],
+};
+
+/** Resolves an Output, surfacing a rejection instead of hanging. */
+const unwrap = <T>(o: pulumi.Output<T>): Promise<T> => (o as unknown as { promise(): Promise<T> }).promise();
+
+function problems(args: DeployerRoleArgs): string[] {
+  try {
+    deployerRoleDefaults(args);
+  } catch (e) {
+    assert.ok(e instanceof ValidationError, String(e));
+    return e.problems.map((p) => `${p.field} = ${p.value}: ${p.message}`);
+  }
+  return [];
+}
+
+describe("DeployerRole validation", () => {
+  const cases: Array<[string, Partial<Record<keyof DeployerRoleArgs, unknown>>, RegExp]> = [
+    ["a repository without an owner", { repository: "shiftline" }, /^repository = "shiftline": must be a GitHub repository as owner\/name/],
+    ["both a branch and an environment", { branch: "main" }, /^branch = \{"branch":"main","environment":"prod"\}: give exactly one of branch .* and environment/],
+    ["neither a branch nor an environment", { environment: undefined }, /^environment = \(missing\): give exactly one of branch/],
+    ["a branch given as a ref", { environment: undefined, branch: "refs/heads/main" }, /^branch = "refs\/heads\/main": give the branch name without refs\/heads\//],
+    ["a wildcard branch", { environment: undefined, branch: "release/*" }, /^branch = "release\/\*": must be one branch name without wildcards/],
+    ["a wildcard environment", { environment: "prod*" }, /^environment = "prod\*": must be one GitHub environment name without wildcards/],
+    ["an existing provider and createOidcProvider together", { createOidcProvider: true }, /^oidcProviderArn = ".*": give the ARN of the account's GitHub OIDC provider, or set createOidcProvider: true/],
+    ["no provider at all", { oidcProviderArn: undefined }, /^oidcProviderArn = \(missing\): give the ARN/],
+    ["a provider for another issuer", { oidcProviderArn: `arn:aws:iam::${ACCOUNT}:oidc-provider/accounts.google.com` }, /^oidcProviderArn = .*: must be arn:aws:iam::<account>:oidc-provider\/token\.actions\.githubusercontent\.com/],
+    ["a qualified function ARN", { functionArn: `${FN}:live` }, /^functionArn = ".*:live": must be the unqualified function ARN/],
+    ["no alias", { aliasNames: [] }, /^aliasNames = \[\]: must list at least one alias/],
+    ["a numeric alias", { aliasNames: ["live", "7"] }, /^aliasNames\[1\] = "7": must be a Lambda alias name/],
+    ["a repeated alias", { aliasNames: ["live", "live"] }, /^aliasNames = \["live","live"\]: must not list an alias twice/],
+    ["a prefix outside functions/", { artifactKeyPrefix: "api/" }, /^artifactKeyPrefix = "api\/": must look like functions\/<fn>\//],
+    ["a name instead of an alarm ARN", { alarmArns: ["errors"] }, /^alarmArns\[0\] = "errors": must be a CloudWatch alarm ARN/],
+    ["a session shorter than IAM allows", { maxSessionDurationSeconds: 900 }, /^maxSessionDurationSeconds = 900: must be at least 3600 seconds/],
+  ];
+  for (const [what, patch, expected] of cases) {
+    it(`rejects ${what}, naming field, value and rule`, () => {
+      const found = problems({ ...baseArgs, ...patch } as DeployerRoleArgs);
+      assert.ok(found.some((p) => expected.test(p)), `expected ${expected} among:\n${found.join("\n")}`);
+    });
+  }
+
+  it("reports every problem at once", () => {
+    const found = problems({ ...baseArgs, repository: "x", aliasNames: [], functionArn: "fn", maxSessionDurationSeconds: 1 });
+    assert.deepEqual(found.map((p) => p.split(" = ")[0]).sort(), ["aliasNames", "functionArn", "maxSessionDurationSeconds", "repository"]);
+  });
+
+  it("defaults the prefix to functions/api/ and the session to two hours", () => {
+    const a = deployerRoleDefaults(baseArgs);
+    assert.equal(a.artifactKeyPrefix, "functions/api/");
+    assert.equal(a.maxSessionDurationSeconds, 7200);
+    assert.equal(a.createOidcProvider, false);
+  });
+});
+
+describe("GitHub OIDC trust", () => {
+  it("names the environment subject for jobs that declare an environment", () => {
+    assert.equal(githubSubject({ repository: "acme/shiftline", environment: "prod" }), "repo:acme/shiftline:environment:prod");
+  });
+
+  it("names the branch ref subject for runs without an environment", () => {
+    assert.equal(githubSubject({ repository: "acme/shiftline", branch: "develop" }), "repo:acme/shiftline:ref:refs/heads/develop");
+  });
+
+  it("lets only that subject, with the STS audience, assume the role through the provider", () => {
+    assert.deepEqual(trustPolicy(PROVIDER, "repo:acme/shiftline:environment:prod"), {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Federated: PROVIDER },
+          Action: "sts:AssumeRoleWithWebIdentity",
+          Condition: {
+            StringEquals: {
+              "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+              "token.actions.githubusercontent.com:sub": "repo:acme/shiftline:environment:prod",
+            },
+          },
+        },
+      ],
+    });
+  });
+});
+
+describe("DeployerRole policy document", () => {
+  const doc = deployerPolicy(resources);
+
+  it("moves only the configured aliases of this function", () => {
+    assert.equal(allows(doc, "lambda:UpdateAlias", `${FN}:live`), true);
+    assert.equal(allows(doc, "lambda:UpdateAlias", `${FN}:beta`), true);
+    assert.equal(allows(doc, "lambda:UpdateAlias", `${FN}:canary`), false);
+  });
+
+  it("invokes published versions of this function for smoke checks", () => {
+    assert.equal(allows(doc, "lambda:InvokeFunction", `${FN}:42`), true);
+    assert.equal(allows(doc, "lambda:InvokeFunction", "arn:aws:lambda:eu-west-1:123456789012:function:other:42"), false);
+  });
+
+  it("writes artifacts only under the function's prefix and reads the pinned object version", () => {
+    assert.equal(allows(doc, "s3:PutObject", "arn:aws:s3:::shiftline-prod-artifacts/functions/api/abc.zip"), true);
+    assert.equal(allows(doc, "s3:GetObjectVersion", "arn:aws:s3:::shiftline-prod-artifacts/functions/api/abc.zip"), true);
+    assert.equal(allows(doc, "s3:PutObject", "arn:aws:s3:::shiftline-prod-artifacts/functions/worker/abc.zip"), false);
+  });
+
+  it("reads metrics on * but alarms only by ARN", () => {
+    assert.equal(allows(doc, "cloudwatch:GetMetricData", "*"), true);
+    assert.equal(allows(doc, "cloudwatch:DescribeAlarms", ALARM), true);
+    assert.equal(allows(doc, "cloudwatch:DescribeAlarms", "*"), false);
+  });
+
+  it("leaves DescribeAlarms out instead of widening it when no alarm is configured", () => {
+    const none = deployerPolicy({ ...resources, alarmArns: [] });
+    assert.equal(none.Statement.some((s) => ([] as string[]).concat(s.Action).includes("cloudwatch:DescribeAlarms")), false);
+    assert.ok(none.Statement.every((s) => s.Resource !== undefined && ([] as string[]).concat(s.Resource).length > 0));
+  });
+
+  it("builds S3 ARNs in the function's partition", () => {
+    const cn = deployerPolicy({ ...resources, functionArn: "arn:aws-cn:lambda:cn-north-1:123456789012:function:api", alarmArns: [] });
+    assert.equal(allows(cn, "s3:PutObject", "arn:aws-cn:s3:::shiftline-prod-artifacts/functions/api/a.zip"), true);
+    assert.equal(allows(cn, "s3:PutObject", "arn:aws:s3:::shiftline-prod-artifacts/functions/api/a.zip"), false);
+  });
+
+  it("refuses a qualified function ARN when resolving resources", () => {
+    assert.throws(() => parseFunctionArn(`${FN}:live`), /functionArn = ".*:live": must be the unqualified function ARN/);
+  });
+});
+
+describe("DeployerRole component", () => {
+  const created: Array<{ type: string; name: string; inputs: Record<string, unknown> }> = [];
+
+  before(async () => {
+    await pulumi.runtime.setMocks(
+      {
+        newResource: (args) => {
+          created.push({ type: args.type, name: args.name, inputs: args.inputs });
+          const arn =
+            args.type === "aws:iam/role:Role"
+              ? `arn:aws:iam::${ACCOUNT}:role/${args.name}`
+              : args.type === "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
+                ? `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`
+                : undefined;
+          return { id: `${args.name}-id`, state: { ...args.inputs, ...(arn ? { arn } : {}) } };
+        },
+        call: (args) => {
+          throw new Error(`unexpected invoke ${args.token}: the DeployerRole must not look anything up`);
+        },
+      },
+      "shiftline",
+      "prod",
+      false,
+    );
+  });
+
+  const parse = async (o: pulumi.Output<string>): Promise<PolicyDocument> => JSON.parse(await unwrap(o)) as PolicyDocument;
+
+  it("parents the role and its policy to the component, named after it", async () => {
+    const c = new DeployerRole("ci-existing", baseArgs);
+    assert.match(await unwrap(c.role.urn), /::shiftline:ci:DeployerRole\$aws:iam\/role:Role::ci-existing-role$/);
+    assert.match(await unwrap(c.policy.urn), /::shiftline:ci:DeployerRole\$aws:iam\/rolePolicy:RolePolicy::ci-existing-policy$/);
+    assert.equal(c.oidcProvider, undefined);
+    assert.equal(created.some((r) => r.name.startsWith("ci-existing") && r.type.includes("OpenIdConnectProvider")), false);
+  });
+
+  it("trusts exactly the configured environment of the repository through the given provider", async () => {
+    const c = new DeployerRole("ci-trust", baseArgs);
+    const trust = await parse(c.role.assumeRolePolicy);
+    assert.equal(trust.Statement.length, 1);
+    assert.deepEqual(trust.Statement[0].Principal, { Federated: PROVIDER });
+    assert.deepEqual(trust.Statement[0].Condition, {
+      StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com", "token.actions.githubusercontent.com:sub": "repo:acme/shiftline:environment:prod" },
+    });
+  });
+
+  it("creates GitHub's OIDC provider as a child when told to, and trusts it", async () => {
+    const c = new DeployerRole("ci-new", { ...baseArgs, oidcProviderArn: undefined, createOidcProvider: true, environment: undefined, branch: "main" });
+    assert.ok(c.oidcProvider);
+    assert.match(await unwrap(c.oidcProvider.urn), /::shiftline:ci:DeployerRole\$aws:iam\/openIdConnectProvider:OpenIdConnectProvider::ci-new-github-oidc$/);
+    const provider = created.find((r) => r.name === "ci-new-github-oidc");
+    assert.equal(provider?.inputs.url, "https://token.actions.githubusercontent.com");
+    assert.deepEqual(provider?.inputs.clientIdLists, ["sts.amazonaws.com"]);
+    const trust = await parse(c.role.assumeRolePolicy);
+    assert.equal(trust.Statement[0].Condition?.StringEquals["token.actions.githubusercontent.com:sub"], "repo:acme/shiftline:ref:refs/heads/main");
+    assert.equal(await unwrap(c.oidcProviderArn), PROVIDER);
+  });
+
+  it("attaches a policy without wildcard actions, with * only for metric reads", async () => {
+    const c = new DeployerRole("ci-policy", baseArgs);
+    const doc = await parse(c.policy.policy);
+    for (const s of doc.Statement) {
+      const actions = ([] as string[]).concat(s.Action);
+      assert.ok(actions.every((a) => !a.includes("*")), `wildcard action in ${JSON.stringify(s)}`);
+      if (([] as string[]).concat(s.Resource ?? []).includes("*")) assert.deepEqual(actions, ["cloudwatch:GetMetricData"]);
+    }
+    assert.equal(allows(doc, "lambda:UpdateAlias", `${FN}:live`), true);
+  });
+
+  it("exports the role ARN and caps the session at the configured length", async () => {
+    const c = new DeployerRole("ci-arn", { ...baseArgs, maxSessionDurationSeconds: 3600 });
+    assert.equal(await unwrap(c.roleArn), `arn:aws:iam::${ACCOUNT}:role/ci-arn-role`);
+    assert.equal(created.find((r) => r.name === "ci-arn-role")?.inputs.maxSessionDuration, 3600);
+  });
+
+  it("fails before creating anything when the arguments are invalid", () => {
+    const before = created.length;
+    assert.throws(() => new DeployerRole("ci-bad", { ...baseArgs, repository: "nope" }), ValidationError);
+    assert.equal(created.length, before);
+  });
+});

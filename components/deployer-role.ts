@@ -227,7 +227,7 @@ export function scopeResources(scope: ActionScope, r: DeployerResources): string
     case "function":
       return [r.functionArn];
     case "versions":
-      return [r.functionArn, `${r.functionArn}:*`];
+      return [`${r.functionArn}:*`];
     case "alias":
       return [r.functionArn, ...r.aliasNames.map((a) => `${r.functionArn}:${a}`)];
     case "artifacts":

@@ -19,11 +19,11 @@ export type ActionScope =
   // The unqualified function: arn:<p>:lambda:<r>:<a>:function:<fn>. For calls that name no
   // version or alias (UpdateFunctionCode, PublishVersion, ListVersionsByFunction, GetFunction).
   | "function"
-  // The function and every version or alias of it: …:function:<fn> and …:function:<fn>:*.
-  // Since January 2022 Lambda authorises a call that names a version or alias (a Qualifier
-  // parameter or a qualified name) against the qualified ARN, so the unqualified ARN alone
-  // is denied (https://github.com/aws/aws-cdk/issues/19273). IAM ARN patterns cannot tell
-  // a numeric version from an alias name, so `:*` covers both — of this function only.
+  // Every version (or alias) of the function: …:function:<fn>:*. For calls that always pass
+  // a Qualifier. Since January 2022 Lambda authorises such a call against the qualified ARN,
+  // and the unqualified ARN no longer covers it (https://github.com/aws/aws-cdk/issues/19273).
+  // IAM ARN patterns cannot tell a numeric version from an alias name, so `:*` covers both —
+  // of this function only.
   | "versions"
   // The function and the named aliases: …:function:<fn> and …:function:<fn>:<alias>.
   // The Lambda permissions reference lists GetAlias/UpdateAlias with the resource

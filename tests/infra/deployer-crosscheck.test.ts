@@ -25,7 +25,7 @@ const policy = deployerPolicy(resources);
 // the Lambda, S3 and CloudWatch authorization references.
 const REQUEST_ARNS: Record<ActionScope, string[]> = {
   function: [FN],
-  versions: [FN, `${FN}:7`],
+  versions: [`${FN}:7`],
   alias: [FN, `${FN}:live`],
   artifacts: [
     "arn:aws:s3:::shiftline-prod-artifacts/functions/api/0f343b0931126a20f133d67c2b018a3b5b0f0d6f8a0c1b6d3e2b1a0f9e8d7c6b.zip",

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import {
   DeployerRole,
@@ -12,7 +14,7 @@ import {
   type PolicyDocument,
 } from "../../components/deployer-role";
 import { ValidationError } from "../../lib/validation";
-import { allows } from "./deployer-iam";
+import { REPO_ROOT, allows } from "./deployer-iam";
 
 const ACCOUNT = "123456789012";
 const FN = `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:shiftline-prod-api`;
@@ -130,6 +132,7 @@ describe("DeployerRole policy document", () => {
   it("invokes published versions of this function for smoke checks", () => {
     assert.equal(allows(doc, "lambda:InvokeFunction", `${FN}:42`), true);
     assert.equal(allows(doc, "lambda:InvokeFunction", "arn:aws:lambda:eu-west-1:123456789012:function:other:42"), false);
+    assert.equal(allows(doc, "lambda:InvokeFunction", FN), false, "the unpublished $LATEST is never invoked");
   });
 
   it("writes artifacts only under the function's prefix and reads the pinned object version", () => {
@@ -154,6 +157,16 @@ describe("DeployerRole policy document", () => {
     const cn = deployerPolicy({ ...resources, functionArn: "arn:aws-cn:lambda:cn-north-1:123456789012:function:api", alarmArns: [] });
     assert.equal(allows(cn, "s3:PutObject", "arn:aws-cn:s3:::shiftline-prod-artifacts/functions/api/a.zip"), true);
     assert.equal(allows(cn, "s3:PutObject", "arn:aws:s3:::shiftline-prod-artifacts/functions/api/a.zip"), false);
+  });
+
+  it("is described action for action by the README's deployer role table", () => {
+    const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+    const start = readme.indexOf("### Deployer role (least-privilege CI)");
+    assert.ok(start >= 0, "README has the Deployer role subsection");
+    const section = readme.slice(start, readme.indexOf("<!-- /section:release -->", start));
+    const documented = new Set(section.split("\n").filter((l) => l.startsWith("| `")).flatMap((l) => [...l.split("|")[1].matchAll(/`([a-z0-9]+:[A-Za-z]+)`/g)].map((m) => m[1])));
+    const granted = new Set(doc.Statement.flatMap((s) => ([] as string[]).concat(s.Action)));
+    assert.deepEqual([...documented].sort(), [...granted].sort());
   });
 
   it("refuses a qualified function ARN when resolving resources", () => {

@@ -83,27 +83,60 @@ const ALARM_ARN = /^arn:aws[a-z-]*:cloudwatch:[a-z0-9-]+:\d{12}:alarm:.+$/;
 // GitHub names; wildcard characters are refused because the trust uses StringEquals.
 const REF_NAME = /^[^\s*?[\]~^:\\]+$/;
 
+const settingsShape = {
+  repository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: "must be a GitHub repository as owner/name, e.g. acme/shiftline." }),
+  branch: z
+    .string()
+    .regex(REF_NAME, { error: "must be one branch name without wildcards or spaces, e.g. main." })
+    .refine((b) => !b.startsWith("refs/"), { error: "give the branch name without refs/heads/, e.g. main." })
+    .optional(),
+  environment: z.string().regex(REF_NAME, { error: "must be one GitHub environment name without wildcards, e.g. prod." }).optional(),
+  createOidcProvider: z.boolean({ error: "must be true or false." }).optional(),
+  maxSessionDurationSeconds: z
+    .number()
+    .int({ error: "must be a whole number of seconds." })
+    .min(3600, { error: "must be at least 3600 seconds (the IAM minimum)." })
+    .max(43200, { error: "must be at most 43200 seconds (the IAM maximum)." })
+    .optional(),
+};
+
+const EXACTLY_ONE_SUBJECT = "give exactly one of branch (runs without a GitHub environment) and environment (jobs that declare `environment:`).";
+const EXACTLY_ONE_PROVIDER = "give the ARN of the account's GitHub OIDC provider, or set createOidcProvider: true (only one provider per URL can exist in an account), not both.";
+const PROVIDER_ARN_RULE = `must be arn:aws:iam::<account>:oidc-provider/${GITHUB_OIDC_HOST}.`;
+
+/** The either-or rules shared by the stack setting and the component's arguments. */
+function choiceProblems(o: { branch?: unknown; environment?: unknown; oidcProviderArn?: unknown; createOidcProvider?: unknown }): Array<{ field: string; value: unknown; message: string }> {
+  const out: Array<{ field: string; value: unknown; message: string }> = [];
+  const hasBranch = o.branch !== undefined;
+  if (hasBranch === (o.environment !== undefined)) {
+    out.push({ field: hasBranch ? "branch" : "environment", value: hasBranch ? { branch: o.branch, environment: o.environment } : undefined, message: EXACTLY_ONE_SUBJECT });
+  }
+  if ((o.createOidcProvider === true) === (o.oidcProviderArn !== undefined)) out.push({ field: "oidcProviderArn", value: o.oidcProviderArn, message: EXACTLY_ONE_PROVIDER });
+  return out;
+}
+
+/**
+ * The stack setting that turns the DeployerRole on (`shiftline:deployer`), for
+ * components/config.ts to parse: who may assume the role and through which provider.
+ * The function, aliases, bucket and alarms come from the stack's own resources.
+ */
+export const deployerSettingsSchema = z
+  .object({ ...settingsShape, oidcProviderArn: z.string().regex(OIDC_PROVIDER_ARN, { error: PROVIDER_ARN_RULE }).optional() })
+  .strict()
+  .superRefine((o, ctx) => {
+    for (const p of choiceProblems(o)) ctx.addIssue({ code: "custom", path: [p.field], input: p.value, message: p.message });
+  });
+
+export type DeployerSettings = z.output<typeof deployerSettingsSchema>;
+
 const plainArgsSchema = z
   .object({
-    repository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: "must be a GitHub repository as owner/name, e.g. acme/shiftline." }),
-    branch: z
-      .string()
-      .regex(REF_NAME, { error: "must be one branch name without wildcards or spaces, e.g. main." })
-      .refine((b) => !b.startsWith("refs/"), { error: "give the branch name without refs/heads/, e.g. main." })
-      .optional(),
-    environment: z.string().regex(REF_NAME, { error: "must be one GitHub environment name without wildcards, e.g. prod." }).optional(),
-    createOidcProvider: z.boolean({ error: "must be true or false." }).optional(),
+    ...settingsShape,
     aliasNames: z
       .array(z.string().regex(/^(?!\d+$)[A-Za-z0-9_-]{1,128}$/, { error: "must be a Lambda alias name (letters, digits, - and _, not only digits), e.g. live." }))
       .min(1, { error: "must list at least one alias, e.g. [\"live\"]." })
       .refine((a) => new Set(a).size === a.length, { error: "must not list an alias twice." }),
     artifactKeyPrefix: z.string().regex(/^functions\/[\w-]+\/$/, { error: "must look like functions/<fn>/, e.g. functions/api/." }).optional(),
-    maxSessionDurationSeconds: z
-      .number()
-      .int({ error: "must be a whole number of seconds." })
-      .min(3600, { error: "must be at least 3600 seconds (the IAM minimum)." })
-      .max(43200, { error: "must be at most 43200 seconds (the IAM maximum)." })
-      .optional(),
   })
   .loose();
 
@@ -118,17 +151,10 @@ export function deployerRoleDefaults(args: DeployerRoleArgs, subject = "Deployer
   if (!parsed.success) problems.push(...problemsFromZod(parsed.error.issues));
   const add = (field: string, value: unknown, message: string) => problems.push({ field, value: renderValue(value), message });
 
-  const hasBranch = args.branch !== undefined;
-  const hasEnvironment = args.environment !== undefined;
-  if (hasBranch === hasEnvironment) {
-    add(hasBranch ? "branch" : "environment", hasBranch ? { branch: args.branch, environment: args.environment } : undefined, "give exactly one of branch (runs without a GitHub environment) and environment (jobs that declare `environment:`).");
-  }
+  for (const p of choiceProblems(args)) add(p.field, p.value, p.message);
   const creates = args.createOidcProvider === true;
-  if (creates === (args.oidcProviderArn !== undefined)) {
-    add("oidcProviderArn", args.oidcProviderArn, "give the ARN of the account's GitHub OIDC provider, or set createOidcProvider: true (only one provider per URL can exist in an account), not both.");
-  }
   if (typeof args.oidcProviderArn === "string" && !OIDC_PROVIDER_ARN.test(args.oidcProviderArn)) {
-    add("oidcProviderArn", args.oidcProviderArn, `must be arn:aws:iam::<account>:oidc-provider/${GITHUB_OIDC_HOST}.`);
+    add("oidcProviderArn", args.oidcProviderArn, PROVIDER_ARN_RULE);
   }
   if (typeof args.functionArn === "string" && !FUNCTION_ARN.test(args.functionArn)) {
     add("functionArn", args.functionArn, "must be the unqualified function ARN, arn:aws:lambda:<region>:<account>:function:<name> (no :version or :alias).");

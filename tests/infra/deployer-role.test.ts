@@ -6,6 +6,7 @@ import {
   DeployerRole,
   deployerPolicy,
   deployerRoleDefaults,
+  deployerSettingsSchema,
   githubSubject,
   parseFunctionArn,
   trustPolicy,
@@ -13,7 +14,7 @@ import {
   type DeployerResources,
   type PolicyDocument,
 } from "../../components/deployer-role";
-import { ValidationError } from "../../lib/validation";
+import { ValidationError, parseOrThrow } from "../../lib/validation";
 import { REPO_ROOT, allows } from "./deployer-iam";
 
 const ACCOUNT = "123456789012";
@@ -89,6 +90,39 @@ describe("DeployerRole validation", () => {
     assert.equal(a.maxSessionDurationSeconds, 7200);
     assert.equal(a.createOidcProvider, false);
   });
+});
+
+describe("deployer stack setting", () => {
+  const settingProblems = (input: unknown): string[] => {
+    try {
+      parseOrThrow(deployerSettingsSchema, input, "stack config", "shiftline:deployer");
+    } catch (e) {
+      assert.ok(e instanceof ValidationError, String(e));
+      return e.problems.map((p) => `${p.field} = ${p.value}: ${p.message}`);
+    }
+    return [];
+  };
+
+  it("accepts a repository, an environment and an existing provider", () => {
+    assert.deepEqual(settingProblems({ repository: "acme/shiftline", environment: "prod", oidcProviderArn: PROVIDER }), []);
+  });
+
+  it("accepts a branch with a provider to create", () => {
+    assert.deepEqual(settingProblems({ repository: "acme/shiftline", branch: "develop", createOidcProvider: true }), []);
+  });
+
+  const cases: Array<[string, unknown, RegExp]> = [
+    ["an unknown key", { repository: "acme/shiftline", environment: "prod", oidcProviderArn: PROVIDER, branches: ["main"] }, /^shiftline:deployer\.branches = \["main"\]: unknown setting/],
+    ["both a branch and an environment", { repository: "acme/shiftline", environment: "prod", branch: "main", oidcProviderArn: PROVIDER }, /^shiftline:deployer\.branch = .*give exactly one of branch/],
+    ["neither provider choice", { repository: "acme/shiftline", environment: "prod" }, /^shiftline:deployer\.oidcProviderArn = \(missing\): give the ARN/],
+    ["a provider ARN of another issuer", { repository: "acme/shiftline", environment: "prod", oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/gitlab.com" }, /^shiftline:deployer\.oidcProviderArn = .*oidc-provider\/token\.actions\.githubusercontent\.com/],
+  ];
+  for (const [what, input, expected] of cases) {
+    it(`rejects ${what}, naming the key`, () => {
+      const found = settingProblems(input);
+      assert.ok(found.some((p) => expected.test(p)), `expected ${expected} among:\n${found.join("\n")}`);
+    });
+  }
 });
 
 describe("GitHub OIDC trust", () => {

@@ -1,0 +1,85 @@
+/**
+ * AliasAlarms: the CloudWatch alarms of one alias — errors, throttles and p99 duration —
+ * on the `FunctionName` + `Resource` (`<fn>:<alias>`) dimensions, so they watch exactly the
+ * traffic the alias serves. The release step reads their names from the stack outputs and
+ * rolls back if any is in ALARM. Metrics come from awsx's classic Lambda metric helpers.
+ * https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html
+ */
+import * as aws from "@pulumi/aws";
+import * as awsx from "@pulumi/awsx";
+import * as pulumi from "@pulumi/pulumi";
+import { childName, throwIfProblems, type ArgProblem } from "./naming";
+
+export interface AliasAlarmsArgs {
+  /** The function whose alias is watched. Required. */
+  readonly function: aws.lambda.Function;
+  /** The function's name, known before deployment (`Resource` dimension is `<fn>:<alias>`). Required. */
+  readonly functionName: string;
+  /** The alias watched. Required. */
+  readonly alias: string;
+  /** Errors per period that raise the errors alarm. Defaults to 1. */
+  readonly errorsThreshold?: number;
+  /** Throttles per period that raise the throttles alarm. Defaults to 1. */
+  readonly throttlesThreshold?: number;
+  /** p99 duration in ms that raises the duration alarm. Defaults to 3000. */
+  readonly p99DurationMs?: number;
+  /** Alarm period in seconds. Defaults to 60. */
+  readonly periodSeconds?: number;
+  /** Periods evaluated before the state changes. Defaults to 1. */
+  readonly evaluationPeriods?: number;
+}
+
+export type ResolvedAliasAlarmsArgs = Required<AliasAlarmsArgs>;
+
+/** Applies defaults and validates; throws listing every problem. */
+export function resolveAliasAlarmsArgs(args: AliasAlarmsArgs): ResolvedAliasAlarmsArgs {
+  const r: ResolvedAliasAlarmsArgs = {
+    errorsThreshold: 1,
+    throttlesThreshold: 1,
+    p99DurationMs: 3000,
+    periodSeconds: 60,
+    evaluationPeriods: 1,
+    ...stripUndefined(args),
+  } as ResolvedAliasAlarmsArgs;
+  const problems: ArgProblem[] = [];
+  for (const field of ["errorsThreshold", "throttlesThreshold", "p99DurationMs", "evaluationPeriods"] as const) {
+    if (!Number.isInteger(r[field]) || r[field] < 1) problems.push([field, r[field], "must be a whole number, at least 1."]);
+  }
+  if (![10, 20, 30].includes(r.periodSeconds) && !(Number.isInteger(r.periodSeconds) && r.periodSeconds >= 60 && r.periodSeconds % 60 === 0)) {
+    problems.push(["periodSeconds", r.periodSeconds, "must be 10, 20, 30 or a multiple of 60 (CloudWatch alarm periods)."]);
+  }
+  if (r.alias.length === 0) problems.push(["alias", r.alias, "must name the alias to watch, e.g. live."]);
+  throwIfProblems("AliasAlarms", problems);
+  return r;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export class AliasAlarms extends pulumi.ComponentResource {
+  /** Physical alarm names, in the order errors, throttles, p99 duration. */
+  public readonly alarmNames: pulumi.Output<string[]>;
+
+  constructor(name: string, args: AliasAlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("shiftline:monitoring:AliasAlarms", name, {}, opts);
+    const a = resolveAliasAlarmsArgs(args);
+    const metrics = awsx.classic.lambda.metrics;
+    const on = { function: a.function, resource: `${a.functionName}:${a.alias}`, period: a.periodSeconds };
+    const common = { evaluationPeriods: a.evaluationPeriods, comparisonOperator: "GreaterThanOrEqualToThreshold" as const };
+
+    // No invocations means no errors or throttles: missing data must not raise these alarms.
+    const errors = metrics
+      .errors({ ...on, statistic: "Sum" })
+      .createAlarm(childName(name, "errors"), { ...common, threshold: a.errorsThreshold, treatMissingData: "notBreaching" }, { parent: this });
+    const throttles = metrics
+      .throttles({ ...on, statistic: "Sum" })
+      .createAlarm(childName(name, "throttles"), { ...common, threshold: a.throttlesThreshold, treatMissingData: "notBreaching" }, { parent: this });
+    const duration = metrics
+      .duration({ ...on, extendedStatistic: 99 })
+      .createAlarm(childName(name, "p99-duration"), { ...common, threshold: a.p99DurationMs, treatMissingData: "notBreaching" }, { parent: this });
+
+    this.alarmNames = pulumi.all([errors.name, throttles.name, duration.name]);
+    this.registerOutputs({ alarmNames: this.alarmNames });
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * Stack config: the one place the program reads `pulumi.Config`. Every `shiftline:*` key is
+ * parsed (JSON where it parses, as Pulumi stores structured values), validated with one zod
+ * schema that rejects unknown keys, and turned into a typed object with every default applied.
+ * All problems are reported at once as `shiftline:<key> = <value>: <rule and fix>`.
+ * The README's infra section lists the same keys and defaults; a test keeps the two in step.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { ValidationError, problemsFromZod, renderValue, type Problem } from "../lib/validation";
+import { releaseSettingsSchema } from "../release/settings";
+
+export const CONFIG_NAMESPACE = "shiftline";
+
+/** The values CloudWatch Logs accepts for a log group's retention. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+const wholeNumber = (key: string, min: number, max: number, rule: string) =>
+  z
+    .number({ error: `${key} must be a number: ${rule}.` })
+    .int({ error: `${key} must be a whole number: ${rule}.` })
+    .min(min, { error: `${key} must be at least ${min}: ${rule}.` })
+    .max(max, { error: `${key} must be at most ${max}: ${rule}.` });
+
+const flag = (key: string) => z.boolean({ error: `${key} must be true or false.` });
+
+// https://docs.aws.amazon.com/apigateway/latest/api/API_CreateStage.html (stageName)
+const stageName = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,128}$/, { error: "a stage name is 1-128 letters, digits, hyphens or underscores; rename the stage." });
+// https://docs.aws.amazon.com/lambda/latest/api/API_CreateAlias.html (Name): not all digits, or it reads as a version.
+const aliasName = z
+  .string({ error: "an alias name must be a string such as live." })
+  .regex(/^(?!\d+$)[A-Za-z0-9_-]{1,128}$/, { error: "an alias name is 1-128 letters, digits, hyphens or underscores and not only digits (that would be a version); e.g. live." });
+
+const retention = z
+  .number({ error: "logRetentionDays must be a number of days." })
+  .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
+    error: `logRetentionDays must be one of the values CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(", ")}.`,
+  });
+
+export const alarmsSchema = z
+  .object({
+    /** Errors on an alias within one period that raise its errors alarm. Defaults to 1. */
+    errorsThreshold: wholeNumber("alarms.errorsThreshold", 1, 1_000_000, "the error count per period that raises the alarm"),
+    /** Throttles on an alias within one period that raise its throttles alarm. Defaults to 1. */
+    throttlesThreshold: wholeNumber("alarms.throttlesThreshold", 1, 1_000_000, "the throttle count per period that raises the alarm"),
+    /** p99 duration (ms) that raises the duration alarm. Defaults to 80% of timeoutSeconds. */
+    p99DurationMs: wholeNumber("alarms.p99DurationMs", 1, 900_000, "milliseconds, below the function timeout").optional(),
+    /** Alarm period in seconds. Defaults to 60. */
+    periodSeconds: z
+      .number({ error: "alarms.periodSeconds must be a number of seconds." })
+      .refine((p) => [10, 20, 30].includes(p) || (Number.isInteger(p) && p >= 60 && p % 60 === 0 && p <= 86_400), {
+        error: "alarms.periodSeconds must be 10, 20, 30 or a multiple of 60 up to 86400 (CloudWatch alarm periods).",
+      }),
+    /** Periods evaluated before the alarm state changes. Defaults to 1. */
+    evaluationPeriods: wholeNumber("alarms.evaluationPeriods", 1, 100, "how many periods are evaluated"),
+  })
+  .strict();
+
+export const apiSchema = z
+  .object({
+    /** Steady-state requests per second each stage allows. Defaults to 100. */
+    throttlingRateLimit: z
+      .number({ error: "api.throttlingRateLimit must be a number of requests per second." })
+      .min(0, { error: "api.throttlingRateLimit cannot be negative." })
+      .max(10_000, { error: "api.throttlingRateLimit must be at most 10000 (the account default quota)." }),
+    /** Burst of requests each stage allows. Defaults to 200. */
+    throttlingBurstLimit: wholeNumber("api.throttlingBurstLimit", 0, 5_000, "the burst size (at most the account default of 5000)"),
+    /** Publish per-method CloudWatch metrics. Defaults to true. */
+    metricsEnabled: flag("api.metricsEnabled"),
+    /** Execution logging level: OFF, ERROR or INFO. Defaults to ERROR. */
+    executionLogLevel: z.enum(["OFF", "ERROR", "INFO"], { error: "api.executionLogLevel must be OFF, ERROR or INFO." }),
+  })
+  .strict();
+
+export const deployerSchema = z
+  .object({
+    /** GitHub repository allowed to assume the deployer role, as owner/name. Required. */
+    repository: z.string({ error: "deployer.repository must be a GitHub repository such as acme/shiftline." }).regex(/^[\w.-]+\/[\w.-]+$/, {
+      error: "deployer.repository must look like owner/name, e.g. acme/shiftline.",
+    }),
+    /** Branch whose workflow runs may deploy, e.g. main. */
+    branch: z.string({ error: "deployer.branch must be a branch name such as main." }).min(1, { error: "deployer.branch must not be empty." }).optional(),
+    /** GitHub environment whose workflow runs may deploy, e.g. production. */
+    environment: z.string({ error: "deployer.environment must be a GitHub environment name." }).min(1, { error: "deployer.environment must not be empty." }).optional(),
+  })
+  .strict()
+  .refine((d) => d.branch !== undefined || d.environment !== undefined, {
+    error: "deployer needs a branch or an environment to trust; an unrestricted repository could deploy from any ref. Set deployer.branch: main (or deployer.environment).",
+  });
+
+/** The `shiftline:*` keys; defaults that depend on the stack are filled in by `resolveStackConfig`. */
+export const stackConfigSchema = z
+  .object({
+    /** Who deploys the function's code: pulumi (each `pulumi up`) or release (the release CLI; Pulumi ignores code changes). Defaults to pulumi. */
+    codeDeployment: z.enum(["pulumi", "release"], { error: "codeDeployment must be pulumi or release." }).default("pulumi"),
+    /** Prefix of physical names that AWS needs up front (the function, hence its log group). Defaults to shiftline-<stack>. */
+    namePrefix: z
+      .string({ error: "namePrefix must be a string." })
+      .regex(/^[A-Za-z0-9_-]{1,50}$/, { error: "namePrefix must be 1-50 letters, digits, hyphens or underscores (it starts the Lambda function name); set e.g. shiftline-staging." })
+      .optional(),
+    /** Path of a prebuilt `.build/manifest.json` (from `npm run build`) to deploy instead of building lambda-src. Defaults to building from source. */
+    artifactManifest: z.string({ error: "artifactManifest must be a file path." }).min(1, { error: "artifactManifest must not be empty." }).optional(),
+    /** Function memory in MB. Defaults to 256. */
+    memorySize: wholeNumber("memorySize", 128, 10_240, "Lambda memory is 128-10240 MB").default(256),
+    /** Function timeout in seconds. Defaults to 10. */
+    timeoutSeconds: wholeNumber("timeoutSeconds", 1, 29, "API Gateway waits at most 29 s for an integration, so a longer timeout only hides failures").default(10),
+    /** Retention of the function's, and each stage's access, log group. Defaults to 30. */
+    logRetentionDays: retention.default(30),
+    /** POWERTOOLS_LOG_LEVEL of the function. Defaults to INFO. */
+    logLevel: z.enum(["DEBUG", "INFO", "WARN", "ERROR"], { error: "logLevel must be DEBUG, INFO, WARN or ERROR." }).default("INFO"),
+    /** POWERTOOLS_SERVICE_NAME of the function. Defaults to shiftline. */
+    serviceName: z.string({ error: "serviceName must be a string." }).min(1, { error: "serviceName must not be empty." }).default("shiftline"),
+    /** API Gateway stage name → the alias it serves. Defaults to { <stack>: live }. */
+    stages: z
+      .record(stageName, aliasName, { error: "stages must map stage names to alias names, e.g. {prod: live}." })
+      .refine((s) => Object.keys(s).length > 0, { error: "stages needs at least one stage, e.g. {prod: live}." })
+      .optional(),
+    /** Alias name → provisioned concurrent executions kept warm on it. Defaults to {} (none). */
+    provisionedConcurrency: z
+      .record(aliasName, wholeNumber("provisionedConcurrency", 1, 10_000, "executions kept initialised on the alias; leave the alias out for none"))
+      .default({}),
+    /** Alarm thresholds on each alias; each field has its own default. */
+    alarms: alarmsSchema.partial().default({}),
+    /** Stage throttling, metrics and execution logging; each field has its own default. */
+    api: apiSchema.partial().default({}),
+    /** Whether this stack owns the region's API Gateway account CloudWatch role (one per account and region). Defaults to false. */
+    manageApiGatewayAccount: flag("manageApiGatewayAccount").default(false),
+    /** Days a replaced or deleted artifact version is kept in the bucket. Defaults to 30. */
+    artifactNoncurrentDays: wholeNumber("artifactNoncurrentDays", 1, 3650, "days a noncurrent artifact version is kept").default(30),
+    /** Point-in-time recovery, deletion protection and Pulumi `protect` on the tables. Defaults to true. */
+    tableProtection: flag("tableProtection").default(true),
+    /** How the release step moves traffic (see release/settings.ts). Defaults to all-at-once. */
+    release: releaseSettingsSchema.default(() => releaseSettingsSchema.parse({})),
+    /** GitHub OIDC trust for a deployer role: repository plus branch and/or environment. Defaults to none. */
+    deployer: deployerSchema.optional(),
+  })
+  .strict();
+
+export type StackConfigInput = z.input<typeof stackConfigSchema>;
+type ParsedConfig = z.output<typeof stackConfigSchema>;
+
+export type AlarmSettings = Required<z.output<typeof alarmsSchema>>;
+export type ApiSettings = z.output<typeof apiSchema>;
+export type DeployerSettings = z.output<typeof deployerSchema>;
+
+/** The validated stack config with every default applied. */
+export interface StackConfig extends Omit<ParsedConfig, "namePrefix" | "stages" | "alarms" | "api"> {
+  /** The stack name: staging, prod, … */
+  readonly environment: string;
+  /** `aws:region`. */
+  readonly region: string;
+  readonly namePrefix: string;
+  readonly stages: Readonly<Record<string, string>>;
+  /** Distinct alias names the stages select, in first-seen order. */
+  readonly aliases: readonly string[];
+  readonly alarms: AlarmSettings;
+  readonly api: ApiSettings;
+}
+
+export const DEFAULT_ALIAS = "live";
+export const API_DEFAULTS: ApiSettings = { throttlingRateLimit: 100, throttlingBurstLimit: 200, metricsEnabled: true, executionLogLevel: "ERROR" };
+export const ALARM_DEFAULTS = { errorsThreshold: 1, throttlesThreshold: 1, periodSeconds: 60, evaluationPeriods: 1 } as const;
+/** The p99 duration alarm defaults to this share of the timeout. */
+export const P99_DEFAULT_SHARE_OF_TIMEOUT = 0.8;
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+
+/**
+ * Validates `values` (the `shiftline:*` keys without their namespace, values already parsed)
+ * for stack `environment` in `region`, applies every default, and checks the rules that span
+ * keys. Throws one ValidationError listing every problem.
+ */
+export function resolveStackConfig(values: Readonly<Record<string, unknown>>, environment: string, region: string | undefined): StackConfig {
+  const problems: Problem[] = [];
+  const key = (p: Problem): Problem => ({ ...p, field: `${CONFIG_NAMESPACE}:${p.field}` });
+  if (region === undefined || !REGION.test(region)) {
+    problems.push({ field: "aws:region", value: renderValue(region), message: "the AWS region is required, e.g. `pulumi config set aws:region eu-west-1`." });
+  }
+  const parsed = stackConfigSchema.safeParse(values, { reportInput: true });
+  if (!parsed.success) {
+    problems.push(...problemsFromZod(parsed.error.issues).map(key));
+    throw new ValidationError(`stack config of ${environment}`, problems);
+  }
+  const c = parsed.data;
+  const stages = c.stages ?? { [environment]: DEFAULT_ALIAS };
+  const namePrefix = c.namePrefix ?? `shiftline-${environment}`;
+  const aliases = [...new Set(Object.values(stages))];
+  const p99DurationMs = c.alarms.p99DurationMs ?? Math.round(c.timeoutSeconds * 1000 * P99_DEFAULT_SHARE_OF_TIMEOUT);
+  const cross = (field: string, value: unknown, message: string) => problems.push({ field: `${CONFIG_NAMESPACE}:${field}`, value: renderValue(value), message });
+
+  if (c.stages === undefined && !stageName.safeParse(environment).success) {
+    cross("stages", undefined, `the default stage is named after the stack (${environment}), which is not a valid stage name; set stages, e.g. {prod: live}.`);
+  }
+  if (c.namePrefix === undefined && !/^[A-Za-z0-9_-]{1,50}$/.test(namePrefix)) {
+    cross("namePrefix", undefined, `the default shiftline-${environment} is not a valid Lambda name prefix; set namePrefix to 1-50 letters, digits, hyphens or underscores.`);
+  }
+  for (const alias of Object.keys(c.provisionedConcurrency)) {
+    if (!aliases.includes(alias)) {
+      cross(`provisionedConcurrency.${alias}`, c.provisionedConcurrency[alias], `no stage serves alias ${alias} (aliases: ${aliases.join(", ")}); use one of those or add a stage for it.`);
+    }
+  }
+  if (p99DurationMs >= c.timeoutSeconds * 1000) {
+    cross("alarms.p99DurationMs", p99DurationMs, `must be below the timeout (${c.timeoutSeconds * 1000} ms), or the alarm could only fire on timeouts; lower it or raise timeoutSeconds.`);
+  }
+  if (problems.length > 0) throw new ValidationError(`stack config of ${environment}`, problems);
+
+  return {
+    ...c,
+    environment,
+    region: region as string,
+    namePrefix,
+    stages,
+    aliases,
+    alarms: { ...ALARM_DEFAULTS, ...c.alarms, p99DurationMs },
+    api: { ...API_DEFAULTS, ...c.api },
+  };
+}
+
+/** Pulumi hands every config value over as a string; structured and numeric values are JSON. */
+export function parseConfigValue(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/** The `shiftline:*` entries of a flat Pulumi config map, namespace stripped, values parsed. */
+export function projectValues(all: Readonly<Record<string, string>>): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const [fullKey, raw] of Object.entries(all)) {
+    if (fullKey.startsWith(`${CONFIG_NAMESPACE}:`)) values[fullKey.slice(CONFIG_NAMESPACE.length + 1)] = parseConfigValue(raw);
+  }
+  return values;
+}
+
+/** Reads the running stack's config once. The only reader of config and the stack name. */
+export function loadConfig(): StackConfig {
+  const all = pulumi.runtime.allConfig();
+  return resolveStackConfig(projectValues(all), pulumi.getStack(), all["aws:region"]);
+}

@@ -1,0 +1,193 @@
+/**
+ * LambdaService: one function with its execution role, log group, aliases, optional
+ * provisioned concurrency and per-alias alarms.
+ *
+ * `pulumi up` publishes a new version whenever the code or configuration changes, but the
+ * aliases are created once at the then-published version and afterwards left alone
+ * (`ignoreChanges: ["functionVersion", "routingConfig"]`): moving traffic is the release
+ * step's job, and Pulumi must not undo a weighted routing config it is halfway through.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { AliasAlarms } from "./alias-alarms";
+import type { ArtifactObject } from "./artifact-bucket";
+import { childName, throwIfProblems, type ArgProblem } from "./naming";
+import { executionRolePolicy, serviceTrustPolicy, type TableGrant } from "./policies";
+
+export const LAMBDA_RUNTIME = "nodejs22.x";
+export const LAMBDA_ARCHITECTURE = "arm64";
+/** Alias properties owned by the release step, never by Pulumi. */
+export const RELEASE_OWNED_ALIAS_PROPERTIES = ["functionVersion", "routingConfig"];
+/** Code properties the release step owns in `codeDeployment: release` (artifact mode). */
+export const RELEASE_OWNED_CODE_PROPERTIES = ["s3Bucket", "s3Key", "s3ObjectVersion", "sourceCodeHash"];
+
+export interface LambdaServiceArgs {
+  /** Physical function name; fixed so the log group `/aws/lambda/<name>` can exist first. Required. */
+  readonly functionName: string;
+  /** The uploaded package (bucket, key, object version, sha256). Required. */
+  readonly code: ArtifactObject;
+  /** Handler string inside the zip. Defaults to index.handler. */
+  readonly handler?: string;
+  /** `pulumi` deploys code changes; `release` leaves them to the release CLI (code properties ignored). Defaults to pulumi. */
+  readonly codeDeployment?: "pulumi" | "release";
+  /** Memory in MB. Defaults to 256. */
+  readonly memorySize?: number;
+  /** Timeout in seconds. Defaults to 10. */
+  readonly timeoutSeconds?: number;
+  /** Retention of `/aws/lambda/<name>`. Defaults to 30 days. */
+  readonly logRetentionDays?: number;
+  /** Environment variables. Defaults to none. */
+  readonly environment?: Readonly<Record<string, pulumi.Input<string>>>;
+  /** Alias names to create. Defaults to ["live"]. */
+  readonly aliases?: readonly string[];
+  /** Alias → provisioned concurrent executions. Defaults to {} (none). */
+  readonly provisionedConcurrency?: Readonly<Record<string, number>>;
+  /** Tables the function may use, with exactly the actions its handlers call. Defaults to none. */
+  readonly tables?: Readonly<Record<string, TableGrant>>;
+  /** Alarm thresholds applied to every alias; see AliasAlarmsArgs for each default. */
+  readonly alarms?: {
+    readonly errorsThreshold?: number;
+    readonly throttlesThreshold?: number;
+    readonly p99DurationMs?: number;
+    readonly periodSeconds?: number;
+    readonly evaluationPeriods?: number;
+  };
+}
+
+export interface ResolvedLambdaServiceArgs
+  extends Required<Omit<LambdaServiceArgs, "alarms">>,
+    Pick<LambdaServiceArgs, "alarms"> {}
+
+const ALIAS = /^(?!\d+$)[A-Za-z0-9_-]{1,128}$/;
+
+/** Applies defaults and validates; throws listing every problem. */
+export function resolveLambdaServiceArgs(args: LambdaServiceArgs): ResolvedLambdaServiceArgs {
+  const r: ResolvedLambdaServiceArgs = {
+    ...args,
+    handler: args.handler ?? "index.handler",
+    codeDeployment: args.codeDeployment ?? "pulumi",
+    memorySize: args.memorySize ?? 256,
+    timeoutSeconds: args.timeoutSeconds ?? 10,
+    logRetentionDays: args.logRetentionDays ?? 30,
+    environment: args.environment ?? {},
+    aliases: args.aliases ?? ["live"],
+    provisionedConcurrency: args.provisionedConcurrency ?? {},
+    tables: args.tables ?? {},
+  };
+  const problems: ArgProblem[] = [];
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(r.functionName)) problems.push(["functionName", r.functionName, "must be 1-64 letters, digits, hyphens or underscores."]);
+  if (!Number.isInteger(r.memorySize) || r.memorySize < 128 || r.memorySize > 10_240) problems.push(["memorySize", r.memorySize, "must be a whole number of MB between 128 and 10240."]);
+  if (!Number.isInteger(r.timeoutSeconds) || r.timeoutSeconds < 1 || r.timeoutSeconds > 900) problems.push(["timeoutSeconds", r.timeoutSeconds, "must be a whole number of seconds between 1 and 900."]);
+  if (r.aliases.length === 0) problems.push(["aliases", r.aliases, "at least one alias is needed for the API to invoke, e.g. [live]."]);
+  if (new Set(r.aliases).size !== r.aliases.length) problems.push(["aliases", r.aliases, "each alias may be listed once."]);
+  for (const alias of r.aliases) if (!ALIAS.test(alias)) problems.push(["aliases", alias, "an alias name is 1-128 letters, digits, hyphens or underscores, not only digits."]);
+  for (const [alias, n] of Object.entries(r.provisionedConcurrency)) {
+    if (!r.aliases.includes(alias)) problems.push([`provisionedConcurrency.${alias}`, n, `must name one of the aliases (${r.aliases.join(", ")}).`]);
+    if (!Number.isInteger(n) || n < 1) problems.push([`provisionedConcurrency.${alias}`, n, "must be a whole number of executions, at least 1; leave the alias out for none."]);
+  }
+  for (const [table, grant] of Object.entries(r.tables)) {
+    if (grant.actions.length === 0) problems.push([`tables.${table}.actions`, grant.actions, "list the DynamoDB actions the handlers call, or leave the table out."]);
+    for (const action of grant.actions) {
+      if (!/^dynamodb:[A-Za-z]+$/.test(action)) problems.push([`tables.${table}.actions`, action, "must be one explicit DynamoDB action such as dynamodb:GetItem (no wildcards)."]);
+    }
+  }
+  const p99 = r.alarms?.p99DurationMs;
+  if (p99 !== undefined && p99 >= r.timeoutSeconds * 1000) problems.push(["alarms.p99DurationMs", p99, `must be below the timeout (${r.timeoutSeconds * 1000} ms).`]);
+  throwIfProblems("LambdaService", problems);
+  return r;
+}
+
+export class LambdaService extends pulumi.ComponentResource {
+  public readonly functionName: pulumi.Output<string>;
+  public readonly functionArn: pulumi.Output<string>;
+  /** The version the last `pulumi up` published; the aliases may not serve it yet. */
+  public readonly latestVersion: pulumi.Output<string>;
+  /** Alias names, in the order given. */
+  public readonly aliasNames: pulumi.Output<string>[];
+  /** Alarm names per alias. */
+  public readonly alarmNames: Readonly<Record<string, pulumi.Output<string[]>>>;
+  public readonly roleArn: pulumi.Output<string>;
+  public readonly logGroupName: pulumi.Output<string>;
+  /** The function resource, for metric helpers and permissions. */
+  public readonly function: aws.lambda.Function;
+
+  constructor(name: string, args: LambdaServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("shiftline:compute:LambdaService", name, {}, opts);
+    const a = resolveLambdaServiceArgs(args);
+    const parent = { parent: this };
+
+    // Created before the function (its name is passed below), so Lambda never auto-creates it
+    // without retention and the role never needs logs:CreateLogGroup.
+    const logGroup = new aws.cloudwatch.LogGroup(childName(name, "logs"), { name: `/aws/lambda/${a.functionName}`, retentionInDays: a.logRetentionDays }, parent);
+    const role = new aws.iam.Role(childName(name, "role"), { assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com") }, parent);
+    const policy = new aws.iam.RolePolicy(childName(name, "policy"), { role: role.id, policy: executionRolePolicy(logGroup.arn, a.tables) }, parent);
+
+    const fn = new aws.lambda.Function(
+      childName(name, "function"),
+      {
+        name: a.functionName,
+        role: role.arn,
+        runtime: LAMBDA_RUNTIME,
+        architectures: [LAMBDA_ARCHITECTURE],
+        handler: a.handler,
+        s3Bucket: a.code.bucket,
+        s3Key: a.code.key,
+        s3ObjectVersion: a.code.versionId,
+        sourceCodeHash: a.code.sha256Base64,
+        publish: true,
+        memorySize: a.memorySize,
+        timeout: a.timeoutSeconds,
+        environment: { variables: { ...a.environment } },
+        loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+      },
+      {
+        parent: this,
+        // The role's inline policy must exist before the first invocation can log or read tables.
+        dependsOn: [policy],
+        ignoreChanges: a.codeDeployment === "release" ? RELEASE_OWNED_CODE_PROPERTIES : [],
+      },
+    );
+
+    const aliasNames: pulumi.Output<string>[] = [];
+    const alarmNames: Record<string, pulumi.Output<string[]>> = {};
+    for (const aliasName of a.aliases) {
+      // Created at the version published now; later versions reach it only through the release step.
+      const alias = new aws.lambda.Alias(
+        childName(name, `alias-${aliasName}`),
+        { name: aliasName, functionName: fn.name, functionVersion: fn.version, description: "Traffic is moved by the release step, not by pulumi up." },
+        { parent: this, ignoreChanges: RELEASE_OWNED_ALIAS_PROPERTIES },
+      );
+      aliasNames.push(alias.name);
+      const concurrency = a.provisionedConcurrency[aliasName];
+      if (concurrency !== undefined) {
+        // Bound to the alias, not a version, so it follows the versions the release step routes to.
+        // https://docs.aws.amazon.com/lambda/latest/dg/provisioned-concurrency.html
+        new aws.lambda.ProvisionedConcurrencyConfig(
+          childName(name, `concurrency-${aliasName}`),
+          { functionName: fn.name, qualifier: alias.name, provisionedConcurrentExecutions: concurrency },
+          parent,
+        );
+      }
+      const alarms = new AliasAlarms(childName(name, `alarms-${aliasName}`), { function: fn, functionName: a.functionName, alias: aliasName, ...a.alarms }, parent);
+      alarmNames[aliasName] = alarms.alarmNames;
+    }
+
+    this.function = fn;
+    this.functionName = fn.name;
+    this.functionArn = fn.arn;
+    this.latestVersion = fn.version;
+    this.aliasNames = aliasNames;
+    this.alarmNames = alarmNames;
+    this.roleArn = role.arn;
+    this.logGroupName = logGroup.name;
+    this.registerOutputs({
+      functionName: this.functionName,
+      functionArn: this.functionArn,
+      latestVersion: this.latestVersion,
+      aliasNames: this.aliasNames,
+      alarmNames: this.alarmNames,
+      roleArn: this.roleArn,
+      logGroupName: this.logGroupName,
+    });
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * RestApiStages: one regional REST API built from the route table, whose stages each pick a
+ * Lambda alias through the `lambdaAlias` stage variable (one stage per stack by default, or
+ * several stages on one API, each on its own alias).
+ *
+ * - Every method is an AWS_PROXY integration to `<function arn>:${stageVariables.lambdaAlias}`.
+ *   https://docs.aws.amazon.com/apigateway/latest/developerguide/aws-api-gateway-stage-variables-reference.html
+ * - One Lambda permission per (stage, route), on the stage's alias (`qualifier`), with a
+ *   sourceArn scoped to this API, stage, method and path. A permission on an alias does not
+ *   cover the unqualified function, and vice versa.
+ *   https://docs.aws.amazon.com/lambda/latest/dg/configuration-aliases.html#versioning-permissions-alias
+ * - The Deployment is replaced when a hash of the API definition changes (`triggers`).
+ * - Each stage's invoke URL resolves only after every permission exists (`ready`).
+ */
+import { createHash } from "node:crypto";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { Route } from "../lambda-src/routes";
+import { childName, throwIfProblems, type ArgProblem } from "./naming";
+
+/** The stage variable naming the alias a stage invokes. */
+export const ALIAS_STAGE_VARIABLE = "lambdaAlias";
+/** Literal text API Gateway substitutes per stage; not a TypeScript template. */
+export const ALIAS_STAGE_VARIABLE_REF = "${stageVariables." + ALIAS_STAGE_VARIABLE + "}";
+
+/** One JSON object per request in each stage's access log. */
+export const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: "$context.requestId",
+  requestTime: "$context.requestTime",
+  sourceIp: "$context.identity.sourceIp",
+  httpMethod: "$context.httpMethod",
+  resourcePath: "$context.resourcePath",
+  stage: "$context.stage",
+  status: "$context.status",
+  responseLength: "$context.responseLength",
+  responseLatency: "$context.responseLatency",
+  integrationStatus: "$context.integration.status",
+  integrationLatency: "$context.integration.latency",
+  integrationError: "$context.integration.error",
+  errorMessage: "$context.error.message",
+});
+
+export interface RestApiStagesArgs {
+  /** Routes to serve (lambda-src/routes.ts ROUTES). Required, at least one. */
+  readonly routes: readonly Route[];
+  /** ARN of the (unqualified) function; the stage variable appends the alias. Required. */
+  readonly functionArn: pulumi.Input<string>;
+  /** Name of the function, for the Lambda permissions. Required. */
+  readonly functionName: pulumi.Input<string>;
+  /** AWS region of the API and the function. Required. */
+  readonly region: string;
+  /** Stage name → alias name. Required, at least one. */
+  readonly stages: Readonly<Record<string, string>>;
+  /** Alias name → the alias resource's name output (so permissions wait for the alias). Must cover every stage's alias. */
+  readonly aliases: Readonly<Record<string, pulumi.Input<string>>>;
+  /** Retention of each stage's access log group. Defaults to 30 days. */
+  readonly logRetentionDays?: number;
+  /** Steady-state requests per second per stage. Defaults to 100. */
+  readonly throttlingRateLimit?: number;
+  /** Burst per stage. Defaults to 200. */
+  readonly throttlingBurstLimit?: number;
+  /** Per-method CloudWatch metrics. Defaults to true. */
+  readonly metricsEnabled?: boolean;
+  /** Execution log level: OFF, ERROR or INFO. Defaults to ERROR. */
+  readonly executionLogLevel?: "OFF" | "ERROR" | "INFO";
+  /** The API Gateway account settings, when this stack manages them: stages wait for the CloudWatch role. Defaults to none. */
+  readonly accountSettings?: pulumi.Resource;
+}
+
+export type ResolvedRestApiStagesArgs = Required<Omit<RestApiStagesArgs, "accountSettings">> & Pick<RestApiStagesArgs, "accountSettings">;
+
+/** One stage as the release step sees it. */
+export interface StageInfo {
+  readonly stageName: string;
+  readonly alias: string;
+  readonly restApiId: pulumi.Output<string>;
+  /** Resolves only after every Lambda permission exists. */
+  readonly invokeUrl: pulumi.Output<string>;
+}
+
+/** `/todo/{todoId}` → `todo/*`: the resource part of an execute-api ARN. */
+export function sourceArnPath(path: string): string {
+  return path.replace(/^\//, "").replace(/\{[^}]+\}/g, "*");
+}
+
+/** `/todo/{todoId}` → `todo-todoId`, for resource names. */
+const pathSlug = (path: string): string => path.replace(/[{}]/g, "").replace(/^\//, "").replace(/\//g, "-") || "root";
+
+/** Applies defaults and validates; throws listing every problem. */
+export function resolveRestApiStagesArgs(args: RestApiStagesArgs): ResolvedRestApiStagesArgs {
+  const r: ResolvedRestApiStagesArgs = {
+    ...args,
+    logRetentionDays: args.logRetentionDays ?? 30,
+    throttlingRateLimit: args.throttlingRateLimit ?? 100,
+    throttlingBurstLimit: args.throttlingBurstLimit ?? 200,
+    metricsEnabled: args.metricsEnabled ?? true,
+    executionLogLevel: args.executionLogLevel ?? "ERROR",
+  };
+  const problems: ArgProblem[] = [];
+  if (r.routes.length === 0) problems.push(["routes", r.routes, "at least one route is needed (lambda-src/routes.ts)."]);
+  const seen = new Set<string>();
+  for (const [i, route] of r.routes.entries()) {
+    const id = `${route.method} ${route.path}`;
+    if (seen.has(id)) problems.push([`routes[${i}]`, id, "each method and path may appear once in the route table."]);
+    seen.add(id);
+    if (!/^\/([\w-]+|\{\w+\})(\/([\w-]+|\{\w+\}))*$/.test(route.path)) problems.push([`routes[${i}].path`, route.path, "must be /segment/{param}/… with letters, digits, - or _ in each segment."]);
+  }
+  if (Object.keys(r.stages).length === 0) problems.push(["stages", r.stages, "at least one stage is needed, e.g. {prod: live}."]);
+  for (const [stage, alias] of Object.entries(r.stages)) {
+    if (!/^[A-Za-z0-9_-]{1,128}$/.test(stage)) problems.push([`stages.${stage}`, stage, "a stage name is 1-128 letters, digits, hyphens or underscores."]);
+    if (!(alias in r.aliases)) problems.push([`stages.${stage}`, alias, `selects an alias that does not exist (aliases: ${Object.keys(r.aliases).join(", ") || "none"}).`]);
+  }
+  if (!(r.throttlingRateLimit >= 0)) problems.push(["throttlingRateLimit", r.throttlingRateLimit, "must be a number of requests per second, 0 or more."]);
+  if (!Number.isInteger(r.throttlingBurstLimit) || r.throttlingBurstLimit < 0) problems.push(["throttlingBurstLimit", r.throttlingBurstLimit, "must be a whole number, 0 or more."]);
+  throwIfProblems("RestApiStages", problems);
+  return r;
+}
+
+export class RestApiStages extends pulumi.ComponentResource {
+  public readonly restApiId: pulumi.Output<string>;
+  public readonly executionArn: pulumi.Output<string>;
+  /** Stage name → stage info. */
+  public readonly stages: Readonly<Record<string, StageInfo>>;
+  /** Resolves (to true) only after every Lambda permission exists. */
+  public readonly ready: pulumi.Output<boolean>;
+  /** Hash of the API definition that triggers a new Deployment. */
+  public readonly definitionHash: pulumi.Output<string>;
+
+  constructor(name: string, args: RestApiStagesArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("shiftline:api:RestApiStages", name, {}, opts);
+    const a = resolveRestApiStagesArgs(args);
+    const parent = { parent: this };
+    const partition = aws.getPartitionOutput({}, parent).partition;
+
+    const api = new aws.apigateway.RestApi(childName(name, "api"), { endpointConfiguration: { types: "REGIONAL" }, description: "shiftline HTTP API" }, parent);
+
+    // One resource per distinct path prefix, parents before children.
+    const resourceIds = new Map<string, pulumi.Output<string>>([["", api.rootResourceId]]);
+    const prefixes = [...new Set(a.routes.flatMap((r) => r.path.split("/").slice(1).map((_, i, parts) => `/${parts.slice(0, i + 1).join("/")}`)))];
+    for (const prefix of prefixes.sort((x, y) => x.split("/").length - y.split("/").length)) {
+      const parentPath = prefix.slice(0, prefix.lastIndexOf("/"));
+      const resource = new aws.apigateway.Resource(
+        childName(name, `resource-${pathSlug(prefix)}`),
+        { restApi: api.id, parentId: resourceIds.get(parentPath) as pulumi.Output<string>, pathPart: prefix.slice(prefix.lastIndexOf("/") + 1) },
+        parent,
+      );
+      resourceIds.set(prefix, resource.id);
+    }
+
+    const uri = pulumi.interpolate`arn:${partition}:apigateway:${a.region}:lambda:path/2015-03-31/functions/${a.functionArn}:${ALIAS_STAGE_VARIABLE_REF}/invocations`;
+    const definitionParts: pulumi.Output<unknown>[] = [];
+    for (const route of a.routes) {
+      const slug = `${route.method}-${pathSlug(route.path)}`;
+      const resourceId = resourceIds.get(route.path) as pulumi.Output<string>;
+      const method = new aws.apigateway.Method(childName(name, slug), { restApi: api.id, resourceId, httpMethod: route.method, authorization: "NONE" }, parent);
+      // Lambda proxy integrations are always invoked with POST, whatever the client's method.
+      const integration = new aws.apigateway.Integration(
+        childName(name, `${slug}-integration`),
+        { restApi: api.id, resourceId, httpMethod: method.httpMethod, type: "AWS_PROXY", integrationHttpMethod: "POST", uri },
+        parent,
+      );
+      definitionParts.push(pulumi.all([route.method, route.path, resourceId, method.id, integration.id, integration.type, integration.uri]));
+    }
+    // Hashing the ids as well as the definition makes the Deployment wait for every method and
+    // integration (a deployment of an API without methods fails) without any dependsOn.
+    const definitionHash = pulumi.all(definitionParts).apply((parts) => createHash("sha256").update(JSON.stringify(parts)).digest("hex"));
+    const deployment = new aws.apigateway.Deployment(
+      childName(name, "deployment"),
+      { restApi: api.id, triggers: { redeployment: definitionHash }, description: "Replaced whenever the API definition hash changes." },
+      parent,
+    );
+
+    const permissionIds: pulumi.Output<string>[] = [];
+    const invokeUrls: Record<string, pulumi.Output<string>> = {};
+    for (const [stageName, alias] of Object.entries(a.stages)) {
+      const logGroup = new aws.cloudwatch.LogGroup(childName(name, `${stageName}-access-logs`), { retentionInDays: a.logRetentionDays }, parent);
+      const stage = new aws.apigateway.Stage(
+        childName(name, `stage-${stageName}`),
+        {
+          restApi: api.id,
+          deployment: deployment.id,
+          stageName,
+          variables: { [ALIAS_STAGE_VARIABLE]: alias },
+          accessLogSettings: { destinationArn: logGroup.arn, format: ACCESS_LOG_FORMAT },
+        },
+        // Access logging needs the account's CloudWatch role first; ordering only, nothing to redeploy.
+        { parent: this, dependsOn: a.accountSettings ? [a.accountSettings] : [] },
+      );
+      new aws.apigateway.MethodSettings(
+        childName(name, `${stageName}-method-settings`),
+        {
+          restApi: api.id,
+          stageName: stage.stageName,
+          methodPath: "*/*",
+          settings: {
+            metricsEnabled: a.metricsEnabled,
+            loggingLevel: a.executionLogLevel,
+            dataTraceEnabled: false,
+            throttlingRateLimit: a.throttlingRateLimit,
+            throttlingBurstLimit: a.throttlingBurstLimit,
+          },
+        },
+        parent,
+      );
+      for (const route of a.routes) {
+        const permission = new aws.lambda.Permission(
+          childName(name, `permission-${stageName}-${route.method}-${pathSlug(route.path)}`),
+          {
+            action: "lambda:InvokeFunction",
+            function: a.functionName,
+            qualifier: a.aliases[alias],
+            principal: "apigateway.amazonaws.com",
+            sourceArn: pulumi.interpolate`${api.executionArn}/${stageName}/${route.method}/${sourceArnPath(route.path)}`,
+          },
+          parent,
+        );
+        permissionIds.push(permission.id);
+      }
+      invokeUrls[stageName] = stage.invokeUrl;
+    }
+
+    const ready = pulumi.all(permissionIds).apply(() => true);
+    const stages: Record<string, StageInfo> = {};
+    for (const [stageName, alias] of Object.entries(a.stages)) {
+      stages[stageName] = { stageName, alias, restApiId: api.id, invokeUrl: pulumi.all([invokeUrls[stageName], ready]).apply(([url]) => url) };
+    }
+
+    this.restApiId = api.id;
+    this.executionArn = api.executionArn;
+    this.stages = stages;
+    this.ready = ready;
+    this.definitionHash = definitionHash;
+    this.registerOutputs({ restApiId: this.restApiId, executionArn: this.executionArn, stages: this.stages, ready: this.ready, definitionHash: this.definitionHash });
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * ShiftlineStack: everything one environment runs — artifact bucket, tables, the API
+ * function with its aliases and alarms, the REST API stages and (where this stack owns it)
+ * the API Gateway account's CloudWatch role — wired from the validated stack config.
+ * Its `outputs` are exactly the stack outputs the release step reads (release/stack-outputs.ts).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ROUTES, type Route } from "../lambda-src/routes";
+import { TABLES, type TableSpec } from "../lambda-src/tables";
+import { TABLE_ACTIONS } from "../lambda-src/permissions";
+import { LAMBDA_HANDLER } from "../lambda-src/build";
+import { ApiGatewayAccount } from "./api-gateway-account";
+import { ArtifactBucket, artifactKeyPrefix } from "./artifact-bucket";
+import { packageFor, type FunctionPackage } from "./build-manifest";
+import type { StackConfig } from "./config";
+import { LambdaService } from "./lambda-service";
+import { childName, throwIfProblems, type ArgProblem } from "./naming";
+import { RestApiStages } from "./rest-api-stages";
+import { ServiceTables } from "./service-tables";
+import type { TableGrant } from "./policies";
+
+/** The function that serves the HTTP API. */
+export const API_FUNCTION = "api";
+
+export interface ShiftlineStackArgs {
+  /** Validated stack config (components/config.ts `loadConfig`). Required. */
+  readonly config: StackConfig;
+  /** Built packages (components/build-manifest.ts). Required; must include the api function. */
+  readonly packages: readonly FunctionPackage[];
+  /** Routes the API serves. Defaults to lambda-src/routes.ts ROUTES. */
+  readonly routes?: readonly Route[];
+  /** Tables the service uses. Defaults to lambda-src/tables.ts TABLES. */
+  readonly tables?: Readonly<Record<string, TableSpec>>;
+  /** DynamoDB actions per table key. Defaults to lambda-src/permissions.ts TABLE_ACTIONS. */
+  readonly tableActions?: Readonly<Record<string, readonly string[]>>;
+}
+
+export interface ResolvedShiftlineStackArgs extends Required<ShiftlineStackArgs> {
+  readonly apiPackage: FunctionPackage;
+}
+
+/** Applies defaults and checks the pieces fit together; throws listing every problem. */
+export function resolveShiftlineStackArgs(args: ShiftlineStackArgs): ResolvedShiftlineStackArgs {
+  const tables: Readonly<Record<string, TableSpec>> = args.tables ?? TABLES;
+  const tableActions: Readonly<Record<string, readonly string[]>> = args.tableActions ?? TABLE_ACTIONS;
+  const r = { ...args, routes: args.routes ?? ROUTES, tables, tableActions };
+  const problems: ArgProblem[] = [];
+  for (const key of Object.keys(r.tables)) {
+    if (r.tableActions[key] === undefined) problems.push([`tableActions.${key}`, undefined, "every table needs the list of actions its handlers call (lambda-src/permissions.ts)."]);
+  }
+  for (const key of Object.keys(r.tableActions)) {
+    if (r.tables[key] === undefined) problems.push([`tableActions.${key}`, r.tableActions[key], "names a table that is not in the table specs (lambda-src/tables.ts)."]);
+  }
+  const foreign = r.routes.filter((route) => route.function !== API_FUNCTION);
+  if (foreign.length > 0) problems.push(["routes", foreign.map((f) => `${f.method} ${f.path}`), `only the ${API_FUNCTION} function serves HTTP routes in this stack.`]);
+  throwIfProblems("ShiftlineStack", problems);
+  return { ...r, apiPackage: packageFor(r.packages, API_FUNCTION) };
+}
+
+/** Stack outputs as Pulumi values; resolved, they satisfy `stackOutputsSchema`. */
+export interface ShiftlineOutputs {
+  readonly environment: string;
+  readonly region: string;
+  readonly functionName: pulumi.Output<string>;
+  readonly latestVersion: pulumi.Output<string>;
+  readonly aliases: pulumi.Output<string[]>;
+  readonly stages: Readonly<Record<string, { stageName: string; alias: string; restApiId: pulumi.Output<string>; invokeUrl: pulumi.Output<string> }>>;
+  readonly alarmNames: Readonly<Record<string, pulumi.Output<string[]>>>;
+  readonly artifactBucket: pulumi.Output<string>;
+  readonly artifactKeyPrefix: string;
+  readonly codeDeployment: StackConfig["codeDeployment"];
+  readonly release: StackConfig["release"];
+}
+
+export class ShiftlineStack extends pulumi.ComponentResource {
+  public readonly outputs: ShiftlineOutputs;
+  /** Resolves only after every Lambda permission of every stage exists. */
+  public readonly ready: pulumi.Output<boolean>;
+
+  constructor(name: string, args: ShiftlineStackArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("shiftline:app:ShiftlineStack", name, {}, opts);
+    const a = resolveShiftlineStackArgs(args);
+    const c = a.config;
+    const parent = { parent: this };
+
+    const artifacts = new ArtifactBucket(childName(name, "artifacts"), { packages: a.packages, noncurrentVersionExpirationDays: c.artifactNoncurrentDays }, parent);
+    const tables = new ServiceTables(childName(name, "tables"), { tables: a.tables, protect: c.tableProtection }, parent);
+
+    const environment: Record<string, pulumi.Input<string>> = { POWERTOOLS_SERVICE_NAME: c.serviceName, POWERTOOLS_LOG_LEVEL: c.logLevel };
+    const grants: Record<string, TableGrant> = {};
+    for (const [key, spec] of Object.entries(a.tables)) {
+      environment[spec.env] = tables.tableNames[key];
+      grants[key] = { arn: tables.tableArns[key], actions: a.tableActions[key] };
+    }
+
+    const service = new LambdaService(
+      childName(name, API_FUNCTION),
+      {
+        functionName: `${c.namePrefix}-${API_FUNCTION}`,
+        code: artifacts.objects[API_FUNCTION],
+        handler: LAMBDA_HANDLER,
+        codeDeployment: c.codeDeployment,
+        memorySize: c.memorySize,
+        timeoutSeconds: c.timeoutSeconds,
+        logRetentionDays: c.logRetentionDays,
+        environment,
+        aliases: c.aliases,
+        provisionedConcurrency: c.provisionedConcurrency,
+        tables: grants,
+        alarms: c.alarms,
+      },
+      parent,
+    );
+
+    const account = c.manageApiGatewayAccount ? new ApiGatewayAccount(childName(name, "apigateway-account"), {}, parent) : undefined;
+    const aliasOutputs = Object.fromEntries(c.aliases.map((alias, i) => [alias, service.aliasNames[i]]));
+    const api = new RestApiStages(
+      childName(name, "http"),
+      {
+        routes: a.routes,
+        functionArn: service.functionArn,
+        functionName: service.functionName,
+        region: c.region,
+        stages: c.stages,
+        aliases: aliasOutputs,
+        logRetentionDays: c.logRetentionDays,
+        throttlingRateLimit: c.api.throttlingRateLimit,
+        throttlingBurstLimit: c.api.throttlingBurstLimit,
+        metricsEnabled: c.api.metricsEnabled,
+        executionLogLevel: c.api.executionLogLevel,
+        accountSettings: account?.account,
+      },
+      parent,
+    );
+
+    this.ready = api.ready;
+    this.outputs = {
+      environment: c.environment,
+      region: c.region,
+      functionName: service.functionName,
+      latestVersion: service.latestVersion,
+      aliases: pulumi.all(service.aliasNames),
+      stages: api.stages,
+      alarmNames: service.alarmNames,
+      artifactBucket: artifacts.bucketName,
+      artifactKeyPrefix: artifactKeyPrefix(API_FUNCTION),
+      codeDeployment: c.codeDeployment,
+      release: c.release,
+    };
+    this.registerOutputs({ ...this.outputs, ready: this.ready });
+  }
+}

@@ -1,0 +1,72 @@
+/** CloudWatch reads of the release step: alarm states and summed Lambda metrics. */
+import { DescribeAlarmsCommand, GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } from "@aws-sdk/client-cloudwatch";
+import { callAws, type CallContext } from "./call";
+
+export interface AlarmState {
+  readonly name: string;
+  readonly state: string;
+  readonly reason?: string;
+}
+
+/** One metric to sum over a window: AWS/Lambda namespace, Sum statistic. */
+export interface MetricSumQuery {
+  /** Query id: lowercase letter first, then letters, digits, underscores. */
+  readonly id: string;
+  readonly metricName: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+}
+
+export class CloudWatchPort {
+  constructor(
+    private readonly client: CloudWatchClient,
+    private readonly ctx: CallContext,
+  ) {}
+
+  /**
+   * Current state of the named metric alarms; unknown names are simply absent. Composite
+   * alarms are left out on purpose: DescribeAlarms returns them only to callers allowed on
+   * every alarm ("*"), which the least-privilege deployer role is not.
+   */
+  async alarmStates(names: readonly string[]): Promise<AlarmState[]> {
+    const states: AlarmState[] = [];
+    // DescribeAlarms accepts at most 100 names per call.
+    for (let i = 0; i < names.length; i += 100) {
+      let nextToken: string | undefined;
+      do {
+        const out = await callAws(this.ctx, "DescribeAlarmsCommand", () =>
+          this.client.send(new DescribeAlarmsCommand({ AlarmNames: names.slice(i, i + 100), AlarmTypes: ["MetricAlarm"], NextToken: nextToken })),
+        );
+        for (const a of out.MetricAlarms ?? []) {
+          states.push({ name: a.AlarmName ?? "", state: a.StateValue ?? "INSUFFICIENT_DATA", reason: a.StateReason });
+        }
+        nextToken = out.NextToken;
+      } while (nextToken !== undefined);
+    }
+    return states;
+  }
+
+  /** Sum of each metric between `start` and `end` at 1-minute periods (missing data counts as 0). */
+  async sums(queries: readonly MetricSumQuery[], start: Date, end: Date): Promise<Record<string, number>> {
+    const totals: Record<string, number> = Object.fromEntries(queries.map((q) => [q.id, 0]));
+    const MetricDataQueries: MetricDataQuery[] = queries.map((q) => ({
+      Id: q.id,
+      ReturnData: true,
+      MetricStat: {
+        Metric: { Namespace: "AWS/Lambda", MetricName: q.metricName, Dimensions: Object.entries(q.dimensions).map(([Name, Value]) => ({ Name, Value })) },
+        Period: 60,
+        Stat: "Sum",
+      },
+    }));
+    let nextToken: string | undefined;
+    do {
+      const out = await callAws(this.ctx, "GetMetricDataCommand", () =>
+        this.client.send(new GetMetricDataCommand({ MetricDataQueries, StartTime: start, EndTime: end, NextToken: nextToken })),
+      );
+      for (const r of out.MetricDataResults ?? []) {
+        if (r.Id !== undefined && r.Id in totals) totals[r.Id] += (r.Values ?? []).reduce((a, b) => a + b, 0);
+      }
+      nextToken = out.NextToken;
+    } while (nextToken !== undefined);
+    return totals;
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * The Lambda calls of the release step, each a small typed function over `callAws`.
+ * Weights cross this boundary as whole percentages; AWS decimals are converted in schedule.ts.
+ */
+import {
+  GetAliasCommand,
+  GetFunctionCommand,
+  GetFunctionConfigurationCommand,
+  GetPolicyCommand,
+  InvokeCommand,
+  ListVersionsByFunctionCommand,
+  PublishVersionCommand,
+  UpdateAliasCommand,
+  UpdateFunctionCodeCommand,
+  waitUntilFunctionUpdatedV2,
+  type LambdaClient,
+} from "@aws-sdk/client-lambda";
+import { fromAwsWeight, toAwsWeight } from "../schedule";
+import { conflict } from "../outcome";
+import { callAws, errorName, type CallContext } from "./call";
+
+export interface AliasState {
+  readonly functionVersion: string;
+  /** Additional versions and their share in whole percent, e.g. { "8": 10 }. */
+  readonly weights: Readonly<Record<string, number>>;
+  readonly revisionId: string;
+}
+
+export interface VersionInfo {
+  readonly version: string;
+  readonly state?: string;
+  readonly stateReason?: string;
+  readonly role?: string;
+  readonly deadLetterTarget?: string;
+  readonly codeSha256?: string;
+  readonly revisionId?: string;
+  readonly lastUpdateStatus?: string;
+  readonly lastUpdateStatusReason?: string;
+}
+
+export interface InvokeResult {
+  readonly functionError?: string;
+  readonly executedVersion?: string;
+  readonly payload: string;
+}
+
+/** How long and how often to poll for a code update; tests shrink these to milliseconds. */
+export interface CodeUpdateWait {
+  readonly maxWaitSeconds: number;
+  readonly minDelaySeconds: number;
+  readonly maxDelaySeconds: number;
+  readonly abortSignal?: AbortSignal;
+}
+
+export type CodeUpdateResult =
+  | { readonly status: "Successful"; readonly revisionId?: string }
+  | { readonly status: "Failed"; readonly reason: string }
+  | { readonly status: "TimedOut"; readonly lastStatus: string; readonly reason: string }
+  | { readonly status: "Aborted" };
+
+export class LambdaPort {
+  constructor(
+    private readonly client: LambdaClient,
+    private readonly ctx: CallContext,
+  ) {}
+
+  async getAlias(functionName: string, alias: string): Promise<AliasState | undefined> {
+    try {
+      const out = await callAws(this.ctx, "GetAliasCommand", () => this.client.send(new GetAliasCommand({ FunctionName: functionName, Name: alias })));
+      const weights: Record<string, number> = {};
+      for (const [version, weight] of Object.entries(out.RoutingConfig?.AdditionalVersionWeights ?? {})) weights[version] = fromAwsWeight(weight);
+      return { functionVersion: out.FunctionVersion ?? "", weights, revisionId: out.RevisionId ?? "" };
+    } catch (e) {
+      if (errorName(e) === "ResourceNotFoundException") return undefined;
+      throw e;
+    }
+  }
+
+  /**
+   * Points the alias at `functionVersion` plus at most one weighted version, only if nobody
+   * changed it since `revisionId` was read. Returns the new RevisionId for the next call.
+   * https://docs.aws.amazon.com/lambda/latest/api/API_UpdateAlias.html
+   */
+  async updateAlias(functionName: string, alias: string, to: { functionVersion: string; weights: Record<string, number>; revisionId: string }): Promise<string> {
+    const AdditionalVersionWeights: Record<string, number> = {};
+    for (const [version, percent] of Object.entries(to.weights)) AdditionalVersionWeights[version] = toAwsWeight(percent);
+    try {
+      const out = await callAws(this.ctx, "UpdateAliasCommand", () =>
+        this.client.send(
+          new UpdateAliasCommand({ FunctionName: functionName, Name: alias, FunctionVersion: to.functionVersion, RoutingConfig: { AdditionalVersionWeights }, RevisionId: to.revisionId }),
+        ),
+      );
+      return out.RevisionId ?? "";
+    } catch (e) {
+      if (errorName(e) === "PreconditionFailedException") {
+        throw conflict(
+          `alias ${alias} was changed by someone else since revision ${to.revisionId} (another release or a manual update); it was left as they set it. Check it with 'aws lambda get-alias --function-name ${functionName} --name ${alias}' and rerun.`,
+        );
+      }
+      throw e;
+    }
+  }
+
+  async getVersion(functionName: string, qualifier: string): Promise<VersionInfo | undefined> {
+    try {
+      const c = await callAws(this.ctx, "GetFunctionConfigurationCommand", () =>
+        this.client.send(new GetFunctionConfigurationCommand({ FunctionName: functionName, Qualifier: qualifier })),
+      );
+      return {
+        version: c.Version ?? qualifier,
+        state: c.State,
+        stateReason: c.StateReason,
+        role: c.Role,
+        deadLetterTarget: c.DeadLetterConfig?.TargetArn,
+        codeSha256: c.CodeSha256,
+        revisionId: c.RevisionId,
+        lastUpdateStatus: c.LastUpdateStatus,
+        lastUpdateStatusReason: c.LastUpdateStatusReason,
+      };
+    } catch (e) {
+      if (errorName(e) === "ResourceNotFoundException") return undefined;
+      throw e;
+    }
+  }
+
+  /** Highest published version number, or 0 when only $LATEST exists. */
+  async latestPublishedVersion(functionName: string): Promise<number> {
+    let highest = 0;
+    let marker: string | undefined;
+    do {
+      const page = await callAws(this.ctx, "ListVersionsByFunctionCommand", () =>
+        this.client.send(new ListVersionsByFunctionCommand({ FunctionName: functionName, Marker: marker, MaxItems: 50 })),
+      );
+      for (const v of page.Versions ?? []) if (v.Version !== undefined && /^\d+$/.test(v.Version)) highest = Math.max(highest, Number(v.Version));
+      marker = page.NextMarker;
+    } while (marker !== undefined);
+    return highest;
+  }
+
+  /** The resource policy statements of a qualified function (alias); none when it has no policy. */
+  async policyStatements(functionName: string, qualifier: string): Promise<PolicyStatement[]> {
+    try {
+      const out = await callAws(this.ctx, "GetPolicyCommand", () => this.client.send(new GetPolicyCommand({ FunctionName: functionName, Qualifier: qualifier })));
+      const doc = JSON.parse(out.Policy ?? "{}") as { Statement?: PolicyStatement[] | PolicyStatement };
+      return Array.isArray(doc.Statement) ? doc.Statement : doc.Statement !== undefined ? [doc.Statement] : [];
+    } catch (e) {
+      if (errorName(e) === "ResourceNotFoundException") return [];
+      throw e;
+    }
+  }
+
+  async invoke(functionName: string, qualifier: string, event: unknown): Promise<InvokeResult> {
+    const out = await callAws(this.ctx, "InvokeCommand", () =>
+      this.client.send(new InvokeCommand({ FunctionName: functionName, Qualifier: qualifier, InvocationType: "RequestResponse", Payload: Buffer.from(JSON.stringify(event)) })),
+    );
+    return { functionError: out.FunctionError, executedVersion: out.ExecutedVersion, payload: out.Payload === undefined ? "" : Buffer.from(out.Payload).toString("utf8") };
+  }
+
+  /** Starts a code update from S3; only if $LATEST is still at `revisionId`. Returns the new RevisionId. */
+  async updateCode(functionName: string, code: { bucket: string; key: string; objectVersion?: string; revisionId?: string }): Promise<string | undefined> {
+    try {
+      const out = await callAws(this.ctx, "UpdateFunctionCodeCommand", () =>
+        this.client.send(
+          new UpdateFunctionCodeCommand({ FunctionName: functionName, S3Bucket: code.bucket, S3Key: code.key, S3ObjectVersion: code.objectVersion, RevisionId: code.revisionId }),
+        ),
+      );
+      return out.RevisionId;
+    } catch (e) {
+      if (errorName(e) === "PreconditionFailedException") throw conflict(`function ${functionName} was changed by someone else while its code was being updated; rerun when they are done.`);
+      throw e;
+    }
+  }
+
+  /**
+   * UpdateFunctionCode returns before the update is applied; LastUpdateStatus moves from
+   * InProgress to Successful or Failed (https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html).
+   * The SDK waiter polls GetFunction; on failure or timeout we read the status once more
+   * ourselves, so the reason AWS gives (and any AccessDenied) is reported, not a waiter dump.
+   */
+  async waitForCodeUpdate(functionName: string, wait: CodeUpdateWait): Promise<CodeUpdateResult> {
+    try {
+      const result = await waitUntilFunctionUpdatedV2(
+        { client: this.client, maxWaitTime: wait.maxWaitSeconds, minDelay: wait.minDelaySeconds, maxDelay: wait.maxDelaySeconds, abortSignal: wait.abortSignal },
+        { FunctionName: functionName },
+      );
+      return { status: "Successful", revisionId: result.reason?.Configuration?.RevisionId };
+    } catch (e) {
+      if (errorName(e) === "AbortError") return { status: "Aborted" };
+      const now = await callAws(this.ctx, "GetFunctionCommand", () => this.client.send(new GetFunctionCommand({ FunctionName: functionName })));
+      const status = now.Configuration?.LastUpdateStatus ?? "unknown";
+      const reason = [now.Configuration?.LastUpdateStatusReasonCode, now.Configuration?.LastUpdateStatusReason].filter((s) => s !== undefined).join(": ") || "no reason given";
+      if (errorName(e) === "TimeoutError") return { status: "TimedOut", lastStatus: status, reason };
+      if (status === "Successful") return { status: "Successful", revisionId: now.Configuration?.RevisionId };
+      return { status: "Failed", reason };
+    }
+  }
+
+  /**
+   * Publishes $LATEST. With an unchanged function AWS returns the existing latest version
+   * instead of a new one (https://docs.aws.amazon.com/lambda/latest/api/API_PublishVersion.html);
+   * callers compare with the highest version seen before to notice.
+   */
+  async publishVersion(functionName: string, codeSha256: string, revisionId: string | undefined, description: string): Promise<VersionInfo> {
+    try {
+      const c = await callAws(this.ctx, "PublishVersionCommand", () =>
+        this.client.send(new PublishVersionCommand({ FunctionName: functionName, CodeSha256: codeSha256, RevisionId: revisionId, Description: description })),
+      );
+      return { version: c.Version ?? "", state: c.State, codeSha256: c.CodeSha256, role: c.Role };
+    } catch (e) {
+      if (errorName(e) === "PreconditionFailedException") {
+        throw conflict(`function ${functionName} changed between the code update and publishing (CodeSha256 or RevisionId no longer match); someone else deployed meanwhile. Rerun.`);
+      }
+      throw e;
+    }
+  }
+}
+
+export interface PolicyStatement {
+  readonly Sid?: string;
+  readonly Effect?: string;
+  readonly Principal?: { Service?: string | string[] } | string;
+  readonly Action?: string | string[];
+  readonly Resource?: string | string[];
+  readonly Condition?: Record<string, Record<string, string | string[]>>;
+}

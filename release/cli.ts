@@ -1,0 +1,173 @@
+/**
+ * `npm run release -- --stack prod …` / `shiftline-release`: the separate step that moves an
+ * alias's traffic to a new version. `main` takes every outside dependency as an argument so
+ * the tests run the real command line against mocked AWS clients and a fake clock.
+ */
+import { appendFileSync } from "node:fs";
+import { Command, CommanderError, Option } from "commander";
+import { ValidationError } from "../lib/validation";
+import { createAwsPorts, type AwsPorts } from "./aws/clients";
+import type { CallContext } from "./aws/call";
+import { systemClock, type Clock } from "./clock";
+import { runRelease } from "./controller";
+import type { SmokeEvent } from "./gate";
+import { loadOutputs, pulumiStackOutput, resolveInputs, type CliFlags } from "./inputs";
+import { EXIT, EXIT_CODE_HELP, type ExitCode } from "./outcome";
+import { dryRunSkipped, renderPlan } from "./plan";
+import { Progress, renderMarkdown, renderSummary, type ReleaseReport, type Writable } from "./report";
+import { loadSmokeEvents } from "./smoke-source";
+
+export interface CliIo {
+  readonly stdout: Writable & { isTTY?: boolean };
+  readonly stderr: Writable;
+  readonly env: NodeJS.ProcessEnv;
+  readonly clock: Clock;
+  /** Where SIGINT/SIGTERM arrive (process in real use). */
+  readonly signals: Pick<NodeJS.EventEmitter, "on" | "off">;
+  readonly createPorts: (region: string, clock: Clock, onRetry: CallContext["onRetry"]) => AwsPorts;
+  readonly runPulumi: (stack: string) => string | undefined;
+  readonly smokeEvents: () => readonly SmokeEvent[];
+  /** Code-update waiter polling (seconds); tests shrink it, the timeout itself comes from --code-update-timeout. */
+  readonly waiterDelays?: { readonly minDelaySeconds: number; readonly maxDelaySeconds: number };
+}
+
+export const processIo = (): CliIo => ({
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  clock: systemClock,
+  signals: process,
+  createPorts: createAwsPorts,
+  runPulumi: pulumiStackOutput,
+  smokeEvents: () => loadSmokeEvents(),
+});
+
+export function buildProgram(): Command {
+  const exitCodes = EXIT_CODE_HELP.map(([code, text]) => `  ${String(code).padStart(3)}  ${text}`).join("\n");
+  return new Command("shiftline-release")
+    .description("Move a Lambda alias's traffic to a version: all at once, canary, linear or custom steps, with a smoke gate, health checks and automatic rollback.")
+    .option("-s, --stack <name>", "stack (environment) to release; its outputs come from 'pulumi stack output --json -s <name>' when pulumi is installed")
+    .option("--outputs <file>", "stack outputs as JSON (pulumi stack output --json), instead of the pulumi CLI")
+    .option("--function <name>", "function name (explicit inputs, or to override the outputs)")
+    .option("--alias <name>", "alias to move (default: the stack's only alias)")
+    .option("--stage <name>", "pick the alias through a stage, when the stack has several")
+    .option("--region <region>", "AWS region (default: outputs, then AWS_REGION)")
+    .option("--alarm <name...>", "CloudWatch alarm(s) to watch instead of the stack's")
+    .option("--to-version <n>", "version to release, or to roll back to (any published version); default: the stack's latestVersion")
+    .addOption(new Option("--strategy <strategy>", "override the stack's strategy").choices(["all-at-once", "canary", "linear", "custom"]))
+    .option("--canary-percent <n>", "canary: share of traffic before 100%")
+    .option("--linear-percent <n>", "linear: traffic added per step")
+    .option("--bake <seconds>", "canary/linear: bake time of each partial step")
+    .option("--final-bake <seconds>", "bake at 100% before the release counts as done")
+    .option("--steps <list>", "custom steps as percent:bakeSeconds, e.g. 5:60,25:120,50:300 (implies --strategy custom)")
+    .option("--max-error-rate <percent>", "error-rate points the target may add over the previous version")
+    .option("--min-invocations <n>", "target invocations needed before its error rate is judged")
+    .option("--max-throttles <n>", "throttles on the alias tolerated during the release")
+    .option("--metric-delay <seconds>", "how long after a bake its metrics are judged (CloudWatch delay)")
+    .option("--check-interval <seconds>", "seconds between health checks")
+    .option("--no-smoke", "skip the smoke gate")
+    .option("--artifact <zip>", "artifact mode: upload this zip, update the function's code and publish the version to release")
+    .option("--code-update-timeout <seconds>", "artifact mode: how long to wait for LastUpdateStatus=Successful", "300")
+    .option("--dry-run", "print the plan and change nothing (no AWS calls)")
+    .option("--resume", "continue an unfinished release of the same target from its current weight")
+    .option("--abort", "roll an unfinished release back: alias wholly on its primary version")
+    .option("--json", "print a JSON report on stdout at the end (progress goes to stderr)")
+    .addHelpText("after", `\nExit codes:\n${exitCodes}\n\nExamples:\n  npm run release -- --stack prod\n  npm run release -- --outputs prod.json --strategy canary --canary-percent 10 --bake 300\n  npm run release -- --outputs prod.json --steps 5:60,25:120,50:300 --final-bake 120\n  npm run release -- --outputs prod.json --to-version 41 --strategy all-at-once   # roll back to 41\n  npm run release -- --outputs prod.json --resume    (or --abort) after an interrupted run\n  npm run release -- --outputs staging.json --dry-run`);
+}
+
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<ExitCode> {
+  const program = buildProgram()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  let flags: CliFlags;
+  try {
+    flags = program.parse([...argv], { from: "user" }).opts<CliFlags>();
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    throw e;
+  }
+  const out = flags.json === true ? io.stderr : io.stdout;
+  const progress = new Progress(out, flags.json !== true && io.stdout.isTTY === true);
+
+  let inputs;
+  let smokeEvents: readonly SmokeEvent[] = [];
+  try {
+    inputs = resolveInputs(flags, loadOutputs(flags, io.runPulumi), io.env);
+    if (flags.dryRun !== true && inputs.mode !== "abort" && inputs.settings.smoke) smokeEvents = io.smokeEvents();
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    io.stderr.write(`${e.message}\n`);
+    if (flags.json === true) io.stdout.write(`${JSON.stringify({ outcome: "bad-input", exitCode: EXIT.badInput, message: e.message, problems: e.problems }, null, 2)}\n`);
+    return EXIT.badInput;
+  }
+
+  for (const line of renderPlan(inputs)) progress.line(line);
+  if (flags.dryRun === true) {
+    progress.line("dry run: nothing was changed and no AWS call was made. Not checked:");
+    for (const s of dryRunSkipped(inputs)) progress.line(`  - ${s}`);
+    if (flags.json === true) io.stdout.write(`${JSON.stringify({ outcome: "dry-run", exitCode: EXIT.ok, inputs, skipped: dryRunSkipped(inputs) }, null, 2)}\n`);
+    return EXIT.ok;
+  }
+
+  const interrupt = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    if (interrupt.signal.aborted) progress.line(`${name} again: still rolling back, please wait`);
+    else {
+      progress.line(`${name}: stopping and rolling back`);
+      interrupt.abort(name);
+    }
+  };
+  const onInt = () => onSignal("SIGINT");
+  const onTerm = () => onSignal("SIGTERM");
+  io.signals.on("SIGINT", onInt);
+  io.signals.on("SIGTERM", onTerm);
+  let report: ReleaseReport;
+  try {
+    const aws = io.createPorts(inputs.region, io.clock, (command, attempt, delayMs) => progress.line(`throttled: ${command} attempt ${attempt}, retrying in ${Math.round(delayMs / 100) / 10}s`));
+    const delays = io.waiterDelays ?? { minDelaySeconds: 2, maxDelaySeconds: 20 };
+    report = await runRelease(
+      {
+        environment: inputs.environment,
+        functionName: inputs.functionName,
+        alias: inputs.alias,
+        stages: inputs.stages,
+        alarmNames: inputs.alarmNames,
+        settings: inputs.settings,
+        target: inputs.target,
+        mode: inputs.mode,
+        artifact: inputs.artifact,
+        codeUpdateWait: { maxWaitSeconds: inputs.codeUpdateTimeoutSeconds, ...delays },
+        smokeEvents,
+        skipped: inputs.skipped,
+      },
+      { aws, clock: io.clock, signal: interrupt.signal, progress },
+    );
+  } finally {
+    io.signals.off("SIGINT", onInt);
+    io.signals.off("SIGTERM", onTerm);
+  }
+
+  for (const line of renderSummary(report)) progress.line(line);
+  if (flags.json === true) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  const summaryFile = io.env.GITHUB_STEP_SUMMARY;
+  if (summaryFile !== undefined && summaryFile !== "") {
+    try {
+      appendFileSync(summaryFile, renderMarkdown(report));
+    } catch (e) {
+      progress.line(`could not append to GITHUB_STEP_SUMMARY (${(e as Error).message})`);
+    }
+  }
+  return report.exitCode;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = EXIT.awsError;
+    },
+  );
+}

@@ -1,0 +1,270 @@
+/**
+ * Inputs of a release: the stack outputs (pulumi CLI, `--outputs <file>`, or explicit flags),
+ * with flags overriding the stack's release settings. Everything is validated here, once;
+ * each problem names the flag or output field, its value, the rule and the fix.
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { ValidationError, parseOrThrow, renderValue, type Problem } from "../lib/validation";
+import { releaseSettingsSchema, STRATEGIES, type ReleaseSettings, type ReleaseSettingsInput } from "./settings";
+import { stackOutputsSchema, type StackOutputs, type StageOutput } from "./stack-outputs";
+
+/** Flags as commander hands them over: strings, booleans, string lists. */
+export interface CliFlags {
+  readonly stack?: string;
+  readonly outputs?: string;
+  readonly function?: string;
+  readonly alias?: string;
+  readonly stage?: string;
+  readonly region?: string;
+  readonly alarm?: readonly string[];
+  readonly toVersion?: string;
+  readonly strategy?: string;
+  readonly canaryPercent?: string;
+  readonly linearPercent?: string;
+  readonly bake?: string;
+  readonly finalBake?: string;
+  readonly steps?: string;
+  readonly maxErrorRate?: string;
+  readonly minInvocations?: string;
+  readonly maxThrottles?: string;
+  readonly metricDelay?: string;
+  readonly checkInterval?: string;
+  readonly smoke?: boolean;
+  readonly codeUpdateTimeout?: string;
+  readonly artifact?: string;
+  readonly dryRun?: boolean;
+  readonly resume?: boolean;
+  readonly abort?: boolean;
+  readonly json?: boolean;
+}
+
+export interface ResolvedInputs {
+  /** Where the stack facts came from, for the plan and the report. */
+  readonly source: string;
+  readonly environment?: string;
+  readonly region: string;
+  readonly functionName: string;
+  readonly alias: string;
+  readonly stages: StageOutput[];
+  readonly alarmNames: string[];
+  readonly settings: ReleaseSettings;
+  /** Explicit --to-version, else the stack's latestVersion; undefined in artifact mode. */
+  readonly target?: string;
+  readonly targetSource: string;
+  readonly artifact?: { readonly file: string; readonly bucket: string; readonly keyPrefix: string };
+  readonly codeUpdateTimeoutSeconds: number;
+  readonly mode: "start" | "resume" | "abort";
+  /** Checks that will not run because the input cannot support them. */
+  readonly skipped: string[];
+}
+
+/** Reads the stack outputs: `--outputs <file>`, else `pulumi stack output --json -s <stack>` if pulumi is installed. */
+export function loadOutputs(flags: CliFlags, runPulumi: (stack: string) => string | undefined = pulumiStackOutput): { outputs?: StackOutputs; source?: string } {
+  let raw: string | undefined;
+  let source: string | undefined;
+  if (flags.outputs !== undefined) {
+    try {
+      raw = readFileSync(flags.outputs, "utf8");
+    } catch (e) {
+      throw problem("--outputs", flags.outputs, `cannot read the file (${(e as Error).message}); write it with 'pulumi stack output --json -s <stack> > outputs.json'.`);
+    }
+    source = `outputs file ${flags.outputs}`;
+  } else if (flags.stack !== undefined) {
+    raw = runPulumi(flags.stack);
+    source = raw === undefined ? undefined : `pulumi stack output -s ${flags.stack}`;
+  }
+  if (raw === undefined) return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (e) {
+    throw problem(flags.outputs !== undefined ? "--outputs" : "--stack", flags.outputs ?? flags.stack, `the stack outputs are not JSON (${(e as Error).message}).`);
+  }
+  // The stack may export more than the release contract (e.g. the deployer role's ARN); only
+  // the contract's keys are read, and those strictly.
+  const contract = typeof json === "object" && json !== null && !Array.isArray(json) ? Object.fromEntries(Object.entries(json).filter(([k]) => k in stackOutputsSchema.shape)) : json;
+  return { outputs: parseOrThrow(stackOutputsSchema, contract, "stack outputs", "outputs"), source };
+}
+
+/** `pulumi stack output --json -s <stack>`, or undefined when the Pulumi CLI is not on PATH. */
+export function pulumiStackOutput(stack: string): string | undefined {
+  try {
+    return execFileSync("pulumi", ["stack", "output", "--json", "-s", stack], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw problem("--stack", stack, `'pulumi stack output --json -s ${stack}' failed (${(e as Error).message.split("\n")[0]}); check the stack name and that you are logged in, or pass --outputs <file>.`);
+  }
+}
+
+const wholeNumber = (flag: string, what: string) => z.string().regex(/^\d+$/, { error: `${flag} must be ${what}.` }).transform(Number);
+const decimal = (flag: string) => z.string().regex(/^\d+(\.\d+)?$/, { error: `${flag} must be a number such as 1 or 0.5.` }).transform(Number);
+
+const flagsSchema = z.object({
+  toVersion: wholeNumber("--to-version", "a published version number such as 7").transform(String).optional(),
+  strategy: z.enum(STRATEGIES, { error: `--strategy must be one of ${STRATEGIES.join(", ")}.` }).optional(),
+  canaryPercent: wholeNumber("--canary-percent", "a whole percentage 1-99").optional(),
+  linearPercent: wholeNumber("--linear-percent", "a whole percentage 1-99").optional(),
+  bake: wholeNumber("--bake", "a whole number of seconds").optional(),
+  finalBake: wholeNumber("--final-bake", "a whole number of seconds").optional(),
+  steps: z
+    .string()
+    .regex(/^\d+:\d+(,\d+:\d+)*$/, { error: "--steps must be percent:bakeSeconds pairs separated by commas, e.g. 5:60,25:120,50:300." })
+    .transform((s) => s.split(",").map((pair) => ({ percent: Number(pair.split(":")[0]), bakeSeconds: Number(pair.split(":")[1]) })))
+    .optional(),
+  maxErrorRate: decimal("--max-error-rate").optional(),
+  minInvocations: wholeNumber("--min-invocations", "a whole number").optional(),
+  maxThrottles: wholeNumber("--max-throttles", "a whole number").optional(),
+  metricDelay: wholeNumber("--metric-delay", "a whole number of seconds").optional(),
+  checkInterval: wholeNumber("--check-interval", "a whole number of seconds").optional(),
+  codeUpdateTimeout: wholeNumber("--code-update-timeout", "a whole number of seconds").refine((n) => n >= 5, { error: "--code-update-timeout must be at least 5 seconds." }).optional(),
+});
+
+const FLAG_FOR_FIELD: Record<string, string> = {
+  toVersion: "--to-version",
+  strategy: "--strategy",
+  canaryPercent: "--canary-percent",
+  linearPercent: "--linear-percent",
+  linearStepPercent: "--linear-percent",
+  bake: "--bake",
+  stepBakeSeconds: "--bake",
+  finalBake: "--final-bake",
+  finalBakeSeconds: "--final-bake",
+  steps: "--steps",
+  maxErrorRate: "--max-error-rate",
+  maxErrorRatePercent: "--max-error-rate",
+  minInvocations: "--min-invocations",
+  maxThrottles: "--max-throttles",
+  metricDelay: "--metric-delay",
+  metricDelaySeconds: "--metric-delay",
+  checkInterval: "--check-interval",
+  checkIntervalSeconds: "--check-interval",
+  codeUpdateTimeout: "--code-update-timeout",
+};
+
+/** Merges outputs and flags into what one run needs; throws a ValidationError listing every problem. */
+export function resolveInputs(flags: CliFlags, loaded: { outputs?: StackOutputs; source?: string }, env: NodeJS.ProcessEnv = process.env): ResolvedInputs {
+  const problems: Problem[] = [];
+  const add = (field: string, value: unknown, message: string) => problems.push({ field, value: renderValue(value), message });
+  const parsedFlags = flagsSchema.safeParse(flags, { reportInput: true });
+  if (!parsedFlags.success) {
+    for (const issue of parsedFlags.error.issues) add(FLAG_FOR_FIELD[String(issue.path[0])] ?? String(issue.path[0]), issue.input, issue.message);
+    throw new ValidationError("release flags", problems);
+  }
+  const f = parsedFlags.data;
+  const outputs = loaded.outputs;
+  const skipped: string[] = [];
+
+  if (flags.resume === true && flags.abort === true) add("--resume", true, "--resume and --abort exclude each other; pick one.");
+  if (flags.artifact !== undefined && f.toVersion !== undefined) add("--to-version", f.toVersion, "--artifact publishes the version to release; drop --to-version, or drop --artifact to release an existing version.");
+  if (flags.stack !== undefined && outputs !== undefined && outputs.environment !== flags.stack) {
+    add("--stack", flags.stack, `the stack outputs are for environment ${outputs.environment}; pass the matching --stack or outputs file.`);
+  }
+
+  const functionName = flags.function ?? outputs?.functionName;
+  if (functionName === undefined) {
+    add("--function", undefined, "no stack outputs were found: pass --outputs <file>, install the Pulumi CLI and pass --stack <name>, or give --function, --alias, --region and --to-version.");
+  }
+  const region = flags.region ?? outputs?.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (region === undefined) add("--region", undefined, "no region: pass --region or set AWS_REGION.");
+
+  // Stage and alias: --stage picks a stage (and its alias); --alias picks directly; one alias needs neither.
+  let alias = flags.alias;
+  let stages: StageOutput[] = [];
+  if (flags.stage !== undefined) {
+    const stage = outputs?.stages[flags.stage];
+    if (stage === undefined) add("--stage", flags.stage, `no such stage; stages: ${Object.keys(outputs?.stages ?? {}).join(", ") || "(none in the outputs)"}.`);
+    else if (alias !== undefined && alias !== stage.alias) add("--alias", alias, `stage ${flags.stage} routes to alias ${stage.alias}; drop --alias or pick the matching stage.`);
+    else alias = stage.alias;
+  }
+  if (alias === undefined && outputs !== undefined) {
+    if (outputs.aliases.length === 1) alias = outputs.aliases[0];
+    else add("--stage", undefined, `the stack has several aliases (${outputs.aliases.join(", ")}); pick one with --stage ${Object.keys(outputs.stages).join("|")} or --alias.`);
+  } else if (alias === undefined && functionName !== undefined) {
+    add("--alias", undefined, "pass the alias to release, e.g. --alias live.");
+  }
+  if (alias !== undefined && outputs !== undefined) {
+    if (!outputs.aliases.includes(alias)) add("--alias", alias, `not an alias of this stack (${outputs.aliases.join(", ")}).`);
+    stages = Object.values(outputs.stages).filter((s) => s.alias === alias);
+  }
+  if (outputs === undefined) skipped.push("stage invoke permission: no stack outputs, so no stages are known");
+
+  const alarmNames = flags.alarm !== undefined && flags.alarm.length > 0 ? [...flags.alarm] : alias !== undefined ? (outputs?.alarmNames[alias] ?? []) : [];
+
+  let artifact: ResolvedInputs["artifact"];
+  if (flags.artifact !== undefined) {
+    if (outputs === undefined) add("--artifact", flags.artifact, "artifact mode needs the stack outputs (artifact bucket and prefix); pass --outputs or --stack.");
+    else if (outputs.codeDeployment !== "release") {
+      add("--artifact", flags.artifact, `stack ${outputs.environment} deploys code with pulumi (codeDeployment: pulumi), so 'pulumi up' would undo it; set codeDeployment: release in the stack config first.`);
+    } else artifact = { file: flags.artifact, bucket: outputs.artifactBucket, keyPrefix: outputs.artifactKeyPrefix };
+  }
+
+  let target = f.toVersion;
+  let targetSource = "--to-version";
+  if (target === undefined && artifact === undefined && flags.abort !== true) {
+    target = outputs?.latestVersion;
+    targetSource = "latestVersion of the stack outputs";
+    if (target === undefined && functionName !== undefined) add("--to-version", undefined, "without stack outputs, name the version to release with --to-version N.");
+  }
+  if (artifact !== undefined) targetSource = "the version published from --artifact";
+
+  const settings = overrideSettings(outputs?.release, f, problems);
+  if (problems.length > 0 || functionName === undefined || region === undefined || alias === undefined || settings === undefined) throw new ValidationError("release inputs", problems);
+
+  return {
+    source: loaded.source ?? "flags",
+    environment: outputs?.environment,
+    region,
+    functionName,
+    alias,
+    stages,
+    alarmNames,
+    settings,
+    target,
+    targetSource,
+    artifact,
+    codeUpdateTimeoutSeconds: f.codeUpdateTimeout ?? 300,
+    mode: flags.abort === true ? "abort" : flags.resume === true ? "resume" : "start",
+    skipped,
+  };
+}
+
+type ParsedFlags = z.output<typeof flagsSchema>;
+
+/** The stack's release settings with flag overrides applied, validated by the shared schema. */
+function overrideSettings(base: ReleaseSettings | undefined, f: ParsedFlags, problems: Problem[]): ReleaseSettings | undefined {
+  const input: ReleaseSettingsInput = { ...(base ?? {}), health: { ...(base?.health ?? {}) } };
+  if (f.steps !== undefined) {
+    input.strategy = "custom";
+    input.steps = f.steps;
+  }
+  if (f.strategy !== undefined) input.strategy = f.strategy;
+  if (input.strategy !== "custom") delete input.steps;
+  if (f.canaryPercent !== undefined) input.canaryPercent = f.canaryPercent;
+  if (f.linearPercent !== undefined) input.linearStepPercent = f.linearPercent;
+  if (f.bake !== undefined) input.stepBakeSeconds = f.bake;
+  if (f.finalBake !== undefined) input.finalBakeSeconds = f.finalBake;
+  const health = { ...input.health };
+  if (f.maxErrorRate !== undefined) health.maxErrorRatePercent = f.maxErrorRate;
+  if (f.minInvocations !== undefined) health.minInvocations = f.minInvocations;
+  if (f.maxThrottles !== undefined) health.maxThrottles = f.maxThrottles;
+  if (f.metricDelay !== undefined) health.metricDelaySeconds = f.metricDelay;
+  if (f.checkInterval !== undefined) health.checkIntervalSeconds = f.checkInterval;
+  input.health = health;
+  try {
+    return parseOrThrow(releaseSettingsSchema, input, "release settings", "release");
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    const given = new Set(Object.entries(f).filter(([, v]) => v !== undefined).map(([k]) => FLAG_FOR_FIELD[k]));
+    for (const p of e.problems) {
+      const flag = FLAG_FOR_FIELD[/^release(?:\.health)?\.(\w+)/.exec(p.field)?.[1] ?? ""];
+      problems.push({ ...p, field: flag !== undefined && given.has(flag) ? `${flag} (${p.field})` : `outputs.${p.field}` });
+    }
+    return undefined;
+  }
+}
+
+function problem(field: string, value: unknown, message: string): ValidationError {
+  return new ValidationError("release inputs", [{ field, value: renderValue(value), message }]);
+}

@@ -1,0 +1,45 @@
+/** The plan a release would follow, printed by `--dry-run` (and at the start of a real run). */
+import { formatDuration } from "./clock";
+import type { ResolvedInputs } from "./inputs";
+import { planSchedule, scheduleSeconds } from "./schedule";
+
+/** Checks a dry run cannot make, because it sends nothing to AWS. */
+export const DRY_RUN_SKIPPED = [
+  "alias state (GetAlias): current version, weights, unfinished release",
+  "target version published and Active, same execution role and DLQ as the current version",
+  "stage invoke permission on the alias (GetPolicy)",
+  "smoke invocations of the target version",
+  "alarm states and metrics",
+];
+
+/** The dry run's list of what it did not check, for these inputs. */
+export function dryRunSkipped(inputs: ResolvedInputs): string[] {
+  return [...DRY_RUN_SKIPPED, ...(inputs.artifact !== undefined ? ["artifact upload, code update and publish"] : []), ...inputs.skipped];
+}
+
+export function renderPlan(inputs: ResolvedInputs): string[] {
+  const s = inputs.settings;
+  const h = s.health;
+  const steps = planSchedule(s);
+  let elapsed = 0;
+  const rows = steps.map((step, i) => {
+    const judged = step.bakeSeconds > 0 ? step.bakeSeconds + h.metricDelaySeconds : 0;
+    elapsed += judged;
+    const weights = step.percent === 100 ? "alias → target, weights cleared" : `AdditionalVersionWeights {target: ${step.percent / 100}}`;
+    return `  ${String(i + 1).padStart(2)}. ${String(step.percent).padStart(3)}%  bake ${formatDuration(step.bakeSeconds).padEnd(7)} ${weights}  (done by ~${formatDuration(elapsed)})`;
+  });
+  const stageList = inputs.stages.map((st) => `${st.stageName} (${st.restApiId})`).join(", ") || "none known";
+  return [
+    `plan for ${inputs.environment ?? "(no stack)"}: ${inputs.functionName}:${inputs.alias} in ${inputs.region}`,
+    `  inputs: ${inputs.source}`,
+    `  target: ${inputs.artifact !== undefined ? `the version published from ${inputs.artifact.file} (s3://${inputs.artifact.bucket}/${inputs.artifact.keyPrefix}<sha256>.zip)` : `version ${inputs.target ?? "?"} (${inputs.targetSource})`}`,
+    `  mode: ${inputs.mode}`,
+    `  stages routing to the alias: ${stageList}`,
+    `  strategy: ${s.strategy}, ${steps.length} step${steps.length === 1 ? "" : "s"}, at least ${formatDuration(scheduleSeconds(steps))} of bake`,
+    ...rows,
+    `  smoke gate: ${s.smoke ? "on (events from lambda-src/smoke-events.ts, each must return 2xx)" : "off"}`,
+    scheduleSeconds(steps) === 0
+      ? "  health: not watched (no bake time); set finalBakeSeconds or pass --final-bake <seconds> to watch after promotion"
+      : `  health: rollback if an alarm fires (${inputs.alarmNames.join(", ") || "none configured"}), if the target's error rate exceeds the previous version's by more than ${h.maxErrorRatePercent} points (judged after ${h.minInvocations} invocations), or on more than ${h.maxThrottles} throttles; checked every ${h.checkIntervalSeconds}s, each step judged ${h.metricDelaySeconds}s after its bake for metric delay`,
+  ];
+}

@@ -1,0 +1,113 @@
+/**
+ * Preflight: everything that must hold before the alias is touched. Problems are collected
+ * and reported together; an unfinished release on the alias is a conflict, not a problem.
+ */
+import type { AliasState, LambdaPort, PolicyStatement, VersionInfo } from "./aws/lambda";
+import { conflict, gateFailed } from "./outcome";
+import type { StageOutput } from "./stack-outputs";
+
+export interface PreflightInput {
+  readonly functionName: string;
+  readonly alias: string;
+  readonly target: string;
+  /** Stages that route to this alias; each needs an invoke permission on it. */
+  readonly stages: readonly StageOutput[];
+  /** true when the schedule has partial steps, i.e. the alias will carry weights. */
+  readonly weighted: boolean;
+  readonly resume: boolean;
+}
+
+export type PreflightResult =
+  | { readonly kind: "nothing-to-release"; readonly alias: AliasState }
+  | {
+      readonly kind: "ready";
+      readonly alias: AliasState;
+      /** The version the alias serves now, and returns to on rollback. */
+      readonly previous: string;
+      /** Set when resuming: the target's current share of traffic. */
+      readonly resumeFromPercent?: number;
+      readonly notes: readonly string[];
+    };
+
+export async function preflight(lambda: LambdaPort, input: PreflightInput): Promise<PreflightResult> {
+  const { functionName, alias: aliasName, target } = input;
+  const alias = await lambda.getAlias(functionName, aliasName);
+  if (alias === undefined) throw gateFailed(`preflight: alias ${aliasName} does not exist on function ${functionName}; run 'pulumi up' for this stack first.`);
+
+  const split = Object.entries(alias.weights);
+  const notes: string[] = [];
+  let resumeFromPercent: number | undefined;
+  if (split.length > 0) {
+    const [splitVersion, percent] = split[0];
+    if (splitVersion !== target) {
+      throw conflict(
+        `alias ${aliasName} already routes ${percent}% to version ${splitVersion} (not the target ${target}): another release is running or was left unfinished. Wait for it, or run again with --abort to put the alias wholly on version ${alias.functionVersion}.`,
+      );
+    }
+    if (!input.resume) {
+      throw conflict(
+        `an unfinished release of version ${target} is on alias ${aliasName} at ${percent}%. Run again with --resume to continue from ${percent}%, or with --abort to roll back wholly to version ${alias.functionVersion}.`,
+      );
+    }
+    resumeFromPercent = percent;
+    notes.push(`resuming the release of version ${target} at ${percent}%`);
+  } else if (alias.functionVersion === target) {
+    return { kind: "nothing-to-release", alias };
+  } else if (input.resume) {
+    notes.push(`no unfinished release on alias ${aliasName}; starting from the beginning`);
+  }
+
+  const previous = alias.functionVersion;
+  const problems: string[] = [];
+  const [targetInfo, previousInfo] = await Promise.all([lambda.getVersion(functionName, target), previous === "$LATEST" ? undefined : lambda.getVersion(functionName, previous)]);
+  checkTarget(targetInfo, target, problems);
+  if (input.weighted) checkPair(previous, previousInfo, targetInfo, problems);
+
+  for (const stage of input.stages) {
+    const statements = await lambda.policyStatements(functionName, aliasName);
+    if (!statements.some((s) => allowsApiGateway(s, stage.restApiId))) {
+      problems.push(
+        `stage ${stage.stageName} (REST API ${stage.restApiId}) has no permission to invoke ${functionName}:${aliasName}; the alias's resource policy needs lambda:InvokeFunction for apigateway.amazonaws.com with a SourceArn on that API (run 'pulumi up').`,
+      );
+    }
+  }
+  if (problems.length > 0) throw gateFailed(`preflight: ${problems.length} problem${problems.length === 1 ? "" : "s"}\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  return { kind: "ready", alias, previous, resumeFromPercent, notes };
+}
+
+function checkTarget(info: VersionInfo | undefined, target: string, problems: string[]): void {
+  if (info === undefined) {
+    problems.push(`version ${target} is not published on this function; publish it (pulumi up, or --artifact) or pick another with --to-version.`);
+  } else if (info.state !== "Active") {
+    problems.push(`version ${target} is ${info.state ?? "in an unknown state"}${info.stateReason !== undefined ? ` (${info.stateReason})` : ""}, not Active; it cannot take traffic.`);
+  }
+}
+
+/** Weighted aliases need two published versions with the same role and DLQ (configuring-alias-routing). */
+function checkPair(previous: string, previousInfo: VersionInfo | undefined, targetInfo: VersionInfo | undefined, problems: string[]): void {
+  if (previous === "$LATEST") {
+    problems.push("the alias points to $LATEST, which a weighted alias cannot split from; release with --strategy all-at-once once, then gradual releases work.");
+    return;
+  }
+  if (previousInfo === undefined || targetInfo === undefined) return;
+  if (previousInfo.role !== targetInfo.role) {
+    problems.push(
+      `version ${targetInfo.version} runs as ${targetInfo.role ?? "(no role)"} but version ${previous} as ${previousInfo.role ?? "(no role)"}; AWS only splits an alias between versions with the same execution role (https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html). Use --strategy all-at-once.`,
+    );
+  }
+  if (previousInfo.deadLetterTarget !== targetInfo.deadLetterTarget) {
+    problems.push(`versions ${previous} and ${targetInfo.version} have different dead-letter queues; AWS only splits an alias between versions with the same one. Use --strategy all-at-once.`);
+  }
+}
+
+const asList = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** A statement letting API Gateway invoke the alias from this REST API (any stage/method/path under it). */
+export function allowsApiGateway(s: PolicyStatement, restApiId: string): boolean {
+  if ((s.Effect ?? "Allow") !== "Allow") return false;
+  if (!asList(s.Action).some((a) => a === "lambda:InvokeFunction" || a === "lambda:*")) return false;
+  const principal = typeof s.Principal === "string" ? [s.Principal] : asList(s.Principal?.Service);
+  if (!principal.includes("apigateway.amazonaws.com")) return false;
+  const sourceArns = Object.values(s.Condition ?? {}).flatMap((c) => asList(c["AWS:SourceArn"]));
+  return sourceArns.some((arn) => arn.includes(`:${restApiId}/`));
+}

@@ -60,6 +60,8 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 export class AliasAlarms extends pulumi.ComponentResource {
   /** Physical alarm names, in the order errors, throttles, p99 duration. */
   public readonly alarmNames: pulumi.Output<string[]>;
+  /** Alarm ARNs, same order (what a deployer role's DescribeAlarms grant is scoped to). */
+  public readonly alarmArns: pulumi.Output<string[]>;
 
   constructor(name: string, args: AliasAlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("shiftline:monitoring:AliasAlarms", name, {}, opts);
@@ -80,6 +82,7 @@ export class AliasAlarms extends pulumi.ComponentResource {
       .createAlarm(childName(name, "p99-duration"), { ...common, threshold: a.p99DurationMs, treatMissingData: "notBreaching" }, { parent: this });
 
     this.alarmNames = pulumi.all([errors.name, throttles.name, duration.name]);
-    this.registerOutputs({ alarmNames: this.alarmNames });
+    this.alarmArns = pulumi.all([errors.arn, throttles.arn, duration.arn]);
+    this.registerOutputs({ alarmNames: this.alarmNames, alarmArns: this.alarmArns });
   }
 }

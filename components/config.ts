@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ValidationError, problemsFromZod, renderValue, type Problem } from "../lib/validation";
 import { releaseSettingsSchema } from "../release/settings";
+import { deployerSettingsSchema } from "./deployer-role";
 
 export const CONFIG_NAMESPACE = "shiftline";
 
@@ -74,22 +75,6 @@ export const apiSchema = z
   })
   .strict();
 
-export const deployerSchema = z
-  .object({
-    /** GitHub repository allowed to assume the deployer role, as owner/name. Required. */
-    repository: z.string({ error: "deployer.repository must be a GitHub repository such as acme/shiftline." }).regex(/^[\w.-]+\/[\w.-]+$/, {
-      error: "deployer.repository must look like owner/name, e.g. acme/shiftline.",
-    }),
-    /** Branch whose workflow runs may deploy, e.g. main. */
-    branch: z.string({ error: "deployer.branch must be a branch name such as main." }).min(1, { error: "deployer.branch must not be empty." }).optional(),
-    /** GitHub environment whose workflow runs may deploy, e.g. production. */
-    environment: z.string({ error: "deployer.environment must be a GitHub environment name." }).min(1, { error: "deployer.environment must not be empty." }).optional(),
-  })
-  .strict()
-  .refine((d) => d.branch !== undefined || d.environment !== undefined, {
-    error: "deployer needs a branch or an environment to trust; an unrestricted repository could deploy from any ref. Set deployer.branch: main (or deployer.environment).",
-  });
-
 /** The `shiftline:*` keys; defaults that depend on the stack are filled in by `resolveStackConfig`. */
 export const stackConfigSchema = z
   .object({
@@ -133,8 +118,12 @@ export const stackConfigSchema = z
     tableProtection: flag("tableProtection").default(true),
     /** How the release step moves traffic (see release/settings.ts). Defaults to all-at-once. */
     release: releaseSettingsSchema.default(() => releaseSettingsSchema.parse({})),
-    /** GitHub OIDC trust for a deployer role: repository plus branch and/or environment. Defaults to none. */
-    deployer: deployerSchema.optional(),
+    /**
+     * GitHub OIDC trust of the release step's deployer role (components/deployer-role.ts):
+     * repository, exactly one of branch/environment, and oidcProviderArn or createOidcProvider.
+     * Defaults to none (no deployer role).
+     */
+    deployer: deployerSettingsSchema.optional(),
   })
   .strict();
 
@@ -143,7 +132,7 @@ type ParsedConfig = z.output<typeof stackConfigSchema>;
 
 export type AlarmSettings = Required<z.output<typeof alarmsSchema>>;
 export type ApiSettings = z.output<typeof apiSchema>;
-export type DeployerSettings = z.output<typeof deployerSchema>;
+export type { DeployerSettings } from "./deployer-role";
 
 /** The validated stack config with every default applied. */
 export interface StackConfig extends Omit<ParsedConfig, "namePrefix" | "stages" | "alarms" | "api"> {

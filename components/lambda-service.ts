@@ -106,6 +106,8 @@ export class LambdaService extends pulumi.ComponentResource {
   public readonly aliasNames: pulumi.Output<string>[];
   /** Alarm names per alias. */
   public readonly alarmNames: Readonly<Record<string, pulumi.Output<string[]>>>;
+  /** Every alarm ARN of every alias. */
+  public readonly alarmArns: pulumi.Output<string[]>;
   public readonly roleArn: pulumi.Output<string>;
   public readonly logGroupName: pulumi.Output<string>;
   /** The function resource, for metric helpers and permissions. */
@@ -150,6 +152,7 @@ export class LambdaService extends pulumi.ComponentResource {
 
     const aliasNames: pulumi.Output<string>[] = [];
     const alarmNames: Record<string, pulumi.Output<string[]>> = {};
+    const alarmArns: pulumi.Output<string[]>[] = [];
     for (const aliasName of a.aliases) {
       // Created at the version published now; later versions reach it only through the release step.
       const alias = new aws.lambda.Alias(
@@ -170,6 +173,7 @@ export class LambdaService extends pulumi.ComponentResource {
       }
       const alarms = new AliasAlarms(childName(name, `alarms-${aliasName}`), { function: fn, functionName: a.functionName, alias: aliasName, ...a.alarms }, parent);
       alarmNames[aliasName] = alarms.alarmNames;
+      alarmArns.push(alarms.alarmArns);
     }
 
     this.function = fn;
@@ -178,6 +182,7 @@ export class LambdaService extends pulumi.ComponentResource {
     this.latestVersion = fn.version;
     this.aliasNames = aliasNames;
     this.alarmNames = alarmNames;
+    this.alarmArns = pulumi.all(alarmArns).apply((lists) => lists.flat());
     this.roleArn = role.arn;
     this.logGroupName = logGroup.name;
     this.registerOutputs({
@@ -186,6 +191,7 @@ export class LambdaService extends pulumi.ComponentResource {
       latestVersion: this.latestVersion,
       aliasNames: this.aliasNames,
       alarmNames: this.alarmNames,
+      alarmArns: this.alarmArns,
       roleArn: this.roleArn,
       logGroupName: this.logGroupName,
     });

@@ -76,6 +76,9 @@ export class ShiftlineStack extends pulumi.ComponentResource {
   public readonly outputs: ShiftlineOutputs;
   /** Resolves only after every Lambda permission of every stage exists. */
   public readonly ready: pulumi.Output<boolean>;
+  /** Unqualified function ARN and every alarm ARN: what a DeployerRole scopes its policy to. */
+  public readonly functionArn: pulumi.Output<string>;
+  public readonly alarmArns: pulumi.Output<string[]>;
 
   constructor(name: string, args: ShiftlineStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super("shiftline:app:ShiftlineStack", name, {}, opts);
@@ -134,6 +137,8 @@ export class ShiftlineStack extends pulumi.ComponentResource {
     );
 
     this.ready = api.ready;
+    this.functionArn = service.functionArn;
+    this.alarmArns = service.alarmArns;
     this.outputs = {
       environment: c.environment,
       region: c.region,
@@ -147,6 +152,6 @@ export class ShiftlineStack extends pulumi.ComponentResource {
       codeDeployment: c.codeDeployment,
       release: c.release,
     };
-    this.registerOutputs({ ...this.outputs, ready: this.ready });
+    this.registerOutputs({ ...this.outputs, ready: this.ready, functionArn: this.functionArn, alarmArns: this.alarmArns });
   }
 }

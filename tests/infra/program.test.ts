@@ -1,0 +1,238 @@
+import assert from "node:assert/strict";
+import { stackOutputsSchema } from "../../release/stack-outputs";
+import { parseOrThrow } from "../../lib/validation";
+import { parseConfigValue } from "../../components/config";
+import { ROUTES } from "../../lambda-src/routes";
+import { TABLE_ACTIONS } from "../../lambda-src/permissions";
+import { TABLES } from "../../lambda-src/tables";
+import { countByType, ofType, type CapturedResource } from "./mocks";
+import { evaluateProgram, readStackConfig, STACKS, type StackName } from "./program";
+import { allowStatements, parsePolicy } from "./policy-reading";
+
+type Evaluated = Awaited<ReturnType<typeof evaluateProgram>>;
+const evaluated = new Map<StackName, Evaluated>();
+
+const one = (resources: readonly CapturedResource[], type: string): CapturedResource => {
+  const found = ofType(resources, type);
+  assert.equal(found.length, 1, `expected one ${type}, found ${found.length}`);
+  return found[0];
+};
+
+describe("the program under both stack files", function () {
+  this.timeout(60_000);
+
+  before(async () => {
+    for (const stack of STACKS) evaluated.set(stack, await evaluateProgram(stack));
+  });
+
+  for (const stack of STACKS) {
+    describe(`stack ${stack}`, () => {
+      const get = () => evaluated.get(stack) as Evaluated;
+      const yamlValue = (key: string): unknown => parseConfigValue(readStackConfig(stack)[`shiftline:${key}`] ?? "null");
+
+      it("exports outputs the release CLI accepts", () => {
+        const outputs = parseOrThrow(stackOutputsSchema, get().value, `${stack} outputs`);
+        assert.equal(outputs.environment, stack);
+        assert.equal(outputs.region, readStackConfig(stack)["aws:region"]);
+        assert.equal(outputs.functionName, `shiftline-${stack}-api`);
+        assert.equal(outputs.artifactKeyPrefix, "functions/api/");
+        assert.deepEqual(Object.keys(outputs.stages), Object.keys(yamlValue("stages") as object));
+        assert.equal(outputs.release.strategy, (yamlValue("release") as { strategy: string }).strategy);
+      });
+
+      it("names three alarms per alias for the release step to watch", () => {
+        const outputs = parseOrThrow(stackOutputsSchema, get().value, `${stack} outputs`);
+        const alarms = ofType(get().resources, "aws:cloudwatch/metricAlarm:MetricAlarm").map((r) => r.inputs.name ?? r.name);
+        for (const alias of outputs.aliases) {
+          assert.equal(outputs.alarmNames[alias].length, 3);
+          for (const name of outputs.alarmNames[alias]) assert.ok(alarms.includes(name), `${name} is not a declared alarm`);
+        }
+      });
+
+      it("parents every resource under a shiftline component, and nothing but the top component sits at the root", () => {
+        const { resources } = get();
+        const roots = resources.filter((r) => r.parent === undefined);
+        assert.deepEqual(roots.map((r) => r.type), ["shiftline:app:ShiftlineStack"]);
+        for (const r of resources.filter((x) => x.parent !== undefined)) {
+          assert.match(r.parent?.type ?? "", /^shiftline:/, `${r.type} ${r.name} is parented by ${r.parent?.type}`);
+          assert.ok(r.name.startsWith(`${r.parent?.name}-`), `${r.name} is not named after its parent ${r.parent?.name}`);
+        }
+      });
+
+      it("creates one integration, method and permission per route and stage", () => {
+        const { resources } = get();
+        const stages = Object.keys(yamlValue("stages") as object).length;
+        const counts = countByType(resources);
+        assert.equal(counts["aws:apigateway/method:Method"], ROUTES.length);
+        assert.equal(counts["aws:apigateway/integration:Integration"], ROUTES.length);
+        assert.equal(counts["aws:lambda/permission:Permission"], ROUTES.length * stages);
+        assert.equal(counts["aws:apigateway/stage:Stage"], stages);
+        assert.equal(counts["aws:dynamodb/table:Table"], Object.keys(TABLES).length);
+      });
+
+      it("lets each stage invoke only its alias, from this API's stage, method and path", () => {
+        const { resources } = get();
+        const api = one(resources, "aws:apigateway/restApi:RestApi");
+        const executionArn = `arn:aws:execute-api:eu-west-1:123456789012:mocked::${api.type}::${api.name}`;
+        const stages = yamlValue("stages") as Record<string, string>;
+        const expected = Object.entries(stages).flatMap(([stage, alias]) =>
+          ROUTES.map((r) => ({ alias, sourceArn: `${executionArn}/${stage}/${r.method}/${r.path.slice(1).replace(/\{\w+\}/g, "*")}` })),
+        );
+        const actual = ofType(resources, "aws:lambda/permission:Permission").map((p) => {
+          assert.equal(p.inputs.action, "lambda:InvokeFunction");
+          assert.equal(p.inputs.principal, "apigateway.amazonaws.com");
+          assert.equal(p.inputs.function, `shiftline-${stack}-api`);
+          return { alias: p.inputs.qualifier, sourceArn: p.inputs.sourceArn };
+        });
+        const key = (x: { sourceArn: unknown }) => String(x.sourceArn);
+        assert.deepEqual([...actual].sort((a, b) => key(a).localeCompare(key(b))), [...expected].sort((a, b) => key(a).localeCompare(key(b))));
+      });
+
+      it("routes every integration to the alias named by the stage's lambdaAlias variable, which exists", () => {
+        const { resources } = get();
+        const fnArn = `arn:aws:lambda:eu-west-1:123456789012:function:shiftline-${stack}-api`;
+        for (const integration of ofType(resources, "aws:apigateway/integration:Integration")) {
+          assert.equal(integration.inputs.type, "AWS_PROXY");
+          assert.equal(integration.inputs.integrationHttpMethod, "POST");
+          assert.equal(integration.inputs.uri, `arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/${fnArn}:\${stageVariables.lambdaAlias}/invocations`);
+        }
+        const aliases = ofType(resources, "aws:lambda/alias:Alias").map((a) => a.inputs.name);
+        for (const stage of ofType(resources, "aws:apigateway/stage:Stage")) {
+          const alias = (stage.inputs.variables as Record<string, string>).lambdaAlias;
+          assert.equal(alias, (yamlValue("stages") as Record<string, string>)[String(stage.inputs.stageName)]);
+          assert.ok(aliases.includes(alias), `stage ${String(stage.inputs.stageName)} selects ${alias}, which is not an alias`);
+        }
+      });
+
+      it("leaves the alias's version and routing to the release step", () => {
+        for (const alias of ofType(get().resources, "aws:lambda/alias:Alias")) {
+          assert.deepEqual([...alias.ignoreChanges].sort(), ["functionVersion", "routingConfig"]);
+          assert.equal(alias.inputs.functionVersion, "1", "the alias starts at the version published by this update");
+        }
+      });
+
+      it("runs the function on Node 22 arm64 from the uploaded key and object version, publishing a version", () => {
+        const { resources } = get();
+        const fn = one(resources, "aws:lambda/function:Function");
+        const object = one(resources, "aws:s3/bucketObjectv2:BucketObjectv2");
+        assert.equal(fn.inputs.runtime, "nodejs22.x");
+        assert.deepEqual(fn.inputs.architectures, ["arm64"]);
+        assert.equal(fn.inputs.handler, "index.handler");
+        assert.equal(fn.inputs.publish, true);
+        assert.match(String(object.inputs.key), /^functions\/api\/[0-9a-f]{64}\.zip$/);
+        assert.equal(fn.inputs.s3Key, object.inputs.key);
+        assert.equal(fn.inputs.s3ObjectVersion, `version-of-${object.name}`);
+        assert.equal(fn.inputs.memorySize, yamlValue("memorySize"));
+      });
+
+      it("passes the table names and Powertools settings to the function", () => {
+        const { resources } = get();
+        const fn = one(resources, "aws:lambda/function:Function");
+        const variables = (fn.inputs.environment as { variables: Record<string, string> }).variables;
+        const tables = ofType(resources, "aws:dynamodb/table:Table");
+        for (const [key, spec] of Object.entries(TABLES)) {
+          assert.equal(variables[spec.env], tables.find((t) => t.name.endsWith(`-tables-${key}`))?.name, `${spec.env} does not name the ${key} table`);
+        }
+        assert.equal(variables.POWERTOOLS_LOG_LEVEL, yamlValue("logLevel"));
+        assert.equal(variables.POWERTOOLS_SERVICE_NAME, "shiftline");
+      });
+
+      it("creates the log group /aws/lambda/<fn> before the function, with the configured retention", () => {
+        const { resources } = get();
+        const fn = one(resources, "aws:lambda/function:Function");
+        const group = ofType(resources, "aws:cloudwatch/logGroup:LogGroup").find((g) => g.inputs.name === `/aws/lambda/${String(fn.inputs.name)}`);
+        assert.ok(group, "no log group for the function");
+        assert.equal(group.inputs.retentionInDays, yamlValue("logRetentionDays"));
+        assert.equal((fn.inputs.loggingConfig as { logGroup: string }).logGroup, group.inputs.name, "the function names the group, so it waits for it");
+      });
+
+      it("grants the function only its log group and the DynamoDB actions the handlers call", () => {
+        const { resources } = get();
+        const doc = parsePolicy(one(resources, "aws:iam/rolePolicy:RolePolicy").inputs.policy);
+        const logs = doc.Statement.find((s) => s.Sid === "WriteOwnLogs");
+        assert.deepEqual(logs?.Resource, `arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/shiftline-${stack}-api:*`);
+        const tables = ofType(resources, "aws:dynamodb/table:Table");
+        for (const [key, actions] of Object.entries(TABLE_ACTIONS)) {
+          const table = tables.find((t) => t.name.endsWith(`-${key}`)) as CapturedResource;
+          const statement = doc.Statement.find((s) => s.Resource === `arn:aws:dynamodb:eu-west-1:123456789012:table/${table.name}`);
+          assert.deepEqual(statement?.Action, [...actions]);
+        }
+        assert.equal(doc.Statement.length, 1 + Object.keys(TABLE_ACTIONS).length);
+      });
+
+      it("has no wildcard action or resource in any IAM grant, and no *FullAccess policy", () => {
+        const { resources } = get();
+        const documents = [
+          ...ofType(resources, "aws:iam/rolePolicy:RolePolicy").map((r) => r.inputs.policy),
+          ...ofType(resources, "aws:iam/role:Role").map((r) => r.inputs.assumeRolePolicy),
+          ...ofType(resources, "aws:s3/bucketPolicy:BucketPolicy").map((r) => r.inputs.policy),
+        ];
+        for (const statement of documents.flatMap((d) => allowStatements(parsePolicy(d)))) {
+          for (const action of [statement.Action ?? []].flat()) assert.doesNotMatch(action, /\*/, `Allow of ${action}`);
+          for (const resource of [statement.Resource ?? []].flat()) assert.notEqual(resource, "*");
+        }
+        for (const attachment of ofType(resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")) {
+          assert.doesNotMatch(String(attachment.inputs.policyArn), /FullAccess/);
+        }
+      });
+    });
+  }
+
+  it("protects prod's tables with PITR, deletion protection and protect, and keeps provisioned concurrency warm", () => {
+    const { resources } = evaluated.get("prod") as Evaluated;
+    for (const table of ofType(resources, "aws:dynamodb/table:Table")) {
+      assert.deepEqual(table.inputs.pointInTimeRecovery, { enabled: true });
+      assert.equal(table.inputs.deletionProtectionEnabled, true);
+      assert.equal(table.protect, true);
+      assert.equal(table.inputs.billingMode, "PAY_PER_REQUEST");
+      assert.deepEqual(table.inputs.serverSideEncryption, { enabled: true });
+    }
+    const pc = one(resources, "aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig");
+    const configured = JSON.parse(readStackConfig("prod")["shiftline:provisionedConcurrency"]) as Record<string, number>;
+    assert.equal(pc.inputs.qualifier, "live");
+    assert.equal(pc.inputs.provisionedConcurrentExecutions, configured.live);
+  });
+
+  it("leaves staging's tables unprotected and without provisioned concurrency", () => {
+    const { resources } = evaluated.get("staging") as Evaluated;
+    for (const table of ofType(resources, "aws:dynamodb/table:Table")) {
+      assert.deepEqual(table.inputs.pointInTimeRecovery, { enabled: false });
+      assert.equal(table.inputs.deletionProtectionEnabled, false);
+      assert.equal(table.protect, false);
+    }
+    assert.equal(ofType(resources, "aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig").length, 0);
+  });
+
+  it("creates the API Gateway account CloudWatch role only in the stack that owns it", () => {
+    const staging = (evaluated.get("staging") as Evaluated).resources;
+    const prod = (evaluated.get("prod") as Evaluated).resources;
+    assert.equal(readStackConfig("staging")["shiftline:manageApiGatewayAccount"], "true");
+    assert.equal(ofType(staging, "aws:apigateway/account:Account").length, 1);
+    assert.equal(ofType(prod, "aws:apigateway/account:Account").length, 0);
+    const stage = one(staging, "aws:apigateway/stage:Stage");
+    assert.ok(stage.dependsOn.some((d) => d.type === "aws:apigateway/account:Account"), "staging's stage must wait for the account's CloudWatch role");
+  });
+
+  it("ignores code changes on the function in release (artifact) mode only", async () => {
+    const released = await evaluateProgram("staging", { "shiftline:codeDeployment": "release" });
+    const fn = one(released.resources, "aws:lambda/function:Function");
+    assert.deepEqual([...fn.ignoreChanges].sort(), ["s3Bucket", "s3Key", "s3ObjectVersion", "sourceCodeHash"]);
+    assert.equal(parseOrThrow(stackOutputsSchema, released.value, "outputs").codeDeployment, "release");
+    const normal = one((evaluated.get("staging") as Evaluated).resources, "aws:lambda/function:Function");
+    assert.deepEqual(normal.ignoreChanges, []);
+  });
+
+  it("serves several stages from one API, each through its own alias (one REST API, alias per stage)", async () => {
+    const multi = await evaluateProgram("prod", { "shiftline:stages": JSON.stringify({ beta: "beta", prod: "live" }), "shiftline:provisionedConcurrency": "{}" });
+    const outputs = parseOrThrow(stackOutputsSchema, multi.value, "outputs");
+    assert.deepEqual(outputs.aliases, ["beta", "live"]);
+    assert.deepEqual(Object.fromEntries(Object.values(outputs.stages).map((s) => [s.stageName, s.alias])), { beta: "beta", prod: "live" });
+    assert.equal(ofType(multi.resources, "aws:apigateway/restApi:RestApi").length, 1);
+    const permissions = ofType(multi.resources, "aws:lambda/permission:Permission");
+    assert.equal(permissions.length, ROUTES.length * 2);
+    for (const p of permissions) {
+      const stage = /\/([\w-]+)\/(?:GET|POST|PUT|PATCH|DELETE)\//.exec(String(p.inputs.sourceArn))?.[1] ?? "";
+      assert.equal(p.inputs.qualifier, { beta: "beta", prod: "live" }[stage], `${p.name} invokes the wrong alias`);
+    }
+  });
+});

@@ -1,1 +1,9 @@
-export const handler = async (): Promise<{ statusCode: number; body: string }> => ({ statusCode: 200, body: "{}" });
+/**
+ * The function's entry (`index.handler` in the bundle). Module scope holds only what may be
+ * shared by every request in this container: the logger and, once created, the SDK client.
+ */
+import { createApiHandler } from "./app";
+import { defaultDependencies } from "./dependencies";
+import { createServiceLogger } from "./logger";
+
+export const handler = createApiHandler({ logger: createServiceLogger(), dependencies: defaultDependencies });

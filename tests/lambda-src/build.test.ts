@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { unzipSync } from "fflate";
-import { buildFunctions, deterministicZip } from "../../lambda-src/build";
+import { buildFunctions, deterministicZip, sourceMapPath } from "../../lambda-src/build";
 
 /** Reads each central-directory record (APPNOTE 4.3.12) of a zip. */
 function centralDirectory(zip: Buffer): Array<{ name: string; dosTime: number; dosDate: number; madeBy: number; mode: number }> {
@@ -65,23 +65,23 @@ describe("lambda build", function () {
     assert.deepEqual(JSON.parse(readFileSync(join(outDir, "manifest.json"), "utf8")), manifest);
   });
 
-  it("packs a loadable index.js exporting handler, plus its source map, with fixed timestamps and modes", () => {
-    const [fn] = buildFunctions({ outDir: tempDir() }).functions;
+  it("packs a loadable index.js exporting handler, with fixed timestamps and modes, and writes its source map beside the zip", () => {
+    const outDir = tempDir();
+    const [fn] = buildFunctions({ outDir }).functions;
     const zip = readFileSync(fn.file);
     const records = centralDirectory(zip);
-    assert.deepEqual(records.map((r) => r.name), ["index.js", "index.js.map"]);
+    assert.deepEqual(records.map((r) => r.name), ["index.js"]);
     for (const r of records) {
       assert.equal(r.dosDate, (0 << 9) | (1 << 5) | 1, `${r.name}: date 1980-01-01`);
       assert.equal(r.dosTime, 0, `${r.name}: time 00:00:00`);
       assert.equal(r.madeBy, 3, `${r.name}: made by unix`);
       assert.equal(r.mode, 0o100644, `${r.name}: regular file rw-r--r--`);
     }
-    const files = unzipSync(zip);
-    const source = Buffer.from(files["index.js"]).toString("utf8");
-    assert.match(source, /\/\/# sourceMappingURL=index\.js\.map\s*$/);
-    const map = JSON.parse(Buffer.from(files["index.js.map"]).toString("utf8")) as { sources: string[] };
+    const source = Buffer.from(unzipSync(zip)["index.js"]).toString("utf8");
+    assert.doesNotMatch(source, /sourceMappingURL/, "no pointer to a map the zip does not hold");
+    const map = JSON.parse(readFileSync(sourceMapPath(outDir, fn.name), "utf8")) as { sources: string[] };
     assert.ok(map.sources.some((s) => s.endsWith("lambda-src/handler.ts")), "the map points at the handler source");
-    assert.ok(map.sources.every((s) => !s.startsWith("/")), "no absolute paths leak into the artifact");
+    assert.ok(map.sources.every((s) => !s.startsWith("/")), "no absolute paths leak into the map");
     const mod = { exports: {} as Record<string, unknown> };
     new Function("module", "exports", "require", source)(mod, mod.exports, require);
     assert.equal(typeof mod.exports.handler, "function");

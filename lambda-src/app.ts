@@ -1,0 +1,74 @@
+/**
+ * The API Gateway (REST, proxy payload 1.0) entry: route, run the handler, turn every failure
+ * into a JSON answer without internals, stamp `x-function-version`, log one line per request.
+ */
+import type { Logger } from "@aws-lambda-powertools/logger";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import { ValidationError } from "../lib/validation";
+import { isTemporaryAwsFailure, serviceUnavailable } from "./aws-errors";
+import type { Dependencies } from "./dependencies";
+import { HANDLERS } from "./handlers";
+import { errorResult, HttpError } from "./http";
+import { matchRoute, type RouteMatch } from "./router";
+import { ROUTES } from "./routes";
+
+export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+export interface ApiHandlerOptions {
+  /** The container's logger; each invocation logs through a child of it. */
+  readonly logger: Logger;
+  /** Returns the container's dependencies (created once, on first use). */
+  readonly dependencies: () => Dependencies;
+}
+
+/**
+ * API Gateway sends the matched resource template in `resource` and decoded `pathParameters`;
+ * anything else (a proxy resource, a hand-made event) is matched on `path`.
+ */
+function routeFor(event: APIGatewayProxyEvent): RouteMatch {
+  const byResource = ROUTES.find((r) => r.path === event.resource && r.method === event.httpMethod);
+  if (byResource) {
+    const pathParameters: Record<string, string> = {};
+    for (const [key, value] of Object.entries(event.pathParameters ?? {})) if (value !== undefined) pathParameters[key] = value;
+    return { kind: "found", route: byResource, pathParameters };
+  }
+  return matchRoute(ROUTES, event.httpMethod, event.path);
+}
+
+function toErrorResult(err: unknown, logger: Logger, requestId: string): APIGatewayProxyResult {
+  if (err instanceof HttpError) return errorResult(err);
+  if (isTemporaryAwsFailure(err)) {
+    logger.warn("database temporarily unavailable", { error: err as Error });
+    return errorResult(serviceUnavailable());
+  }
+  // A stored item that fails its schema, a missing table, a bug: the client gets a request id
+  // to quote, the log gets the cause.
+  logger.error(err instanceof ValidationError ? "stored data failed validation" : "unexpected failure", { error: err as Error });
+  return errorResult(new HttpError(500, `internal error; nothing more is known to the client. Quote request id ${requestId} when reporting it.`));
+}
+
+export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
+  return async (event, context) => {
+    const started = performance.now();
+    const functionVersion = context.functionVersion;
+    const logger = options.logger.createChild();
+    logger.addContext(context);
+    logger.appendKeys({ function_version: functionVersion, api_request_id: event.requestContext?.requestId, method: event.httpMethod, resource: event.resource });
+    let result: APIGatewayProxyResult;
+    try {
+      const match = routeFor(event);
+      if (match.kind === "not-found") {
+        throw new HttpError(404, `no route for ${event.httpMethod} ${event.path}; see the routes in the README.`);
+      }
+      if (match.kind === "method-not-allowed") {
+        throw new HttpError(405, `${event.httpMethod} is not allowed on ${event.path}; use ${match.allow.join(" or ")}.`, [], { allow: match.allow.join(", ") });
+      }
+      result = await HANDLERS[match.route.handler]({ event, pathParameters: match.pathParameters, functionVersion, deps: options.dependencies(), logger });
+    } catch (err) {
+      result = toErrorResult(err, logger, context.awsRequestId);
+    }
+    result = { ...result, headers: { ...result.headers, "x-function-version": functionVersion } };
+    logger.info("request handled", { statusCode: result.statusCode, durationMs: Math.round((performance.now() - started) * 100) / 100 });
+    return result;
+  };
+}

@@ -1,0 +1,17 @@
+import type { Logger } from "@aws-lambda-powertools/logger";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import type { Dependencies } from "../dependencies";
+
+/** Everything one request's handler may use; built per invocation, dropped afterwards. */
+export interface Invocation {
+  readonly event: APIGatewayProxyEvent;
+  /** Decoded path parameters of the matched route. */
+  readonly pathParameters: Readonly<Record<string, string>>;
+  /** `context.functionVersion`: `$LATEST` or the published version number. */
+  readonly functionVersion: string;
+  readonly deps: Dependencies;
+  /** This request's logger (already carries request id and function version). */
+  readonly logger: Logger;
+}
+
+export type RouteHandler = (invocation: Invocation) => Promise<APIGatewayProxyResult>;

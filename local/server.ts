@@ -1,0 +1,101 @@
+/**
+ * A local stand-in for API Gateway: serves the route table over HTTP, turning each request
+ * into a REST proxy event for the handler and its result back into a response. Like API
+ * Gateway it answers unknown routes itself (404, or 405 with Allow) without invoking the
+ * function, and a failed or malformed invocation becomes a 502.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { ApiHandler } from "../lambda-src/app";
+import { errorResult, HttpError } from "../lambda-src/http";
+import { matchRoute } from "../lambda-src/router";
+import { ROUTES, type Route } from "../lambda-src/routes";
+import { fromProxyResult, localContext, toProxyEvent, type HttpAnswer, type LocalFunction } from "./proxy-event";
+
+export interface LocalServerOptions {
+  readonly handler: ApiHandler;
+  /** Defaults to ROUTES. */
+  readonly routes?: readonly Route[];
+  /** Defaults to `shiftline-api-local`, version `$LATEST`, 29 s (API Gateway's integration timeout). */
+  readonly fn?: Partial<LocalFunction>;
+  /** Largest request body; API Gateway's payload limit is 10 MB. */
+  readonly maxBodyBytes?: number;
+  /** Told about every invocation failure (the client only sees a 502). */
+  readonly onInvocationError?: (err: unknown) => void;
+}
+
+const DEFAULT_FUNCTION: LocalFunction = { functionName: "shiftline-api-local", functionVersion: "$LATEST", timeoutMs: 29_000 };
+const TEN_MB = 10 * 1024 * 1024;
+
+function send(res: ServerResponse, answer: HttpAnswer): void {
+  res.statusCode = answer.statusCode;
+  for (const [name, values] of Object.entries(answer.headers)) res.setHeader(name, values.length === 1 ? values[0] : values);
+  res.end(answer.body);
+}
+
+function gatewayError(error: HttpError): HttpAnswer {
+  return fromProxyResult(errorResult(error));
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.byteLength;
+    if (size > limit) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`invocation exceeded ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function createLocalServer(options: LocalServerOptions): Server {
+  const routes = options.routes ?? ROUTES;
+  const fn: LocalFunction = { ...DEFAULT_FUNCTION, ...options.fn };
+  const maxBodyBytes = options.maxBodyBytes ?? TEN_MB;
+
+  async function answer(req: IncomingMessage): Promise<HttpAnswer> {
+    const url = req.url ?? "/";
+    const method = req.method ?? "GET";
+    const path = url.split("?")[0];
+    const match = matchRoute(routes, method, path);
+    if (match.kind === "not-found") return gatewayError(new HttpError(404, `no route for ${method} ${path}; routes: ${routes.map((r) => `${r.method} ${r.path}`).join(", ")}.`));
+    if (match.kind === "method-not-allowed") {
+      return gatewayError(new HttpError(405, `${method} is not allowed on ${path}; use ${match.allow.join(" or ")}.`, [], { allow: match.allow.join(", ") }));
+    }
+    const body = await readBody(req, maxBodyBytes);
+    if (body === undefined) return gatewayError(new HttpError(413, `the request body is larger than ${maxBodyBytes} bytes.`));
+    const started = Date.now();
+    const event = toProxyEvent(
+      { method, url, rawHeaders: req.rawHeaders, body, sourceIp: req.socket.remoteAddress ?? "127.0.0.1" },
+      { resource: match.route.path, pathParameters: match.pathParameters },
+    );
+    try {
+      return fromProxyResult(await withTimeout(options.handler(event, localContext(fn, started)), fn.timeoutMs));
+    } catch (err) {
+      options.onInvocationError?.(err);
+      return gatewayError(new HttpError(502, "Internal server error"));
+    }
+  }
+
+  return createServer((req, res) => {
+    answer(req).then(
+      (a) => send(res, a),
+      (err: unknown) => {
+        options.onInvocationError?.(err);
+        if (!res.headersSent) send(res, gatewayError(new HttpError(500, "local server error")));
+        else res.destroy();
+      },
+    );
+  });
+}

@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from "commander";
 import { ValidationError } from "../lib/validation";
 import { createAwsPorts, type AwsPorts } from "./aws/clients";
 import type { CallContext } from "./aws/call";
+import type { CodeUpdateWait } from "./aws/lambda";
 import { systemClock, type Clock } from "./clock";
 import { runRelease } from "./controller";
 import type { SmokeEvent } from "./gate";
@@ -27,9 +28,15 @@ export interface CliIo {
   readonly createPorts: (region: string, clock: Clock, onRetry: CallContext["onRetry"]) => AwsPorts;
   readonly runPulumi: (stack: string) => string | undefined;
   readonly smokeEvents: () => readonly SmokeEvent[];
-  /** Code-update waiter polling (seconds); tests shrink it, the timeout itself comes from --code-update-timeout. */
-  readonly waiterDelays?: { readonly minDelaySeconds: number; readonly maxDelaySeconds: number };
+  /**
+   * How the SDK waiter polls for the code update, given --code-update-timeout. The waiter
+   * sleeps on real timers, so tests pass millisecond delays here instead of a fake clock.
+   */
+  readonly waiterTiming?: (timeoutSeconds: number) => Omit<CodeUpdateWait, "abortSignal">;
 }
+
+/** Poll GetFunction from every 2 s up to every 20 s (backing off) until the timeout. */
+const defaultWaiterTiming = (timeoutSeconds: number) => ({ maxWaitSeconds: timeoutSeconds, minDelaySeconds: 2, maxDelaySeconds: 20 });
 
 export const processIo = (): CliIo => ({
   stdout: process.stdout,
@@ -124,7 +131,6 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   let report: ReleaseReport;
   try {
     const aws = io.createPorts(inputs.region, io.clock, (command, attempt, delayMs) => progress.line(`throttled: ${command} attempt ${attempt}, retrying in ${Math.round(delayMs / 100) / 10}s`));
-    const delays = io.waiterDelays ?? { minDelaySeconds: 2, maxDelaySeconds: 20 };
     report = await runRelease(
       {
         environment: inputs.environment,
@@ -136,7 +142,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
         target: inputs.target,
         mode: inputs.mode,
         artifact: inputs.artifact,
-        codeUpdateWait: { maxWaitSeconds: inputs.codeUpdateTimeoutSeconds, ...delays },
+        codeUpdateWait: (io.waiterTiming ?? defaultWaiterTiming)(inputs.codeUpdateTimeoutSeconds),
         smokeEvents,
         skipped: inputs.skipped,
       },

@@ -1,0 +1,300 @@
+/**
+ * Test doubles for the release CLI: a fake clock that advances instantly, and a small
+ * stateful AWS (one function, its versions, one alias, alarms and per-version metrics)
+ * behind aws-sdk-client-mock, so tests assert on the alias state AWS would end up in.
+ */
+import { EventEmitter } from "node:events";
+import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand, type GetMetricDataCommandInput } from "@aws-sdk/client-cloudwatch";
+import {
+  GetAliasCommand,
+  GetFunctionCommand,
+  GetFunctionConfigurationCommand,
+  GetPolicyCommand,
+  InvokeCommand,
+  LambdaClient,
+  ListVersionsByFunctionCommand,
+  PreconditionFailedException,
+  PublishVersionCommand,
+  UpdateAliasCommand,
+  UpdateFunctionCodeCommand,
+} from "@aws-sdk/client-lambda";
+import { HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { mockClient } from "aws-sdk-client-mock";
+import { CloudWatchPort } from "../../release/aws/cloudwatch";
+import type { AwsPorts } from "../../release/aws/clients";
+import type { CallContext } from "../../release/aws/call";
+import { LambdaPort } from "../../release/aws/lambda";
+import { S3Port } from "../../release/aws/s3";
+import type { CliIo } from "../../release/cli";
+import type { Clock } from "../../release/clock";
+import type { SmokeEvent } from "../../release/gate";
+
+export const T0 = Date.parse("2026-03-01T12:00:00Z");
+
+/** A clock whose sleeps return at once after moving time on; hooks fire as time passes them. */
+export class FakeClock implements Clock {
+  private t = T0;
+  private hooks: Array<{ at: number; run: () => void }> = [];
+  slept = 0;
+  /** When set, a sleep at or after this time never returns: the process "crashed" there. */
+  freezeAt?: number;
+
+  now(): number {
+    return this.t;
+  }
+
+  /** Runs `run` once the clock reaches `secondsAfterStart`. */
+  at(secondsAfterStart: number, run: () => void): void {
+    this.hooks.push({ at: T0 + secondsAfterStart * 1000, run });
+  }
+
+  async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (this.freezeAt !== undefined && this.t >= this.freezeAt) return new Promise<void>(() => undefined);
+    const until = this.t + Math.max(0, ms);
+    // Move through each hook in order so a signal raised by a hook cuts the sleep short.
+    for (const hook of [...this.hooks].sort((a, b) => a.at - b.at)) {
+      if (hook.at > until) break;
+      this.t = Math.max(this.t, hook.at);
+      this.hooks.splice(this.hooks.indexOf(hook), 1);
+      hook.run();
+      if (signal?.aborted) {
+        this.slept += 0;
+        return;
+      }
+    }
+    this.slept += until - this.t;
+    this.t = until;
+    await Promise.resolve();
+  }
+}
+
+export interface VersionSpec {
+  state?: string;
+  role?: string;
+  codeSha256?: string;
+}
+
+export interface Figures {
+  invocations: number;
+  errors: number;
+}
+
+export const awsError = (name: string, message: string, httpStatusCode = 400) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode } });
+
+export const FN = "shiftline-prod-api-3f9a1c2";
+export const ROLE = "arn:aws:iam::123456789012:role/shiftline-prod-api";
+
+/** The AWS account as the release sees it. */
+export class World {
+  readonly versions = new Map<string, VersionSpec>();
+  alias = { functionVersion: "41", weights: {} as Record<string, number>, revision: 1 };
+  /** Every alias write that AWS accepted, in order. */
+  readonly aliasWrites: Array<{ functionVersion: string; weights: Record<string, number>; revisionId: string }> = [];
+  alarms: Record<string, string> = {};
+  restApiId = "a1b2c3d4e5";
+  policyMissing = false;
+  /** Per-version figures returned by GetMetricData, as a function of the fake time. */
+  metrics: (version: string, now: number) => Figures = () => ({ invocations: 100, errors: 0 });
+  throttles = 0;
+  /** Smoke result per version: an API Gateway proxy result or a function error. */
+  invoke: (version: string, event: unknown) => { statusCode?: number; functionError?: string } = () => ({ statusCode: 200 });
+  /** Code update: LastUpdateStatus answered by GetFunction after UpdateFunctionCode. */
+  codeUpdate: { status: "Successful" | "InProgress" | "Failed"; reason?: string } = { status: "Successful" };
+  codeRevision = "code-rev-1";
+  publishReturnsExisting = false;
+  /** Errors thrown by the next calls of a command, one per call, before it behaves. */
+  readonly failNext = new Map<string, Error[]>();
+
+  constructor() {
+    for (const name of ["shiftline-prod-api-live-errors", "shiftline-prod-api-live-throttles", "shiftline-prod-api-live-p99-duration"]) this.alarms[name] = "OK";
+    this.versions.set("41", { state: "Active", role: ROLE });
+    this.versions.set("42", { state: "Active", role: ROLE });
+  }
+
+  get revisionId(): string {
+    return `alias-rev-${this.alias.revision}`;
+  }
+
+  /** A concurrent writer (another release, a person in the console) moves the alias. */
+  externalAliasChange(functionVersion: string): void {
+    this.alias = { functionVersion, weights: {}, revision: this.alias.revision + 1 };
+  }
+
+  fail(command: string, ...errors: Error[]): void {
+    this.failNext.set(command, [...(this.failNext.get(command) ?? []), ...errors]);
+  }
+
+  takeFailure(command: string): void {
+    const queue = this.failNext.get(command);
+    const next = queue?.shift();
+    if (next !== undefined) throw next;
+  }
+}
+
+const makeMocks = () => ({ lambda: mockClient(LambdaClient), cloudwatch: mockClient(CloudWatchClient), s3: mockClient(S3Client) });
+type Mocks = ReturnType<typeof makeMocks>;
+
+export interface Harness {
+  world: World;
+  clock: FakeClock;
+  io: CliIo;
+  signals: EventEmitter;
+  out: () => string;
+  err: () => string;
+  lambda: Mocks["lambda"];
+  cloudwatch: Mocks["cloudwatch"];
+  s3: Mocks["s3"];
+  /** Names of the commands sent, in order. */
+  sent: () => string[];
+  restore: () => void;
+}
+
+export const SMOKE: SmokeEvent[] = [
+  { name: "GET /health", event: { httpMethod: "GET", path: "/health" } },
+  { name: "POST /todo", event: { httpMethod: "POST", path: "/todo", body: "{}" } },
+];
+
+const weightsToAws = (w: Record<string, number>) => Object.fromEntries(Object.entries(w).map(([v, p]) => [v, p / 100]));
+
+export function harness(options: { smoke?: SmokeEvent[]; tty?: boolean } = {}): Harness {
+  const world = new World();
+  const clock = new FakeClock();
+  const { lambda, cloudwatch, s3 } = makeMocks();
+  const sent: string[] = [];
+  const guard = <T>(name: string, body: () => T) => {
+    sent.push(name);
+    world.takeFailure(name);
+    return body();
+  };
+
+  lambda.on(GetAliasCommand).callsFake(() =>
+    guard("GetAlias", () => ({ FunctionVersion: world.alias.functionVersion, RoutingConfig: { AdditionalVersionWeights: weightsToAws(world.alias.weights) }, RevisionId: world.revisionId })),
+  );
+  lambda.on(UpdateAliasCommand).callsFake((input) =>
+    guard("UpdateAlias", () => {
+      if (input.RevisionId !== world.revisionId) throw new PreconditionFailedException({ message: "The RevisionId provided does not match the latest RevisionId for the Lambda function or alias.", $metadata: {} });
+      const weights = Object.fromEntries(Object.entries(input.RoutingConfig?.AdditionalVersionWeights ?? {}).map(([v, w]) => [v, Math.round(Number(w) * 100)]));
+      world.alias = { functionVersion: input.FunctionVersion, weights, revision: world.alias.revision + 1 };
+      world.aliasWrites.push({ functionVersion: input.FunctionVersion, weights, revisionId: input.RevisionId });
+      return { FunctionVersion: input.FunctionVersion, RevisionId: world.revisionId };
+    }),
+  );
+  lambda.on(GetFunctionConfigurationCommand).callsFake((input) =>
+    guard("GetFunctionConfiguration", () => {
+      if (input.Qualifier === "$LATEST") return { Version: "$LATEST", RevisionId: world.codeRevision, State: "Active", LastUpdateStatus: "Successful" };
+      const v = world.versions.get(input.Qualifier);
+      if (v === undefined) throw awsError("ResourceNotFoundException", `Function not found: ${FN}:${input.Qualifier}`, 404);
+      return { Version: input.Qualifier, State: v.state, Role: v.role, CodeSha256: v.codeSha256 };
+    }),
+  );
+  lambda.on(GetPolicyCommand).callsFake((input) =>
+    guard("GetPolicy", () => {
+      if (world.policyMissing) throw awsError("ResourceNotFoundException", "The resource you requested does not exist.", 404);
+      const statement = {
+        Sid: "prod-invoke",
+        Effect: "Allow",
+        Principal: { Service: "apigateway.amazonaws.com" },
+        Action: "lambda:InvokeFunction",
+        Resource: `arn:aws:lambda:eu-west-1:123456789012:function:${FN}:${input.Qualifier}`,
+        Condition: { ArnLike: { "AWS:SourceArn": `arn:aws:execute-api:eu-west-1:123456789012:${world.restApiId}/prod/*/*` } },
+      };
+      return { Policy: JSON.stringify({ Version: "2012-10-17", Statement: [statement] }) };
+    }),
+  );
+  lambda.on(InvokeCommand).callsFake((input) =>
+    guard("Invoke", () => {
+      const result = world.invoke(input.Qualifier, JSON.parse(Buffer.from(input.Payload).toString("utf8")));
+      const payload = result.functionError !== undefined ? { errorType: "Error", errorMessage: "boom" } : { statusCode: result.statusCode, body: "{}" };
+      return { StatusCode: 200, FunctionError: result.functionError, ExecutedVersion: input.Qualifier, Payload: Buffer.from(JSON.stringify(payload)) };
+    }),
+  );
+  lambda.on(ListVersionsByFunctionCommand).callsFake(() =>
+    guard("ListVersionsByFunction", () => ({ Versions: [{ Version: "$LATEST" }, ...[...world.versions.keys()].map((Version) => ({ Version }))] })),
+  );
+  lambda.on(UpdateFunctionCodeCommand).callsFake((input) =>
+    guard("UpdateFunctionCode", () => {
+      if (input.RevisionId !== world.codeRevision) throw new PreconditionFailedException({ message: "RevisionId mismatch", $metadata: {} });
+      world.codeRevision = "code-rev-2";
+      return { RevisionId: world.codeRevision, LastUpdateStatus: "InProgress" };
+    }),
+  );
+  lambda.on(GetFunctionCommand).callsFake(() =>
+    guard("GetFunction", () => ({
+      Configuration: { LastUpdateStatus: world.codeUpdate.status, LastUpdateStatusReason: world.codeUpdate.reason, RevisionId: world.codeRevision },
+    })),
+  );
+  lambda.on(PublishVersionCommand).callsFake((input) =>
+    guard("PublishVersion", () => {
+      const highest = Math.max(...[...world.versions.keys()].map(Number));
+      if (world.publishReturnsExisting) return { Version: String(highest), State: "Active", CodeSha256: input.CodeSha256, Role: ROLE };
+      const version = String(highest + 1);
+      world.versions.set(version, { state: "Active", role: ROLE, codeSha256: input.CodeSha256 });
+      return { Version: version, State: "Active", CodeSha256: input.CodeSha256, Role: ROLE };
+    }),
+  );
+
+  cloudwatch.on(DescribeAlarmsCommand).callsFake((input) =>
+    guard("DescribeAlarms", () => ({
+      MetricAlarms: (input.AlarmNames ?? []).filter((n: string) => n in world.alarms).map((n: string) => ({ AlarmName: n, StateValue: world.alarms[n], StateReason: "test" })),
+    })),
+  );
+  cloudwatch.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) =>
+    guard("GetMetricData", () => ({
+      MetricDataResults: (input.MetricDataQueries ?? []).map((q) => {
+        const dims = Object.fromEntries((q.MetricStat?.Metric?.Dimensions ?? []).map((d) => [d.Name, d.Value]));
+        const name = q.MetricStat?.Metric?.MetricName;
+        let value = 0;
+        if (name === "Throttles") value = world.throttles;
+        else if (dims.ExecutedVersion !== undefined) {
+          const f = world.metrics(dims.ExecutedVersion, clock.now());
+          value = name === "Errors" ? f.errors : f.invocations;
+        }
+        return { Id: q.Id, Values: [value], StatusCode: "Complete" };
+      }),
+    })),
+  );
+
+  s3.on(HeadObjectCommand).callsFake(() => guard("HeadObject", () => { throw awsError("NotFound", "Not Found", 404); }));
+  s3.on(PutObjectCommand).callsFake(() => guard("PutObject", () => ({ VersionId: "s3-version-1" })));
+
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const signals = new EventEmitter();
+  const ctx: CallContext = { clock, retry: { attempts: 4, baseDelayMs: 200, maxDelayMs: 2000 } };
+  const createPorts = (_region: string, c: Clock, onRetry: CallContext["onRetry"]): AwsPorts => {
+    const context = { ...ctx, clock: c, onRetry };
+    return { lambda: new LambdaPort(new LambdaClient({ region: "eu-west-1" }), context), cloudwatch: new CloudWatchPort(new CloudWatchClient({ region: "eu-west-1" }), context), s3: new S3Port(new S3Client({ region: "eu-west-1" }), context) };
+  };
+  const io: CliIo = {
+    stdout: { write: (s: string) => stdout.push(s), isTTY: options.tty ?? false },
+    stderr: { write: (s: string) => stderr.push(s) },
+    env: {},
+    clock,
+    signals,
+    createPorts,
+    runPulumi: () => undefined,
+    smokeEvents: () => options.smoke ?? SMOKE,
+    // The real SDK waiter, polling every few milliseconds and timing out after timeout/1000 seconds.
+    waiterTiming: (timeoutSeconds) => ({ maxWaitSeconds: timeoutSeconds / 1000, minDelaySeconds: 0.001, maxDelaySeconds: 0.002 }),
+  };
+  return {
+    world,
+    clock,
+    io,
+    signals,
+    out: () => stdout.join(""),
+    err: () => stderr.join(""),
+    lambda,
+    cloudwatch,
+    s3,
+    sent: () => [...sent],
+    restore: () => {
+      lambda.restore();
+      cloudwatch.restore();
+      s3.restore();
+    },
+  };
+}
+
+export const PROD = "tests/release/fixtures/prod-outputs.json";
+export const STAGING = "tests/release/fixtures/staging-outputs.json";

@@ -1,0 +1,283 @@
+import assert from "node:assert/strict";
+import { main } from "../../release/cli";
+import { EXIT } from "../../release/outcome";
+import { awsError, harness, PROD, STAGING, T0, type Harness } from "./harness";
+
+const wholly = (version: string) => ({ functionVersion: version, weights: {} });
+const aliasNow = (h: Harness) => ({ functionVersion: h.world.alias.functionVersion, weights: h.world.alias.weights });
+const writes = (h: Harness) => h.world.aliasWrites.map((w) => ({ functionVersion: w.functionVersion, weights: w.weights }));
+const count = (h: Harness, name: string) => h.sent().filter((n) => n === name).length;
+
+describe("release run: strategies through UpdateAlias", () => {
+  let h: Harness;
+  beforeEach(() => (h = harness()));
+  afterEach(() => h.restore());
+
+  it("canary: 10% on the target, then the alias wholly on it, each write guarded by the previous write's RevisionId", async () => {
+    const code = await main(["--outputs", PROD], h.io);
+    assert.equal(code, EXIT.ok, h.out());
+    assert.deepEqual(writes(h), [{ functionVersion: "41", weights: { "42": 10 } }, wholly("42")]);
+    assert.deepEqual(
+      h.world.aliasWrites.map((w) => w.revisionId),
+      ["alias-rev-1", "alias-rev-2"],
+    );
+    assert.deepEqual(aliasNow(h), wholly("42"));
+    // 300 s bake + 60 s metric delay at 10 %, 60 s + 60 s at 100 %, all on the fake clock.
+    assert.equal(h.clock.now() - T0, 480_000);
+    assert.match(h.out(), /promoted/);
+  });
+
+  it("linear: adds the step each time and promotes after the last partial step", async () => {
+    const code = await main(["--outputs", PROD, "--strategy", "linear", "--linear-percent", "25", "--bake", "60"], h.io);
+    assert.equal(code, EXIT.ok, h.out());
+    assert.deepEqual(
+      writes(h).map((w) => w.weights["42"] ?? (w.functionVersion === "42" ? 100 : 0)),
+      [25, 50, 75, 100],
+    );
+    assert.deepEqual(aliasNow(h), wholly("42"));
+  });
+
+  it("custom steps from --steps, each with its own bake", async () => {
+    const code = await main(["--outputs", PROD, "--steps", "5:60,25:120,50:30", "--final-bake", "0"], h.io);
+    assert.equal(code, EXIT.ok, h.out());
+    assert.deepEqual(writes(h), [
+      { functionVersion: "41", weights: { "42": 5 } },
+      { functionVersion: "41", weights: { "42": 25 } },
+      { functionVersion: "41", weights: { "42": 50 } },
+      wholly("42"),
+    ]);
+    assert.equal(h.clock.now() - T0, (60 + 120 + 30 + 3 * 60) * 1000);
+  });
+
+  it("all-at-once (staging): one write straight to the target, verified with GetAlias", async () => {
+    h.world.alias.functionVersion = "16";
+    h.world.versions.set("16", { state: "Active", role: "arn:aws:iam::123456789012:role/other" });
+    h.world.versions.set("17", { state: "Active", role: "arn:aws:iam::123456789012:role/other-too" });
+    h.world.restApiId = "z9y8x7w6v5";
+    h.world.alarms = { "shiftline-staging-api-live-errors": "OK", "shiftline-staging-api-live-throttles": "OK" };
+    const code = await main(["--outputs", STAGING], h.io);
+    assert.equal(code, EXIT.ok, h.out());
+    assert.deepEqual(writes(h), [wholly("17")]);
+    assert.equal(h.sent().at(-1), "GetAlias");
+  });
+
+  it("rolls back to any published version with --to-version", async () => {
+    h.world.alias.functionVersion = "42";
+    const code = await main(["--outputs", PROD, "--to-version", "41", "--strategy", "all-at-once"], h.io);
+    assert.equal(code, EXIT.ok, h.out());
+    assert.deepEqual(aliasNow(h), wholly("41"));
+  });
+});
+
+describe("release run: faults end with the alias wholly on one version", () => {
+  let h: Harness;
+  beforeEach(() => (h = harness()));
+  afterEach(() => h.restore());
+
+  it("an alarm firing mid-canary rolls back to the previous version (exit 1)", async () => {
+    h.clock.at(120, () => (h.world.alarms["shiftline-prod-api-live-errors"] = "ALARM"));
+    const code = await main(["--outputs", PROD], h.io);
+    assert.equal(code, EXIT.rolledBack);
+    assert.deepEqual(writes(h), [{ functionVersion: "41", weights: { "42": 10 } }, wholly("41")]);
+    assert.deepEqual(aliasNow(h), wholly("41"));
+    assert.match(h.out(), /alarm shiftline-prod-api-live-errors is in ALARM/);
+  });
+
+  it("the target's error rate crossing the threshold rolls back (exit 1)", async () => {
+    h.world.metrics = (v) => (v === "42" ? { invocations: 50, errors: 5 } : { invocations: 500, errors: 1 });
+    const code = await main(["--outputs", PROD], h.io);
+    assert.equal(code, EXIT.rolledBack);
+    assert.deepEqual(aliasNow(h), wholly("41"));
+    assert.match(h.out(), /target error rate 10% \(5\/50\)/);
+  });
+
+  it("an old version that is already failing, with its alarm already firing, does not block a fix (exit 0)", async () => {
+    h.world.alarms["shiftline-prod-api-live-errors"] = "ALARM";
+    h.world.metrics = (v) => (v === "42" ? { invocations: 40, errors: 2 } : { invocations: 300, errors: 90 });
+    const code = await main(["--outputs", PROD], h.io);
+    assert.equal(code, EXIT.ok, h.out());
+    assert.deepEqual(aliasNow(h), wholly("42"));
+    assert.match(h.out(), /already in ALARM before the release/);
+  });
+
+  it("a target worse than an already failing old version is still rolled back", async () => {
+    h.world.alarms["shiftline-prod-api-live-errors"] = "ALARM";
+    h.world.metrics = (v) => (v === "42" ? { invocations: 40, errors: 20 } : { invocations: 300, errors: 90 });
+    const code = await main(["--outputs", PROD], h.io);
+    assert.equal(code, EXIT.rolledBack);
+    assert.deepEqual(aliasNow(h), wholly("41"));
+  });
+
+  it("throttles on the alias roll back", async () => {
+    h.world.throttles = 3;
+    assert.equal(await main(["--outputs", PROD], h.io), EXIT.rolledBack);
+    assert.deepEqual(aliasNow(h), wholly("41"));
+    assert.match(h.out(), /3 throttled invocations/);
+  });
+
+  it("a failing smoke invocation stops the release before any traffic moves (exit 3)", async () => {
+    h.world.invoke = (version, event) => ((event as { path: string }).path === "/todo" && version === "42" ? { statusCode: 502 } : { statusCode: 200 });
+    const code = await main(["--outputs", PROD], h.io);
+    assert.equal(code, EXIT.gateFailed);
+    assert.equal(count(h, "UpdateAlias"), 0);
+    assert.deepEqual(aliasNow(h), wholly("41"));
+    assert.match(h.out(), /POST \/todo: statusCode 502 is not 2xx/);
+  });
+
+  it("a smoke invocation with a FunctionError stops the release too", async () => {
+    h.world.invoke = () => ({ functionError: "Unhandled" });
+    assert.equal(await main(["--outputs", PROD], h.io), EXIT.gateFailed);
+    assert.equal(count(h, "UpdateAlias"), 0);
+  });
+
+  it("retries throttled API calls with backoff on the injected clock and still promotes", async () => {
+    const throttled = () => awsError("TooManyRequestsException", "Rate exceeded", 429);
+    h.world.fail("UpdateAlias", throttled(), throttled());
+    h.world.fail("GetMetricData", awsError("Throttling", "Rate exceeded", 400));
+    const code = await main(["--outputs", PROD], h.io);
+    assert.equal(code, EXIT.ok, h.out());
+    assert.deepEqual(aliasNow(h), wholly("42"));
+    assert.equal(count(h, "UpdateAlias"), 4);
+    assert.match(h.out(), /throttled: UpdateAliasCommand attempt 2/);
+  });
+
+  it("gives up after the retry budget, before the alias was touched (exit 5)", async () => {
+    h.world.fail("UpdateAlias", ...Array.from({ length: 4 }, () => awsError("TooManyRequestsException", "Rate exceeded", 429)));
+    assert.equal(await main(["--outputs", PROD], h.io), EXIT.awsError);
+    assert.deepEqual(aliasNow(h), wholly("41"));
+  });
+
+  it("a concurrent change to the alias (RevisionId) fails loudly and is never overwritten (exit 4)", async () => {
+    h.world.versions.set("43", { state: "Active", role: "x" });
+    h.clock.at(100, () => h.world.externalAliasChange("43"));
+    const code = await main(["--outputs", PROD], h.io);
+    assert.equal(code, EXIT.conflict);
+    assert.deepEqual(writes(h), [{ functionVersion: "41", weights: { "42": 10 } }]);
+    assert.deepEqual(aliasNow(h), wholly("43"));
+    assert.match(h.out(), /changed by someone else/);
+  });
+
+  it("AccessDenied names the missing action and resource from the AWS message (exit 5)", async () => {
+    h.world.fail(
+      "UpdateAlias",
+      awsError(
+        "AccessDeniedException",
+        `User: arn:aws:sts::123456789012:assumed-role/deployer/gh is not authorized to perform: lambda:UpdateAlias on resource: arn:aws:lambda:eu-west-1:123456789012:function:fn:live because no identity-based policy allows the lambda:UpdateAlias action`,
+        403,
+      ),
+    );
+    const code = await main(["--outputs", PROD], h.io);
+    assert.equal(code, EXIT.awsError);
+    assert.match(h.out(), /UpdateAliasCommand needs the IAM action lambda:UpdateAlias on arn:aws:lambda:eu-west-1:123456789012:function:fn:live/);
+    assert.deepEqual(aliasNow(h), wholly("41"));
+  });
+
+  it("AccessDenied without a parsable message names the command's action from the IAM table, and rolls back", async () => {
+    h.clock.at(60, () => h.world.fail("GetMetricData", awsError("AccessDenied", "Access denied", 403)));
+    const code = await main(["--outputs", PROD], h.io);
+    assert.equal(code, EXIT.awsError);
+    assert.match(h.out(), /GetMetricDataCommand needs the IAM action cloudwatch:GetMetricData/);
+    assert.deepEqual(aliasNow(h), wholly("41"));
+  });
+
+  it("SIGINT during a bake rolls back (exit 130)", async () => {
+    h.clock.at(90, () => h.signals.emit("SIGINT"));
+    const code = await main(["--outputs", PROD], h.io);
+    assert.equal(code, EXIT.interrupted);
+    assert.deepEqual(aliasNow(h), wholly("41"));
+    assert.match(h.out(), /interrupted by SIGINT/);
+  });
+
+  it("SIGTERM during the final bake rolls the promoted alias back too", async () => {
+    h.clock.at(400, () => h.signals.emit("SIGTERM"));
+    assert.equal(await main(["--outputs", PROD], h.io), EXIT.interrupted);
+    assert.deepEqual(writes(h).at(-1), wholly("41"));
+    assert.deepEqual(aliasNow(h), wholly("41"));
+  });
+
+  it("says nothing to release when the alias already serves the target (exit 0)", async () => {
+    h.world.alias.functionVersion = "42";
+    const code = await main(["--outputs", PROD], h.io);
+    assert.equal(code, EXIT.ok);
+    assert.equal(count(h, "UpdateAlias"), 0);
+    assert.match(h.out(), /nothing to release/);
+  });
+
+  it("refuses a target that is not published or not Active (exit 3)", async () => {
+    h.world.versions.set("42", { state: "Pending", role: "arn:aws:iam::123456789012:role/shiftline-prod-api" });
+    assert.equal(await main(["--outputs", PROD], h.io), EXIT.gateFailed);
+    assert.match(h.out(), /version 42 is Pending/);
+    assert.equal(await main(["--outputs", PROD, "--to-version", "99"], h.io), EXIT.gateFailed);
+    assert.match(h.out(), /version 99 is not published/);
+    assert.equal(count(h, "UpdateAlias"), 0);
+  });
+
+  it("refuses a weighted release between versions with different roles, and a stage without permission, listing both (exit 3)", async () => {
+    h.world.versions.set("42", { state: "Active", role: "arn:aws:iam::123456789012:role/new-role" });
+    h.world.policyMissing = true;
+    assert.equal(await main(["--outputs", PROD], h.io), EXIT.gateFailed);
+    assert.match(h.out(), /2 problems/);
+    assert.match(h.out(), /same execution role/);
+    assert.match(h.out(), /stage prod .* has no permission/);
+    assert.equal(count(h, "UpdateAlias"), 0);
+  });
+
+  it("refuses when a configured alarm does not exist (health could not be watched)", async () => {
+    delete h.world.alarms["shiftline-prod-api-live-p99-duration"];
+    assert.equal(await main(["--outputs", PROD], h.io), EXIT.gateFailed);
+    assert.match(h.out(), /shiftline-prod-api-live-p99-duration .* not found/);
+    assert.equal(count(h, "UpdateAlias"), 0);
+  });
+});
+
+describe("release run: crash, then resume or abort", () => {
+  let h: Harness;
+  beforeEach(() => (h = harness()));
+  afterEach(() => h.restore());
+
+  /** Starts a release that dies (never returns) right after its first alias write. */
+  async function crashAfterFirstShift(): Promise<void> {
+    h.clock.freezeAt = T0;
+    void main(["--outputs", PROD], h.io);
+    for (let i = 0; i < 1000 && h.world.aliasWrites.length === 0; i++) await new Promise((r) => setImmediate(r));
+    assert.deepEqual(aliasNow(h), { functionVersion: "41", weights: { "42": 10 } });
+    h.clock.freezeAt = undefined;
+  }
+
+  it("refuses to start over an unfinished release and names --resume and --abort (exit 4)", async () => {
+    await crashAfterFirstShift();
+    const code = await main(["--outputs", PROD], h.io);
+    assert.equal(code, EXIT.conflict);
+    assert.match(h.out(), /--resume to continue from 10%.*--abort to roll back wholly to version 41/);
+    assert.deepEqual(aliasNow(h), { functionVersion: "41", weights: { "42": 10 } });
+  });
+
+  it("--resume continues from the current weight and promotes", async () => {
+    await crashAfterFirstShift();
+    const before = h.world.aliasWrites.length;
+    const code = await main(["--outputs", PROD, "--resume"], h.io);
+    assert.equal(code, EXIT.ok, h.out());
+    assert.deepEqual(writes(h).slice(before), [wholly("42")]);
+    assert.deepEqual(aliasNow(h), wholly("42"));
+  });
+
+  it("--abort rolls the split back wholly to the primary version (exit 1)", async () => {
+    await crashAfterFirstShift();
+    const code = await main(["--outputs", PROD, "--abort"], h.io);
+    assert.equal(code, EXIT.rolledBack);
+    assert.deepEqual(aliasNow(h), wholly("41"));
+    assert.match(h.out(), /aborted/);
+  });
+
+  it("--abort with nothing in flight changes nothing (exit 0)", async () => {
+    assert.equal(await main(["--outputs", PROD, "--abort"], h.io), EXIT.ok);
+    assert.equal(count(h, "UpdateAlias"), 0);
+  });
+
+  it("refuses to resume over a split towards a different version", async () => {
+    h.world.alias.weights = { "43": 20 };
+    assert.equal(await main(["--outputs", PROD, "--resume"], h.io), EXIT.conflict);
+    assert.match(h.out(), /routes 20% to version 43 \(not the target 42\)/);
+    assert.equal(count(h, "UpdateAlias"), 0);
+  });
+});

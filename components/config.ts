@@ -34,6 +34,10 @@ const aliasName = z
   .string({ error: "an alias name must be a string such as live." })
   .regex(/^(?!\d+$)[A-Za-z0-9_-]{1,128}$/, { error: "an alias name is 1-128 letters, digits, hyphens or underscores and not only digits (that would be a version); e.g. live." });
 
+/** Record errors: the type rule, or the key's own rule for a bad key (zod otherwise says only "Invalid key"). */
+const recordError = (typeRule: string) => (issue: { code?: string; issues?: ReadonlyArray<{ message?: string }> }) =>
+  issue.code === "invalid_key" ? issue.issues?.[0]?.message : issue.code === "invalid_type" ? typeRule : undefined;
+
 const retention = z
   .number({ error: "logRetentionDays must be a number of days." })
   .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
@@ -99,12 +103,14 @@ export const stackConfigSchema = z
     serviceName: z.string({ error: "serviceName must be a string." }).min(1, { error: "serviceName must not be empty." }).default("shiftline"),
     /** API Gateway stage name → the alias it serves. Defaults to { <stack>: live }. */
     stages: z
-      .record(stageName, aliasName, { error: "stages must map stage names to alias names, e.g. {prod: live}." })
+      .record(stageName, aliasName, { error: recordError("stages must map stage names to alias names, e.g. {prod: live}.") })
       .refine((s) => Object.keys(s).length > 0, { error: "stages needs at least one stage, e.g. {prod: live}." })
       .optional(),
     /** Alias name → provisioned concurrent executions kept warm on it. Defaults to {} (none). */
     provisionedConcurrency: z
-      .record(aliasName, wholeNumber("provisionedConcurrency", 1, 10_000, "executions kept initialised on the alias; leave the alias out for none"))
+      .record(aliasName, wholeNumber("provisionedConcurrency", 1, 10_000, "executions kept initialised on the alias; leave the alias out for none"), {
+        error: recordError("provisionedConcurrency must map alias names to counts, e.g. {live: 2}."),
+      })
       .default({}),
     /** Alarm thresholds on each alias; each field has its own default. */
     alarms: alarmsSchema.partial().default({}),

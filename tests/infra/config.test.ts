@@ -1,0 +1,150 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { ValidationError, formatProblem } from "../../lib/validation";
+import { alarmsSchema, apiSchema, loadConfig, projectValues, resolveStackConfig, stackConfigSchema } from "../../components/config";
+import { MockCloud } from "./mocks";
+import { REPO_ROOT } from "./program";
+
+const problems = (values: Record<string, unknown>, environment = "staging", region: string | null = "eu-west-1"): string[] => {
+  try {
+    resolveStackConfig(values, environment, region ?? undefined);
+  } catch (e) {
+    assert.ok(e instanceof ValidationError, String(e));
+    return e.problems.map(formatProblem);
+  }
+  assert.fail("expected a validation error");
+};
+
+describe("stack config", () => {
+  it("applies every documented default to an empty config", () => {
+    const c = resolveStackConfig({}, "staging", "eu-west-1");
+    assert.equal(c.codeDeployment, "pulumi");
+    assert.equal(c.namePrefix, "shiftline-staging");
+    assert.equal(c.memorySize, 256);
+    assert.equal(c.timeoutSeconds, 10);
+    assert.equal(c.logRetentionDays, 30);
+    assert.equal(c.logLevel, "INFO");
+    assert.equal(c.serviceName, "shiftline");
+    assert.deepEqual(c.stages, { staging: "live" });
+    assert.deepEqual(c.aliases, ["live"]);
+    assert.deepEqual(c.provisionedConcurrency, {});
+    assert.deepEqual(c.alarms, { errorsThreshold: 1, throttlesThreshold: 1, p99DurationMs: 8000, periodSeconds: 60, evaluationPeriods: 1 });
+    assert.deepEqual(c.api, { throttlingRateLimit: 100, throttlingBurstLimit: 200, metricsEnabled: true, executionLogLevel: "ERROR" });
+    assert.equal(c.manageApiGatewayAccount, false);
+    assert.equal(c.artifactNoncurrentDays, 30);
+    assert.equal(c.tableProtection, true);
+    assert.equal(c.release.strategy, "all-at-once");
+    assert.equal(c.deployer, undefined);
+    assert.equal(c.artifactManifest, undefined);
+  });
+
+  it("derives the p99 alarm from the timeout unless it is set", () => {
+    assert.equal(resolveStackConfig({ timeoutSeconds: 5 }, "prod", "eu-west-1").alarms.p99DurationMs, 4000);
+    assert.equal(resolveStackConfig({ timeoutSeconds: 5, alarms: { p99DurationMs: 1500 } }, "prod", "eu-west-1").alarms.p99DurationMs, 1500);
+  });
+
+  it("lists each distinct alias once, in the order the stages name them", () => {
+    const c = resolveStackConfig({ stages: { beta: "next", prod: "live", canary: "next" } }, "prod", "eu-west-1");
+    assert.deepEqual(c.aliases, ["next", "live"]);
+  });
+
+  const cases: Array<[string, Record<string, unknown>, RegExp, string?]> = [
+    ["an unknown key", { memorySizeMb: 512 }, /^shiftline:memorySizeMb = 512: unknown setting; remove it or check its spelling/],
+    ["an unknown nested key", { alarms: { errors: 1 } }, /^shiftline:alarms\.errors = 1: unknown setting/],
+    ["an unknown code deployment mode", { codeDeployment: "cdk" }, /^shiftline:codeDeployment = "cdk": codeDeployment must be pulumi or release/],
+    ["a name prefix with dots", { namePrefix: "shift.line" }, /^shiftline:namePrefix = "shift\.line": namePrefix must be 1-50 letters/],
+    ["an empty manifest path", { artifactManifest: "" }, /^shiftline:artifactManifest = "": artifactManifest must not be empty/],
+    ["memory given as text", { memorySize: "lots" }, /^shiftline:memorySize = "lots": memorySize must be a number: Lambda memory is 128-10240 MB/],
+    ["fractional memory", { memorySize: 256.5 }, /^shiftline:memorySize = 256\.5: memorySize must be a whole number/],
+    ["too little memory", { memorySize: 64 }, /^shiftline:memorySize = 64: memorySize must be at least 128/],
+    ["too much memory", { memorySize: 20_000 }, /^shiftline:memorySize = 20000: memorySize must be at most 10240/],
+    ["a timeout API Gateway cannot wait for", { timeoutSeconds: 60 }, /^shiftline:timeoutSeconds = 60: timeoutSeconds must be at most 29: API Gateway waits at most 29 s/],
+    ["a retention CloudWatch does not offer", { logRetentionDays: 10 }, /^shiftline:logRetentionDays = 10: logRetentionDays must be one of the values CloudWatch Logs accepts: 1, 3, 5, 7, 14/],
+    ["an unknown log level", { logLevel: "TRACE" }, /^shiftline:logLevel = "TRACE": logLevel must be DEBUG, INFO, WARN or ERROR/],
+    ["an empty service name", { serviceName: "" }, /^shiftline:serviceName = "": serviceName must not be empty/],
+    ["a stage name with a space", { stages: { "pro d": "live" } }, /^shiftline:stages\.pro d = "pro d": a stage name is 1-128 letters/],
+    ["an alias that reads as a version", { stages: { prod: "7" } }, /^shiftline:stages\.prod = "7": an alias name is 1-128 letters, digits, hyphens or underscores and not only digits/],
+    ["provisioned concurrency on an alias that reads as a version", { provisionedConcurrency: { "7": 1 } }, /^shiftline:provisionedConcurrency\.7 = "7": an alias name is/],
+    ["no stages", { stages: {} }, /^shiftline:stages = \{\}: stages needs at least one stage/],
+    ["zero provisioned concurrency", { provisionedConcurrency: { live: 0 } }, /^shiftline:provisionedConcurrency\.live = 0: provisionedConcurrency must be at least 1/],
+    ["provisioned concurrency on an alias no stage serves", { provisionedConcurrency: { blue: 2 } }, /^shiftline:provisionedConcurrency\.blue = 2: no stage serves alias blue \(aliases: live\)/],
+    ["a zero error threshold", { alarms: { errorsThreshold: 0 } }, /^shiftline:alarms\.errorsThreshold = 0: alarms\.errorsThreshold must be at least 1/],
+    ["a zero throttle threshold", { alarms: { throttlesThreshold: 0 } }, /^shiftline:alarms\.throttlesThreshold = 0: alarms\.throttlesThreshold must be at least 1/],
+    ["an alarm period CloudWatch rejects", { alarms: { periodSeconds: 45 } }, /^shiftline:alarms\.periodSeconds = 45: alarms\.periodSeconds must be 10, 20, 30 or a multiple of 60/],
+    ["zero evaluation periods", { alarms: { evaluationPeriods: 0 } }, /^shiftline:alarms\.evaluationPeriods = 0: alarms\.evaluationPeriods must be at least 1/],
+    ["a p99 alarm at or above the timeout", { timeoutSeconds: 3, alarms: { p99DurationMs: 3000 } }, /^shiftline:alarms\.p99DurationMs = 3000: must be below the timeout \(3000 ms\)/],
+    ["a negative rate limit", { api: { throttlingRateLimit: -1 } }, /^shiftline:api\.throttlingRateLimit = -1: api\.throttlingRateLimit cannot be negative/],
+    ["a rate limit above the account quota", { api: { throttlingRateLimit: 20_000 } }, /^shiftline:api\.throttlingRateLimit = 20000: .*at most 10000/],
+    ["a fractional burst", { api: { throttlingBurstLimit: 1.5 } }, /^shiftline:api\.throttlingBurstLimit = 1\.5: api\.throttlingBurstLimit must be a whole number/],
+    ["metrics given as text", { api: { metricsEnabled: "yes" } }, /^shiftline:api\.metricsEnabled = "yes": api\.metricsEnabled must be true or false/],
+    ["an unknown execution log level", { api: { executionLogLevel: "DEBUG" } }, /^shiftline:api\.executionLogLevel = "DEBUG": api\.executionLogLevel must be OFF, ERROR or INFO/],
+    ["account ownership given as text", { manageApiGatewayAccount: "yes" }, /^shiftline:manageApiGatewayAccount = "yes": manageApiGatewayAccount must be true or false/],
+    ["zero noncurrent days", { artifactNoncurrentDays: 0 }, /^shiftline:artifactNoncurrentDays = 0: artifactNoncurrentDays must be at least 1/],
+    ["table protection given as text", { tableProtection: "on" }, /^shiftline:tableProtection = "on": tableProtection must be true or false/],
+    ["a bad release strategy", { release: { strategy: "blue-green" } }, /^shiftline:release\.strategy = "blue-green": strategy must be one of/],
+    ["a deployer repository without an owner", { deployer: { repository: "shiftline", branch: "main", createOidcProvider: true } }, /^shiftline:deployer\.repository = "shiftline": must be a GitHub repository as owner\/name/],
+    ["a deployer trusting no branch or environment", { deployer: { repository: "acme/shiftline", createOidcProvider: true } }, /^shiftline:deployer\.environment = \(missing\): give exactly one of branch/],
+    ["a stack name that cannot be the default stage", {}, /^shiftline:stages = \(missing\): the default stage is named after the stack \(qa\.eu\)/, "qa.eu"],
+    ["a stack name that cannot prefix the function name", {}, /^shiftline:namePrefix = \(missing\): the default shiftline-qa\.eu is not a valid Lambda name prefix/, "qa.eu"],
+  ];
+  for (const [name, values, pattern, environment] of cases) {
+    it(`names the key, value and rule for ${name}`, () => {
+      const found = problems(values, environment);
+      assert.ok(found.some((m) => pattern.test(m)), `no problem matched ${pattern}; got:\n${found.join("\n")}`);
+    });
+  }
+
+  it("requires aws:region and says how to set it", () => {
+    assert.ok(problems({}, "prod", null).some((m) => /^aws:region = \(missing\): the AWS region is required, e\.g\. `pulumi config set aws:region eu-west-1`/.test(m)));
+  });
+
+  it("reports every problem at once", () => {
+    const found = problems({ memorySize: 1, logLevel: "LOUD", bogus: true, api: { metricsEnabled: 1 } }, "prod", null);
+    assert.equal(found.length, 5, found.join("\n"));
+  });
+
+  it("reads only shiftline: keys and parses JSON values the way Pulumi stores them", () => {
+    const values = projectValues({ "aws:region": "eu-west-1", "shiftline:memorySize": "512", "shiftline:logLevel": "WARN", "shiftline:stages": '{"prod":"live"}', "other:memorySize": "1" });
+    assert.deepEqual(values, { memorySize: 512, logLevel: "WARN", stages: { prod: "live" } });
+  });
+
+  it("loads the running stack's config and names the default stage after the stack", async () => {
+    await pulumi.runtime.setMocks(new MockCloud().mocks, "shiftline", "qa", false);
+    pulumi.runtime.setAllConfig({ "aws:region": "us-east-2", "shiftline:memorySize": "1024" });
+    const c = loadConfig();
+    assert.equal(c.environment, "qa");
+    assert.equal(c.region, "us-east-2");
+    assert.equal(c.memorySize, 1024);
+    assert.deepEqual(c.stages, { qa: "live" });
+  });
+
+  const settingsRows = (): Map<string, string> => {
+    const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("<!-- section:infra -->"), readme.indexOf("<!-- /section:infra -->"));
+    return new Map([...section.matchAll(/^\| `shiftline:([\w.]+)` \| ([^|]*) \|/gm)].map((m) => [m[1], m[2].trim()]));
+  };
+
+  it("documents every setting in the README's stack settings table", () => {
+    const expected = [
+      ...Object.keys(stackConfigSchema.shape).filter((k) => k !== "alarms" && k !== "api"),
+      ...Object.keys(alarmsSchema.shape).map((k) => `alarms.${k}`),
+      ...Object.keys(apiSchema.shape).map((k) => `api.${k}`),
+    ];
+    assert.deepEqual([...settingsRows().keys()].sort(), expected.sort());
+  });
+
+  it("states in the README the same literal defaults the config applies", () => {
+    const defaults = resolveStackConfig({}, "staging", "eu-west-1") as unknown as Record<string, unknown>;
+    let checked = 0;
+    for (const [key, documented] of settingsRows()) {
+      const literal = /^`([^`<]+)`$/.exec(documented)?.[1];
+      if (literal === undefined) continue;
+      const value = key.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], defaults);
+      assert.equal(literal, typeof value === "object" ? JSON.stringify(value) : String(value), `README default of shiftline:${key}`);
+      checked++;
+    }
+    assert.ok(checked >= 15, `only ${checked} literal defaults were compared`);
+  });
+});

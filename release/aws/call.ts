@@ -81,7 +81,7 @@ export class AccessDeniedStop extends ReleaseStop {
 /** Pulls `<action>` and `<arn>` out of "… is not authorized to perform: <action> on resource: <arn> …". */
 export function parseAccessDenied(message: string): { action?: string; resource?: string } {
   const action = /is not authorized to perform: ([\w-]+:[\w*-]+)/.exec(message)?.[1];
-  const resource = /on resource: (\S+?)(?:[\s,"]|$)/.exec(message)?.[1];
+  const resource = /on resource: "?([^\s",]+)/.exec(message)?.[1];
   return { action, resource };
 }
 

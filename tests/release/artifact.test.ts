@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { PublishVersionCommand, UpdateFunctionCodeCommand } from "@aws-sdk/client-lambda";
+import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { strToU8, zipSync } from "fflate";
+import { main } from "../../release/cli";
+import { EXIT } from "../../release/outcome";
+import { harness, PROD, type Harness } from "./harness";
+
+const dir = mkdtempSync(path.join(tmpdir(), "shiftline-artifact-"));
+const zipFile = path.join(dir, "api.zip");
+writeFileSync(zipFile, zipSync({ "index.js": strToU8("exports.handler = async () => ({ statusCode: 200, body: '{}' });\n") }, { mtime: new Date("1980-01-01T00:00:00Z") }));
+const zipSha = createHash("sha256").update(readFileSync(zipFile)).digest();
+
+// The prod outputs with code deployed by the release step (codeDeployment: release).
+const outputsFile = path.join(dir, "outputs.json");
+writeFileSync(outputsFile, JSON.stringify({ ...JSON.parse(readFileSync(PROD, "utf8")), codeDeployment: "release" }));
+
+const args = ["--outputs", outputsFile, "--artifact", zipFile, "--strategy", "all-at-once", "--code-update-timeout", "60"];
+const count = (h: Harness, name: string) => h.sent().filter((n) => n === name).length;
+
+describe("release run: artifact mode", () => {
+  let h: Harness;
+  beforeEach(() => (h = harness()));
+  afterEach(() => h.restore());
+
+  it("uploads content-addressed, updates the code pinned to the object version and RevisionId, publishes with CodeSha256, then releases it", async () => {
+    const code = await main(args, h.io);
+    assert.equal(code, EXIT.ok, h.out());
+    const put = h.s3.commandCalls(PutObjectCommand)[0].args[0].input;
+    assert.equal(put.Key, `functions/api/${zipSha.toString("hex")}.zip`);
+    assert.equal(put.ChecksumSHA256, zipSha.toString("base64"));
+    const update = h.lambda.commandCalls(UpdateFunctionCodeCommand)[0].args[0].input;
+    assert.deepEqual(
+      { bucket: update.S3Bucket, key: update.S3Key, version: update.S3ObjectVersion, revision: update.RevisionId },
+      { bucket: "shiftline-prod-artifacts-7d1e0b9", key: put.Key, version: "s3-version-1", revision: "code-rev-1" },
+    );
+    const publish = h.lambda.commandCalls(PublishVersionCommand)[0].args[0].input;
+    assert.equal(publish.CodeSha256, zipSha.toString("base64"));
+    assert.equal(publish.RevisionId, "code-rev-2");
+    assert.deepEqual(h.world.alias, { functionVersion: "43", weights: {}, revision: 2 });
+  });
+
+  it("skips the upload when the object is already there and uses its version", async () => {
+    h.s3.on(HeadObjectCommand).resolves({ VersionId: "existing-version" });
+    assert.equal(await main(args, h.io), EXIT.ok, h.out());
+    assert.equal(count(h, "PutObject"), 0);
+    assert.equal(h.lambda.commandCalls(UpdateFunctionCodeCommand)[0].args[0].input.S3ObjectVersion, "existing-version");
+  });
+
+  it("a code update stuck InProgress times out with no version published and no traffic moved (exit 3)", async () => {
+    h.world.codeUpdate = { status: "InProgress" };
+    const code = await main(args, h.io);
+    assert.equal(code, EXIT.gateFailed);
+    assert.match(h.out(), /still InProgress after/);
+    assert.equal(count(h, "PublishVersion"), 0);
+    assert.equal(count(h, "UpdateAlias"), 0);
+    assert.ok(count(h, "GetFunction") > 1, "the SDK waiter polled more than once");
+    assert.deepEqual(h.world.alias.functionVersion, "41");
+  });
+
+  it("a failed code update reports LastUpdateStatusReason (exit 3)", async () => {
+    h.world.codeUpdate = { status: "Failed", reason: "Unzipped size must be smaller than 262144000 bytes" };
+    const code = await main(args, h.io);
+    assert.equal(code, EXIT.gateFailed);
+    assert.match(h.out(), /code update of .* failed: Unzipped size must be smaller/);
+    assert.equal(count(h, "PublishVersion"), 0);
+    assert.equal(h.world.alias.functionVersion, "41");
+  });
+
+  it("notices when PublishVersion returns an existing version and says there is nothing to release (exit 0)", async () => {
+    h.world.publishReturnsExisting = true;
+    const code = await main(args, h.io);
+    assert.equal(code, EXIT.ok);
+    assert.match(h.out(), /no new version was published: this code is already version 42.*--to-version 42/);
+    assert.equal(count(h, "UpdateAlias"), 0);
+    assert.equal(h.world.alias.functionVersion, "41");
+  });
+
+  it("refuses artifact mode on a stack whose code pulumi deploys (exit 2)", async () => {
+    assert.equal(await main(["--outputs", PROD, "--artifact", zipFile], h.io), EXIT.badInput);
+    assert.match(h.err(), /codeDeployment: pulumi/);
+    assert.deepEqual(h.sent(), []);
+  });
+
+  it("refuses a file that is not a zip (exit 2)", async () => {
+    const notZip = path.join(dir, "not.zip");
+    writeFileSync(notZip, "hello");
+    assert.equal(await main(["--outputs", outputsFile, "--artifact", notZip], h.io), EXIT.badInput);
+    assert.match(h.out(), /not a zip file/);
+    assert.deepEqual(h.sent(), []);
+  });
+});

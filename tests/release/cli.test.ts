@@ -1,0 +1,119 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { main } from "../../release/cli";
+import { EXIT } from "../../release/outcome";
+import { Progress } from "../../release/report";
+import { judgeSmoke } from "../../release/gate";
+import { allowsApiGateway } from "../../release/preflight";
+import { harness, PROD, STAGING, type Harness } from "./harness";
+
+describe("release CLI", () => {
+  let h: Harness;
+  beforeEach(() => (h = harness()));
+  afterEach(() => h.restore());
+
+  it("dry run prints the prod canary plan and makes no AWS call", async () => {
+    assert.equal(await main(["--dry-run", "--outputs", PROD], h.io), EXIT.ok);
+    const out = h.out();
+    assert.match(out, /plan for prod: shiftline-prod-api-3f9a1c2:live/);
+    assert.match(out, /target: version 42/);
+    assert.match(out, /strategy: canary, 2 steps/);
+    assert.match(out, /^\s+1\.\s+10%\s+bake 5m\s/m);
+    assert.match(out, /^\s+2\.\s+100%\s+bake 1m\s/m);
+    assert.match(out, /dry run: nothing was changed and no AWS call was made/);
+    assert.match(out, /- smoke invocations of the target version/);
+    assert.deepEqual(h.sent(), []);
+  });
+
+  it("dry run prints the staging all-at-once plan, with flags applied", async () => {
+    assert.equal(await main(["--dry-run", "--outputs", STAGING], h.io), EXIT.ok);
+    assert.match(h.out(), /strategy: all-at-once, 1 step/);
+    assert.match(h.out(), /^\s+1\.\s+100%/m);
+    assert.equal(await main(["--dry-run", "--outputs", STAGING, "--steps", "5:60,50:120"], h.io), EXIT.ok);
+    assert.match(h.out(), /strategy: custom, 3 steps/);
+    assert.deepEqual(h.sent(), []);
+  });
+
+  it("dry run with --json prints the resolved inputs and what was not checked", async () => {
+    assert.equal(await main(["--dry-run", "--json", "--outputs", PROD, "--to-version", "40"], h.io), EXIT.ok);
+    const report = JSON.parse(h.out()) as { outcome: string; inputs: { target: string }; skipped: string[] };
+    assert.equal(report.outcome, "dry-run");
+    assert.equal(report.inputs.target, "40");
+    assert.ok(report.skipped.length > 0);
+  });
+
+  it("exits 2 on bad flags with the problem on stderr", async () => {
+    assert.equal(await main(["--outputs", PROD, "--canary-percent", "0"], h.io), EXIT.badInput);
+    assert.match(h.err(), /--canary-percent \(release\.canaryPercent\) = 0/);
+    assert.deepEqual(h.sent(), []);
+  });
+
+  it("documents every exit code in --help", async () => {
+    assert.equal(await main(["--help"], h.io), EXIT.ok);
+    for (const code of Object.values(EXIT)) assert.match(h.out(), new RegExp(`^\\s+${code}\\s+\\S`, "m"), `exit code ${code}`);
+  });
+
+  it("prints a JSON report on stdout and appends a Markdown summary for GitHub Actions", async () => {
+    const summary = path.join(mkdtempSync(path.join(tmpdir(), "shiftline-summary-")), "summary.md");
+    const io = { ...h.io, env: { GITHUB_STEP_SUMMARY: summary } };
+    h.clock.at(120, () => (h.world.alarms["shiftline-prod-api-live-errors"] = "ALARM"));
+    assert.equal(await main(["--outputs", PROD, "--json"], io), EXIT.rolledBack);
+    const report = JSON.parse(h.out()) as { outcome: string; exitCode: number; fromVersion: string; toVersion: string; finalAlias: unknown; checks: unknown[] };
+    assert.deepEqual([report.outcome, report.exitCode, report.fromVersion, report.toVersion], ["rolled-back", 1, "41", "42"]);
+    assert.deepEqual(report.finalAlias, { functionVersion: "41", weights: {}, revisionId: "alias-rev-3" });
+    assert.ok(report.checks.length >= 1);
+    assert.match(h.err(), /rolling back/, "progress goes to stderr with --json");
+    const md = readFileSync(summary, "utf8");
+    assert.match(md, /^### .*rolled-back/m);
+    assert.match(md, /\| versions \| 41 → 42 \|/);
+    assert.match(md, /\| exit code \| 1 \|/);
+  });
+});
+
+describe("release output", () => {
+  it("rewrites the status line in place on a TTY and prints plain lines otherwise", () => {
+    const tty: string[] = [];
+    const p = new Progress({ write: (s: string) => tty.push(s) }, true);
+    p.status("10% · 4m left");
+    p.status("10% · 3m30s left");
+    p.line("promoted");
+    assert.equal(tty.join(""), "\r\x1b[2K10% · 4m left\r\x1b[2K10% · 3m30s left\r\x1b[2Kpromoted\n");
+    const plain: string[] = [];
+    const q = new Progress({ write: (s: string) => plain.push(s) }, false);
+    q.status("10% · 4m left");
+    q.line("promoted");
+    assert.equal(plain.join(""), "10% · 4m left\npromoted\n");
+  });
+});
+
+describe("smoke judgement", () => {
+  const cases: Array<[string, string | undefined, string, boolean]> = [
+    ["a 200", undefined, JSON.stringify({ statusCode: 200, body: "{}" }), true],
+    ["a 201", undefined, JSON.stringify({ statusCode: 201 }), true],
+    ["a 404", undefined, JSON.stringify({ statusCode: 404 }), false],
+    ["a 500", undefined, JSON.stringify({ statusCode: 500 }), false],
+    ["a FunctionError even with a 200 inside", "Unhandled", JSON.stringify({ statusCode: 200 }), false],
+    ["a payload without statusCode", undefined, JSON.stringify({ ok: true }), false],
+    ["a payload that is not JSON", undefined, "oops", false],
+  ];
+  for (const [name, functionError, payload, ok] of cases) it(`${ok ? "passes" : "fails"} ${name}`, () => assert.equal(judgeSmoke("e", functionError, payload).ok, ok));
+});
+
+describe("stage permission check", () => {
+  const base = {
+    Effect: "Allow",
+    Principal: { Service: "apigateway.amazonaws.com" },
+    Action: "lambda:InvokeFunction",
+    Condition: { ArnLike: { "AWS:SourceArn": "arn:aws:execute-api:eu-west-1:1:abc123/prod/*/*" } },
+  };
+  const cases: Array<[string, object, boolean]> = [
+    ["API Gateway invoking from this API", base, true],
+    ["another API", { ...base, Condition: { ArnLike: { "AWS:SourceArn": "arn:aws:execute-api:eu-west-1:1:zzz999/prod/*/*" } } }, false],
+    ["another principal", { ...base, Principal: { Service: "events.amazonaws.com" } }, false],
+    ["another action", { ...base, Action: "lambda:GetFunction" }, false],
+    ["a Deny", { ...base, Effect: "Deny" }, false],
+  ];
+  for (const [name, statement, allowed] of cases) it(`${allowed ? "accepts" : "rejects"} ${name}`, () => assert.equal(allowsApiGateway(statement, "abc123"), allowed));
+});

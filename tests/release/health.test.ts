@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import { judgeHealth, metricQueries, type HealthSample } from "../../release/health";
+import { healthSchema } from "../../release/settings";
+
+const settings = healthSchema.parse({ maxErrorRatePercent: 1, minInvocations: 20, maxThrottles: 0 });
+const sample = (over: Partial<HealthSample>): HealthSample => ({
+  alarms: {},
+  target: { invocations: 100, errors: 0 },
+  previous: { invocations: 1000, errors: 0 },
+  throttles: 0,
+  ...over,
+});
+
+describe("health verdict", () => {
+  const cases: Array<[string, Partial<HealthSample>, Set<string>, boolean, RegExp]> = [
+    ["a clean sample is healthy", {}, new Set(), true, /within 1%/],
+    ["a new alarm in ALARM is unhealthy", { alarms: { errors: "ALARM", p99: "OK" } }, new Set(), false, /alarm errors is in ALARM/],
+    ["an alarm already firing before the release is not blamed on the target", { alarms: { errors: "ALARM" } }, new Set(["errors"]), true, /already in ALARM/],
+    ["a target error rate over the threshold is unhealthy", { target: { invocations: 100, errors: 2 } }, new Set(), false, /2% \(2\/100\) is above 1%/],
+    ["errors the old version already has do not block a fix", { target: { invocations: 100, errors: 20 }, previous: { invocations: 1000, errors: 300 } }, new Set(), true, /within 31%/],
+    ["a target worse than the old version by more than the threshold is unhealthy", { target: { invocations: 100, errors: 40 }, previous: { invocations: 1000, errors: 300 } }, new Set(), false, /above 31%/],
+    ["too few target invocations are not judged", { target: { invocations: 19, errors: 19 } }, new Set(), true, /19 of 20 invocations needed/],
+    ["a previous version with too few invocations falls back to the plain threshold", { target: { invocations: 50, errors: 1 }, previous: { invocations: 5, errors: 5 } }, new Set(), false, /above 1% \(threshold 1%\)/],
+    ["throttles over the tolerance are unhealthy", { throttles: 1 }, new Set(), false, /1 throttled invocations/],
+  ];
+  for (const [name, over, preexisting, healthy, pattern] of cases) {
+    it(name, () => {
+      const v = judgeHealth(sample(over), settings, preexisting);
+      assert.equal(v.healthy, healthy, [...v.reasons, ...v.notes].join("; "));
+      assert.ok([...v.reasons, ...v.notes].some((m) => pattern.test(m)), [...v.reasons, ...v.notes].join("; "));
+    });
+  }
+});
+
+describe("health metrics", () => {
+  it("reads each version's Errors and Invocations through the alias with FunctionName, Resource and ExecutedVersion", () => {
+    const queries = metricQueries({ functionName: "fn", alias: "live", target: "8", previous: "7", alarmNames: [] });
+    const target = queries.filter((q) => q.dimensions.ExecutedVersion === "8").map((q) => q.metricName).sort();
+    assert.deepEqual(target, ["Errors", "Invocations"]);
+    for (const q of queries) {
+      assert.equal(q.dimensions.FunctionName, "fn");
+      assert.equal(q.dimensions.Resource, "fn:live");
+      assert.match(q.id, /^[a-z][A-Za-z0-9_]*$/, "GetMetricData ids start with a lowercase letter");
+    }
+    assert.deepEqual(Object.keys(queries.find((q) => q.metricName === "Throttles")?.dimensions ?? {}).sort(), ["FunctionName", "Resource"]);
+  });
+});

@@ -1,0 +1,109 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { ValidationError } from "../../lib/validation";
+import { loadOutputs, resolveInputs, type CliFlags } from "../../release/inputs";
+import { PROD, STAGING } from "./harness";
+
+const dir = mkdtempSync(path.join(tmpdir(), "shiftline-inputs-"));
+const prodJson = JSON.parse(readFileSync(PROD, "utf8")) as Record<string, unknown>;
+const writeOutputs = (name: string, value: unknown) => {
+  const file = path.join(dir, name);
+  writeFileSync(file, JSON.stringify(value));
+  return file;
+};
+const resolve = (flags: CliFlags, env: NodeJS.ProcessEnv = {}) => resolveInputs(flags, loadOutputs(flags, () => undefined), env);
+const problems = (flags: CliFlags): string[] => {
+  try {
+    resolve(flags);
+  } catch (e) {
+    assert.ok(e instanceof ValidationError, String(e));
+    return e.problems.map((p) => `${p.field} = ${p.value}: ${p.message}`);
+  }
+  assert.fail("expected a validation error");
+};
+
+describe("release inputs", () => {
+  it("takes the stack's settings and lets flags override strategy and bake times", () => {
+    const staging = resolve({ outputs: STAGING, strategy: "canary", canaryPercent: "25", bake: "120" });
+    assert.deepEqual([staging.settings.strategy, staging.settings.canaryPercent, staging.settings.stepBakeSeconds], ["canary", 25, 120]);
+    assert.equal(staging.settings.health.minInvocations, 1, "health settings from the stack are kept");
+    assert.equal(staging.target, "17");
+  });
+
+  it("turns --steps into a custom strategy", () => {
+    const r = resolve({ outputs: PROD, steps: "5:60,25:120,50:300" });
+    assert.equal(r.settings.strategy, "custom");
+    assert.deepEqual(r.settings.steps, [
+      { percent: 5, bakeSeconds: 60 },
+      { percent: 25, bakeSeconds: 120 },
+      { percent: 50, bakeSeconds: 300 },
+    ]);
+  });
+
+  it("picks the alias through --stage when a stack has several, and checks only that stage's permission", () => {
+    const file = writeOutputs("two-stages.json", {
+      ...prodJson,
+      aliases: ["live", "beta"],
+      stages: {
+        prod: { stageName: "prod", alias: "live", restApiId: "a1", invokeUrl: "https://a1.execute-api.eu-west-1.amazonaws.com/prod" },
+        beta: { stageName: "beta", alias: "beta", restApiId: "a1", invokeUrl: "https://a1.execute-api.eu-west-1.amazonaws.com/beta" },
+      },
+      alarmNames: { live: ["live-errors"], beta: ["beta-errors"] },
+    });
+    const r = resolve({ outputs: file, stage: "beta" });
+    assert.equal(r.alias, "beta");
+    assert.deepEqual(r.stages.map((s) => s.stageName), ["beta"]);
+    assert.deepEqual(r.alarmNames, ["beta-errors"]);
+    assert.ok(problems({ outputs: file }).some((p) => /^--stage = \(missing\): the stack has several aliases \(live, beta\)/.test(p)));
+  });
+
+  it("works from explicit flags without stack outputs, and says which check that skips", () => {
+    const r = resolve({ function: "fn", alias: "live", toVersion: "3", alarm: ["a1"] }, { AWS_REGION: "us-east-1" });
+    assert.deepEqual([r.functionName, r.alias, r.region, r.target, r.alarmNames], ["fn", "live", "us-east-1", "3", ["a1"]]);
+    assert.ok(r.skipped.some((s) => /stage invoke permission/.test(s)));
+  });
+
+  it("ignores stack outputs beyond the release contract", () => {
+    const file = writeOutputs("extra.json", { ...prodJson, deployerRoleArn: "arn:aws:iam::1:role/deployer" });
+    assert.equal(resolve({ outputs: file }).functionName, prodJson.functionName);
+  });
+
+  it("reads the outputs from the pulumi CLI when --stack is given without a file", () => {
+    const flags = { stack: "prod" };
+    const r = resolveInputs(flags, loadOutputs(flags, (stack) => (stack === "prod" ? JSON.stringify(prodJson) : undefined)), {});
+    assert.equal(r.source, "pulumi stack output -s prod");
+  });
+
+  const cases: Array<[string, CliFlags, RegExp]> = [
+    ["a canary over 99%", { outputs: PROD, canaryPercent: "150" }, /^--canary-percent \(release\.canaryPercent\) = 150: .*at most 99/],
+    ["decreasing custom steps", { outputs: PROD, steps: "50:60,20:60" }, /^--steps \(release\.steps\[1\]\.percent\) = 20: .*increasing order/],
+    ["malformed steps", { outputs: PROD, steps: "5%,10%" }, /^--steps = "5%,10%": --steps must be percent:bakeSeconds pairs/],
+    ["a version that is not a number", { outputs: PROD, toVersion: "v7" }, /^--to-version = "v7": --to-version must be a published version number/],
+    ["an unknown strategy", { outputs: PROD, strategy: "blue-green" }, /^--strategy = "blue-green": --strategy must be one of/],
+    ["--resume with --abort", { outputs: PROD, resume: true, abort: true }, /^--resume = true: --resume and --abort exclude each other/],
+    ["no inputs at all", {}, /^--function = \(missing\): no stack outputs were found: pass --outputs <file>/],
+    ["an unknown stage", { outputs: PROD, stage: "qa" }, /^--stage = "qa": no such stage; stages: prod/],
+    ["a stack name that does not match the outputs", { outputs: PROD, stack: "staging" }, /^--stack = "staging": the stack outputs are for environment prod/],
+    ["--artifact with --to-version", { outputs: PROD, artifact: "x.zip", toVersion: "4" }, /^--to-version = "4": --artifact publishes the version/],
+    ["explicit flags without a version", { function: "fn", alias: "live", region: "eu-west-1" }, /^--to-version = \(missing\): without stack outputs/],
+  ];
+  for (const [name, flags, pattern] of cases) {
+    it(`names the flag, value and fix for ${name}`, () => {
+      const found = problems(flags);
+      assert.ok(found.some((m) => pattern.test(m)), `no problem matched ${pattern}; got:\n${found.join("\n")}`);
+    });
+  }
+
+  it("reports an invalid outputs file field by field", () => {
+    const file = writeOutputs("bad.json", { ...prodJson, latestVersion: "$LATEST", artifactKeyPrefix: "api/" });
+    const found = problems({ outputs: file });
+    assert.ok(found.some((m) => /^outputs\.latestVersion = "\$LATEST": latestVersion must be a published version number/.test(m)), found.join("\n"));
+    assert.ok(found.some((m) => /^outputs\.artifactKeyPrefix = "api\/"/.test(m)), found.join("\n"));
+  });
+
+  it("reports every flag problem at once", () => {
+    assert.equal(problems({ outputs: PROD, canaryPercent: "x", bake: "y", toVersion: "z" }).length, 3);
+  });
+});

@@ -23,6 +23,8 @@ export interface CapturedResource extends ResourceRef {
   readonly dependsOn: readonly ResourceRef[];
   /** True for provider resources, false for components. */
   readonly custom: boolean;
+  /** Properties as declared, Outputs unresolved (to see what each input waits for). */
+  readonly props: Record<string, unknown>;
 }
 
 /** Awaits any Input, nested Outputs included. Fails instead of hanging on an unknown value. */
@@ -37,6 +39,7 @@ const slug = (s: string) => s.replace(/[^A-Za-z0-9-]+/g, "-").replace(/^-+|-+$/g
 
 interface PendingCapture extends ResourceRef {
   readonly resource: pulumi.Resource;
+  readonly props: Record<string, unknown>;
   readonly parent?: pulumi.Resource;
   readonly ignoreChanges: readonly string[];
   readonly protect: boolean;
@@ -82,6 +85,7 @@ export class MockCloud {
       type: args.type,
       name: args.name,
       resource: args.resource,
+      props: args.props as Record<string, unknown>,
       parent: opts.parent,
       ignoreChanges: opts.ignoreChanges ?? [],
       protect: opts.protect === true,
@@ -106,8 +110,16 @@ export class MockCloud {
           ignoreChanges: p.ignoreChanges,
           protect: p.protect,
           dependsOn: p.dependsOn.map((d) => this.refs.get(d) ?? { type: "unknown", name: "unknown" }),
+          props: p.props,
         };
       });
+  }
+
+  /** The resources a value (an Output, or an object holding some) waits for. */
+  async dependenciesOf(value: unknown): Promise<ResourceRef[]> {
+    const out = pulumi.output(value) as unknown as { allResources(): Promise<Set<pulumi.Resource>> };
+    const resources = await out.allResources();
+    return [...resources].map((r) => this.refs.get(r) ?? { type: "unknown", name: "unknown" });
   }
 
   /** Outputs AWS computes, shaped like the real ones. */

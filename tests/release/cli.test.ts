@@ -7,6 +7,7 @@ import { EXIT } from "../../release/outcome";
 import { Progress } from "../../release/report";
 import { judgeSmoke } from "../../release/gate";
 import { allowsApiGateway } from "../../release/preflight";
+import { loadSmokeEvents } from "../../release/smoke-source";
 import { harness, PROD, STAGING, type Harness } from "./harness";
 
 describe("release CLI", () => {
@@ -116,4 +117,20 @@ describe("stage permission check", () => {
     ["a Deny", { ...base, Effect: "Deny" }, false],
   ];
   for (const [name, statement, allowed] of cases) it(`${allowed ? "accepts" : "rejects"} ${name}`, () => assert.equal(allowsApiGateway(statement, "abc123"), allowed));
+});
+
+describe("smoke events from lambda-src", () => {
+  it("loads at least the health probe as an API Gateway proxy event", () => {
+    const events = loadSmokeEvents();
+    assert.ok(events.some((e) => (e.event as { httpMethod?: string; path?: string }).httpMethod === "GET" && (e.event as { path?: string }).path === "/health"));
+  });
+});
+
+describe("README release section", () => {
+  it("documents the same exit codes as --help", () => {
+    const readme = readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("<!-- section:release -->"), readme.indexOf("<!-- /section:release -->"));
+    const documented = [...section.matchAll(/^\| (\d+) \| /gm)].map((m) => Number(m[1]));
+    assert.deepEqual(documented, Object.values(EXIT));
+  });
 });

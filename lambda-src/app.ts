@@ -48,12 +48,26 @@ function toErrorResult(err: unknown, logger: Logger, requestId: string): APIGate
 }
 
 export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
+  // Container state, not request data: whether this container has served a request yet.
+  // Provisioned-concurrency containers initialise ahead of traffic, so they never start cold.
+  let firstInvocation = process.env.AWS_LAMBDA_INITIALIZATION_TYPE !== "provisioned-concurrency";
   return async (event, context) => {
     const started = performance.now();
     const functionVersion = context.functionVersion;
+    // A child per invocation keeps request ids and keys out of the shared logger, even when the
+    // local server runs invocations concurrently. Each child is a fresh Powertools utility that
+    // would call itself cold, so cold_start is set from the container's own flag.
+    const coldStart = firstInvocation;
+    firstInvocation = false;
     const logger = options.logger.createChild();
     logger.addContext(context);
-    logger.appendKeys({ function_version: functionVersion, api_request_id: event.requestContext?.requestId, method: event.httpMethod, resource: event.resource });
+    logger.appendKeys({
+      cold_start: coldStart,
+      function_version: functionVersion,
+      api_request_id: event.requestContext?.requestId,
+      method: event.httpMethod,
+      resource: event.resource,
+    });
     let result: APIGatewayProxyResult;
     try {
       const match = routeFor(event);

@@ -16,6 +16,7 @@ import {
 } from "../../components/deployer-role";
 import { ValidationError, parseOrThrow } from "../../lib/validation";
 import { REPO_ROOT, allows } from "./deployer-iam";
+import { MockCloud, ofType } from "./mocks";
 
 const ACCOUNT = "123456789012";
 const FN = `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:shiftline-prod-api`;
@@ -39,9 +40,6 @@ const resources: DeployerResources = {
   artifactKeyPrefix: "functions/api/",
   alarmArns: [ALARM],
 };
-
-/** Resolves an Output, surfacing a rejection instead of hanging. */
-const unwrap = <T>(o: pulumi.Output<T>): Promise<T> => (o as unknown as { promise(): Promise<T> }).promise();
 
 function problems(args: DeployerRoleArgs): string[] {
   try {
@@ -208,84 +206,95 @@ describe("DeployerRole policy document", () => {
   });
 });
 
+const OIDC_TYPE = "aws:iam/openIdConnectProvider:OpenIdConnectProvider";
+const COMPONENT = { type: "shiftline:ci:DeployerRole", name: "deployer" };
+
+/**
+ * Declares one DeployerRole as a stack under the shared mocks (tests/infra/mocks.ts), which
+ * record each resource's inputs and parent; the provider's ARN is added as AWS would return it.
+ */
+async function evaluateDeployer(args: DeployerRoleArgs) {
+  const cloud = new MockCloud();
+  const mocks: pulumi.runtime.Mocks = {
+    newResource: async (a) => {
+      const r = await cloud.mocks.newResource(a);
+      return a.type === OIDC_TYPE ? { ...r, state: { ...r.state, arn: PROVIDER } } : r;
+    },
+    call: (a) => cloud.mocks.call(a),
+  };
+  await pulumi.runtime.setMocks(mocks, "shiftline", "prod", false);
+  const outputs = (await pulumi.runtime.runInPulumiStack(async () => {
+    pulumi.runtime.registerStackTransformation(cloud.transformation);
+    const role = new DeployerRole(COMPONENT.name, args);
+    return { roleArn: role.roleArn, oidcProviderArn: role.oidcProviderArn };
+  })) as { roleArn: string; oidcProviderArn: string };
+  const resources = await cloud.settle();
+  const one = (type: string) => {
+    const found = ofType(resources, type);
+    assert.equal(found.length, 1, `one ${type}`);
+    return found[0];
+  };
+  return { outputs, resources, cloud, one };
+}
+
+const parseDoc = (value: unknown): PolicyDocument => JSON.parse(String(value)) as PolicyDocument;
+
 describe("DeployerRole component", () => {
-  const created: Array<{ type: string; name: string; inputs: Record<string, unknown> }> = [];
-
-  before(async () => {
-    await pulumi.runtime.setMocks(
-      {
-        newResource: (args) => {
-          created.push({ type: args.type, name: args.name, inputs: args.inputs });
-          const arn =
-            args.type === "aws:iam/role:Role"
-              ? `arn:aws:iam::${ACCOUNT}:role/${args.name}`
-              : args.type === "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
-                ? `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`
-                : undefined;
-          return { id: `${args.name}-id`, state: { ...args.inputs, ...(arn ? { arn } : {}) } };
-        },
-        call: (args) => {
-          throw new Error(`unexpected invoke ${args.token}: the DeployerRole must not look anything up`);
-        },
-      },
-      "shiftline",
-      "prod",
-      false,
-    );
-  });
-
-  const parse = async (o: pulumi.Output<string>): Promise<PolicyDocument> => JSON.parse(await unwrap(o)) as PolicyDocument;
-
-  it("parents the role and its policy to the component, named after it", async () => {
-    const c = new DeployerRole("ci-existing", baseArgs);
-    assert.match(await unwrap(c.role.urn), /::shiftline:ci:DeployerRole\$aws:iam\/role:Role::ci-existing-role$/);
-    assert.match(await unwrap(c.policy.urn), /::shiftline:ci:DeployerRole\$aws:iam\/rolePolicy:RolePolicy::ci-existing-policy$/);
-    assert.equal(c.oidcProvider, undefined);
-    assert.equal(created.some((r) => r.name.startsWith("ci-existing") && r.type.includes("OpenIdConnectProvider")), false);
+  it("parents every child to the component and names it after the component", async () => {
+    const { resources } = await evaluateDeployer({ ...baseArgs, oidcProviderArn: undefined, createOidcProvider: true });
+    const children = resources.filter((r) => r.type !== COMPONENT.type);
+    assert.deepEqual(children.map((r) => `${r.type} ${r.name}`).sort(), [
+      "aws:iam/openIdConnectProvider:OpenIdConnectProvider deployer-github-oidc",
+      "aws:iam/role:Role deployer-role",
+      "aws:iam/rolePolicy:RolePolicy deployer-policy",
+    ]);
+    for (const child of children) assert.deepEqual(child.parent, COMPONENT, `${child.type} ${child.name}`);
   });
 
   it("trusts exactly the configured environment of the repository through the given provider", async () => {
-    const c = new DeployerRole("ci-trust", baseArgs);
-    const trust = await parse(c.role.assumeRolePolicy);
+    const { one, resources } = await evaluateDeployer(baseArgs);
+    assert.equal(ofType(resources, OIDC_TYPE).length, 0, "an existing provider is not created again");
+    const trust = parseDoc(one("aws:iam/role:Role").inputs.assumeRolePolicy);
     assert.equal(trust.Statement.length, 1);
+    assert.equal(trust.Statement[0].Action, "sts:AssumeRoleWithWebIdentity");
     assert.deepEqual(trust.Statement[0].Principal, { Federated: PROVIDER });
     assert.deepEqual(trust.Statement[0].Condition, {
       StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com", "token.actions.githubusercontent.com:sub": "repo:acme/shiftline:environment:prod" },
     });
   });
 
-  it("creates GitHub's OIDC provider as a child when told to, and trusts it", async () => {
-    const c = new DeployerRole("ci-new", { ...baseArgs, oidcProviderArn: undefined, createOidcProvider: true, environment: undefined, branch: "main" });
-    assert.ok(c.oidcProvider);
-    assert.match(await unwrap(c.oidcProvider.urn), /::shiftline:ci:DeployerRole\$aws:iam\/openIdConnectProvider:OpenIdConnectProvider::ci-new-github-oidc$/);
-    const provider = created.find((r) => r.name === "ci-new-github-oidc");
-    assert.equal(provider?.inputs.url, "https://token.actions.githubusercontent.com");
-    assert.deepEqual(provider?.inputs.clientIdLists, ["sts.amazonaws.com"]);
-    const trust = await parse(c.role.assumeRolePolicy);
+  it("creates GitHub's OIDC provider when told to, and trusts it for the branch", async () => {
+    const { one, outputs } = await evaluateDeployer({ ...baseArgs, oidcProviderArn: undefined, createOidcProvider: true, environment: undefined, branch: "main" });
+    const provider = one(OIDC_TYPE);
+    assert.equal(provider.inputs.url, "https://token.actions.githubusercontent.com");
+    assert.deepEqual(provider.inputs.clientIdLists, ["sts.amazonaws.com"]);
+    const trust = parseDoc(one("aws:iam/role:Role").inputs.assumeRolePolicy);
+    assert.deepEqual(trust.Statement[0].Principal, { Federated: PROVIDER });
     assert.equal(trust.Statement[0].Condition?.StringEquals["token.actions.githubusercontent.com:sub"], "repo:acme/shiftline:ref:refs/heads/main");
-    assert.equal(await unwrap(c.oidcProviderArn), PROVIDER);
+    assert.equal(outputs.oidcProviderArn, PROVIDER);
   });
 
   it("attaches a policy without wildcard actions, with * only for metric reads", async () => {
-    const c = new DeployerRole("ci-policy", baseArgs);
-    const doc = await parse(c.policy.policy);
+    const { one } = await evaluateDeployer(baseArgs);
+    const doc = parseDoc(one("aws:iam/rolePolicy:RolePolicy").inputs.policy);
     for (const s of doc.Statement) {
       const actions = ([] as string[]).concat(s.Action);
       assert.ok(actions.every((a) => !a.includes("*")), `wildcard action in ${JSON.stringify(s)}`);
       if (([] as string[]).concat(s.Resource ?? []).includes("*")) assert.deepEqual(actions, ["cloudwatch:GetMetricData"]);
     }
     assert.equal(allows(doc, "lambda:UpdateAlias", `${FN}:live`), true);
+    assert.equal(allows(doc, "cloudwatch:DescribeAlarms", ALARM), true);
   });
 
-  it("exports the role ARN and caps the session at the configured length", async () => {
-    const c = new DeployerRole("ci-arn", { ...baseArgs, maxSessionDurationSeconds: 3600 });
-    assert.equal(await unwrap(c.roleArn), `arn:aws:iam::${ACCOUNT}:role/ci-arn-role`);
-    assert.equal(created.find((r) => r.name === "ci-arn-role")?.inputs.maxSessionDuration, 3600);
+  it("exports the role ARN, caps the session and looks nothing up", async () => {
+    const { one, outputs, cloud } = await evaluateDeployer({ ...baseArgs, maxSessionDurationSeconds: 3600 });
+    const role = one("aws:iam/role:Role");
+    assert.match(outputs.roleArn, /^arn:aws:iam::123456789012:role\//);
+    assert.equal(role.inputs.maxSessionDuration, 3600);
+    assert.deepEqual(cloud.invokes, []);
   });
 
-  it("fails before creating anything when the arguments are invalid", () => {
-    const before = created.length;
-    assert.throws(() => new DeployerRole("ci-bad", { ...baseArgs, repository: "nope" }), ValidationError);
-    assert.equal(created.length, before);
+  it("fails before declaring anything when the arguments are invalid", () => {
+    assert.throws(() => new DeployerRole("invalid", { ...baseArgs, repository: "nope" }), ValidationError);
   });
 });

@@ -59,11 +59,17 @@ describe("GitHub Actions workflows", () => {
     for (const s of nodes) assert.equal(s.with?.["node-version"], 22);
   });
 
-  const deploys: Array<[string, string, string]> = [
-    ["staging.yml", "develop", "staging"],
-    ["production.yml", "main", "prod"],
+  const deploys: Array<[string, string, string, string]> = [
+    ["staging.yml", "develop", "staging", "all-at-once"],
+    ["production.yml", "main", "prod", "canary"],
   ];
-  for (const [file, branch, stack] of deploys) {
+  for (const [file, branch, stack, strategy] of deploys) {
+    it(`${file} releases stack ${stack} with the ${strategy} strategy its stack file sets`, () => {
+      const stackFile = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, { strategy?: string }> };
+      assert.equal(stackFile.config["shiftline:release"]?.strategy, strategy);
+      assert.equal(read(file).jobs.deploy.with?.stack, stack);
+    });
+
     it(`${file} deploys stack ${stack} on a push to ${branch}, after the tests, one run at a time`, () => {
       const w = read(file);
       assert.deepEqual(w.on.push?.branches, [branch]);
@@ -89,7 +95,7 @@ describe("GitHub Actions workflows", () => {
     const up = index((s) => s.uses?.startsWith("pulumi/actions@") === true && s.with?.command === "up", "pulumi up");
     const outputs = index((s) => s.run?.includes("pulumi stack output --json") === true, "stack outputs");
     const releaseRole = index((s) => s.with?.["role-to-assume"] === "${{ vars.RELEASE_ROLE_ARN }}", "release role");
-    const release = index((s) => s.run?.startsWith("npm run release -- --stack") === true, "release");
+    const release = index((s) => s.run === 'npm run release -- --stack "${{ inputs.stack }}" --outputs "$RUNNER_TEMP/stack-outputs.json"', "release");
     assert.ok(infraRole < up && up < outputs && outputs < releaseRole && releaseRole < release, "order: infra role, up, outputs, release role, release");
     assert.equal(steps[releaseRole].with?.["unset-current-credentials"], true, "the release must not keep the infrastructure credentials");
     assert.equal(steps[up].env?.PULUMI_CONFIG_PASSPHRASE, "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}");

@@ -45,7 +45,7 @@ export const healthSchema = z
       .int({ error: "minInvocations must be a whole number." })
       .min(1, { error: "minInvocations must be at least 1." })
       .default(20),
-    /** Throttles on the alias tolerated per check before rolling back. Defaults to 0. */
+    /** Throttles on the alias tolerated during the release (counted from the first shift) before rolling back. Defaults to 0. */
     maxThrottles: z
       .number({ error: "maxThrottles must be a whole number." })
       .int({ error: "maxThrottles must be a whole number." })

@@ -8,7 +8,7 @@ import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { strToU8, zipSync } from "fflate";
 import { main } from "../../release/cli";
 import { EXIT } from "../../release/outcome";
-import { harness, PROD, type Harness } from "./harness";
+import { awsError, harness, PROD, type Harness } from "./harness";
 
 const dir = mkdtempSync(path.join(tmpdir(), "shiftline-artifact-"));
 const zipFile = path.join(dir, "api.zip");
@@ -49,6 +49,12 @@ describe("release run: artifact mode", () => {
     assert.equal(await main(args, h.io), EXIT.ok, h.out());
     assert.equal(count(h, "PutObject"), 0);
     assert.equal(h.lambda.commandCalls(UpdateFunctionCodeCommand)[0].args[0].input.S3ObjectVersion, "existing-version");
+  });
+
+  it("uploads when HEAD answers 403, which is how S3 reports a missing key to a role without s3:ListBucket", async () => {
+    h.s3.on(HeadObjectCommand).rejects(awsError("Forbidden", "Forbidden", 403));
+    assert.equal(await main(args, h.io), EXIT.ok, h.out());
+    assert.equal(count(h, "PutObject"), 1);
   });
 
   it("a code update stuck InProgress times out with no version published and no traffic moved (exit 3)", async () => {

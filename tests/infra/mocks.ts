@@ -172,6 +172,8 @@ export async function evaluate<T>(stack: string, config: Record<string, string>,
     return { value: declare() };
   });
   const resources = await cloud.settle();
+  // Let the stack's own output registration finish before the next evaluation swaps the mocks.
+  await pulumi.runtime.disconnect();
   return { value: (outputs as { value: pulumi.Unwrap<T> }).value, resources, cloud };
 }
 

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { stackOutputsSchema } from "../../release/stack-outputs";
 import { parseOrThrow } from "../../lib/validation";
 import { parseConfigValue } from "../../components/config";
@@ -6,11 +7,13 @@ import { ROUTES } from "../../lambda-src/routes";
 import { TABLE_ACTIONS } from "../../lambda-src/permissions";
 import { TABLES } from "../../lambda-src/tables";
 import { countByType, ofType, type CapturedResource } from "./mocks";
-import { evaluateProgram, readStackConfig, STACKS, type StackName } from "./program";
+import { REPO_ROOT, evaluateProgram, readStackConfig, STACKS, type StackName } from "./program";
 import { allowStatements, parsePolicy } from "./policy-reading";
 
 type Evaluated = Awaited<ReturnType<typeof evaluateProgram>>;
 const evaluated = new Map<StackName, Evaluated>();
+// The stack runs above build lambda-src for real (as `pulumi up` does); variants reuse that build.
+const prebuilt = { "shiftline:artifactManifest": join(REPO_ROOT, ".build", "manifest.json") };
 
 const one = (resources: readonly CapturedResource[], type: string): CapturedResource => {
   const found = ofType(resources, type);
@@ -214,7 +217,7 @@ describe("the program under both stack files", function () {
   });
 
   it("ignores code changes on the function in release (artifact) mode only", async () => {
-    const released = await evaluateProgram("staging", { "shiftline:codeDeployment": "release" });
+    const released = await evaluateProgram("staging", { ...prebuilt, "shiftline:codeDeployment": "release" });
     const fn = one(released.resources, "aws:lambda/function:Function");
     assert.deepEqual([...fn.ignoreChanges].sort(), ["s3Bucket", "s3Key", "s3ObjectVersion", "sourceCodeHash"]);
     assert.equal(parseOrThrow(stackOutputsSchema, released.value, "outputs").codeDeployment, "release");
@@ -223,7 +226,7 @@ describe("the program under both stack files", function () {
   });
 
   it("serves several stages from one API, each through its own alias (one REST API, alias per stage)", async () => {
-    const multi = await evaluateProgram("prod", { "shiftline:stages": JSON.stringify({ beta: "beta", prod: "live" }), "shiftline:provisionedConcurrency": "{}" });
+    const multi = await evaluateProgram("prod", { ...prebuilt, "shiftline:stages": JSON.stringify({ beta: "beta", prod: "live" }), "shiftline:provisionedConcurrency": "{}" });
     const outputs = parseOrThrow(stackOutputsSchema, multi.value, "outputs");
     assert.deepEqual(outputs.aliases, ["beta", "live"]);
     assert.deepEqual(Object.fromEntries(Object.values(outputs.stages).map((s) => [s.stageName, s.alias])), { beta: "beta", prod: "live" });

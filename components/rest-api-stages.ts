@@ -173,6 +173,21 @@ export class RestApiStages extends pulumi.ComponentResource {
     const permissionIds: pulumi.Output<string>[] = [];
     const invokeUrls: Record<string, pulumi.Output<string>> = {};
     for (const [stageName, alias] of Object.entries(a.stages)) {
+      const stagePermissionIds = a.routes.map(
+        (route) =>
+          new aws.lambda.Permission(
+            childName(name, `permission-${stageName}-${route.method}-${pathSlug(route.path)}`),
+            {
+              action: "lambda:InvokeFunction",
+              function: a.functionName,
+              qualifier: a.aliases[alias],
+              principal: "apigateway.amazonaws.com",
+              sourceArn: pulumi.interpolate`${api.executionArn}/${stageName}/${route.method}/${sourceArnPath(route.path)}`,
+            },
+            parent,
+          ).id,
+      );
+      permissionIds.push(...stagePermissionIds);
       const logGroup = new aws.cloudwatch.LogGroup(childName(name, `${stageName}-access-logs`), { retentionInDays: a.logRetentionDays }, parent);
       const stage = new aws.apigateway.Stage(
         childName(name, `stage-${stageName}`),
@@ -180,7 +195,9 @@ export class RestApiStages extends pulumi.ComponentResource {
           restApi: api.id,
           deployment: deployment.id,
           stageName,
-          variables: { [ALIAS_STAGE_VARIABLE]: alias },
+          // Derived from the permission ids, so the stage is created only once it may invoke its
+          // alias; the value is always the alias name.
+          variables: { [ALIAS_STAGE_VARIABLE]: pulumi.all(stagePermissionIds).apply(() => alias) },
           accessLogSettings: { destinationArn: logGroup.arn, format: ACCESS_LOG_FORMAT },
         },
         // Access logging needs the account's CloudWatch role first; ordering only, nothing to redeploy.
@@ -202,20 +219,6 @@ export class RestApiStages extends pulumi.ComponentResource {
         },
         parent,
       );
-      for (const route of a.routes) {
-        const permission = new aws.lambda.Permission(
-          childName(name, `permission-${stageName}-${route.method}-${pathSlug(route.path)}`),
-          {
-            action: "lambda:InvokeFunction",
-            function: a.functionName,
-            qualifier: a.aliases[alias],
-            principal: "apigateway.amazonaws.com",
-            sourceArn: pulumi.interpolate`${api.executionArn}/${stageName}/${route.method}/${sourceArnPath(route.path)}`,
-          },
-          parent,
-        );
-        permissionIds.push(permission.id);
-      }
       invokeUrls[stageName] = stage.invokeUrl;
     }
 

@@ -141,6 +141,15 @@ describe("RestApiStages", () => {
       assert.equal(await unwrap(run.api.ready), true);
     });
 
+    it("creates each stage only after the permissions on its alias exist", async () => {
+      const stage = byName(run.resources, "http-stage-prod");
+      const waitsFor = (await run.cloud.dependenciesOf(stage.props.variables)).map((r) => r.name);
+      for (const route of ROUTES) {
+        assert.ok(waitsFor.some((n) => n.startsWith(`http-permission-prod-${route.method}-`)), `stage prod does not wait for its ${route.method} ${route.path} permission`);
+      }
+      assert.ok(!waitsFor.some((n) => n.startsWith("http-permission-stage-")), "stage prod waits for another stage's permissions");
+    });
+
     it("parents every child by the component", () => {
       for (const r of run.resources.filter((x) => x.type !== "shiftline:api:RestApiStages")) {
         assert.deepEqual(r.parent, { type: "shiftline:api:RestApiStages", name: "http" }, `${r.name}`);

@@ -67,7 +67,8 @@ export const COMMAND_PERMISSIONS = {
     actions: ["lambda:UpdateFunctionCode"],
     scope: "function",
     // Lambda fetches the S3 object with the caller's permissions: s3:GetObject on the key,
-    // and s3:GetObjectVersion when S3ObjectVersion is given (the release always pins it).
+    // and s3:GetObjectVersion when S3ObjectVersion is given (the release pins the version the
+    // versioned bucket returned).
     also: [{ actions: ["s3:GetObject", "s3:GetObjectVersion"], scope: "artifacts" }],
   },
   PublishVersionCommand: { actions: ["lambda:PublishVersion"], scope: "function" },

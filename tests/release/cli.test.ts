@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -132,5 +133,18 @@ describe("README release section", () => {
     const section = readme.slice(readme.indexOf("<!-- section:release -->"), readme.indexOf("<!-- /section:release -->"));
     const documented = [...section.matchAll(/^\| (\d+) \| /gm)].map((m) => Number(m[1]));
     assert.deepEqual(documented, Object.values(EXIT));
+  });
+});
+
+describe("shiftline-release bin", () => {
+  it("runs the CLI through bin/release.js and exits with its code", function () {
+    this.timeout(60_000);
+    const root = path.join(__dirname, "..", "..");
+    const ok = spawnSync(process.execPath, [path.join(root, "bin", "release.js"), "--dry-run", "--outputs", STAGING], { cwd: root, encoding: "utf8" });
+    assert.equal(ok.status, EXIT.ok, ok.stderr);
+    assert.match(ok.stdout, /plan for staging/);
+    const bad = spawnSync(process.execPath, [path.join(root, "bin", "release.js"), "--dry-run", "--outputs", STAGING, "--bake", "soon"], { cwd: root, encoding: "utf8" });
+    assert.equal(bad.status, EXIT.badInput);
+    assert.match(bad.stderr, /--bake = "soon"/);
   });
 });

@@ -8,6 +8,7 @@ import { ValidationError } from "../lib/validation";
 import { isTemporaryAwsFailure, serviceUnavailable } from "./aws-errors";
 import type { Dependencies } from "./dependencies";
 import { HANDLERS } from "./handlers";
+import { requestLog, type RequestLog } from "./logger";
 import { errorResult, HttpError } from "./http";
 import { matchRoute, type RouteMatch } from "./router";
 import { ROUTES } from "./routes";
@@ -15,7 +16,7 @@ import { ROUTES } from "./routes";
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 export interface ApiHandlerOptions {
-  /** The container's logger; each invocation logs through a child of it. */
+  /** The container's logger; each invocation logs through a request log over it. */
   readonly logger: Logger;
   /** Returns the container's dependencies (created once, on first use). */
   readonly dependencies: () => Dependencies;
@@ -35,7 +36,7 @@ function routeFor(event: APIGatewayProxyEvent): RouteMatch {
   return matchRoute(ROUTES, event.httpMethod, event.path);
 }
 
-function toErrorResult(err: unknown, logger: Logger, requestId: string): APIGatewayProxyResult {
+function toErrorResult(err: unknown, logger: RequestLog, requestId: string): APIGatewayProxyResult {
   if (err instanceof HttpError) return errorResult(err);
   if (isTemporaryAwsFailure(err)) {
     logger.warn("database temporarily unavailable", { error: err as Error });
@@ -54,15 +55,14 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
   return async (event, context) => {
     const started = performance.now();
     const functionVersion = context.functionVersion;
-    // A child per invocation keeps request ids and keys out of the shared logger, even when the
-    // local server runs invocations concurrently. Each child is a fresh Powertools utility that
-    // would call itself cold, so cold_start is set from the container's own flag.
     const coldStart = firstInvocation;
     firstInvocation = false;
-    const logger = options.logger.createChild();
-    logger.addContext(context);
-    logger.appendKeys({
+    const logger = requestLog(options.logger, {
       cold_start: coldStart,
+      function_arn: context.invokedFunctionArn,
+      function_name: context.functionName,
+      function_memory_size: context.memoryLimitInMB,
+      function_request_id: context.awsRequestId,
       function_version: functionVersion,
       api_request_id: event.requestContext?.requestId,
       method: event.httpMethod,

@@ -12,13 +12,14 @@ import type { RouteHandler } from "./types";
  */
 export const createTodo: RouteHandler = async ({ event, functionVersion, deps, logger }) => {
   const body = parseRequest(createTodoBodySchema, readJsonBody(event), "POST /todo body", ["todoId", "title"]);
-  logger.appendKeys({ todoId: body.todoId });
+  logger.append({ todoId: body.todoId });
   const outcome = await putTodoIfAbsent(deps, { ...body, createdAt: deps.now(), lambdaVersion: functionVersion });
   if (outcome.kind === "exists" && outcome.existing.title !== body.title) {
+    logger.append({ outcome: "conflict" });
     throw new HttpError(409, `todoId ${body.todoId} already exists with a different title; nothing was changed.`, [
       { field: "todoId", value: renderValue(body.todoId), message: "is already used by a todo with another title; choose a new todoId, or repeat the original title to retry safely." },
     ]);
   }
-  logger.info(outcome.kind === "created" ? "todo stored" : "todo already stored with this title");
+  logger.append({ outcome: outcome.kind === "created" ? "stored" : "already stored with this title" });
   return jsonResult(200, { message: "ok" });
 };

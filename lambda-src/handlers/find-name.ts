@@ -28,6 +28,6 @@ export const findName: RouteHandler = async ({ event, deps, logger }) => {
   if (problems.length > 0) throw new HttpError(400, `GET /names query is invalid: ${problems.length} problem${problems.length === 1 ? "" : "s"}; see errors.`, problems);
   const { name } = parseRequest(querySchema, { name: names[0] }, "GET /names query", ["name"], "(query)");
   const found = await nameExists(deps, name);
-  logger.info(found ? "name found" : "name not found");
+  logger.append({ outcome: found ? "found" : "not found" });
   return found ? jsonResult(200, { name }) : emptyResult(404);
 };

@@ -1,6 +1,6 @@
-import type { Logger } from "@aws-lambda-powertools/logger";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import type { Dependencies } from "../dependencies";
+import type { RequestLog } from "../logger";
 
 /** Everything one request's handler may use; built per invocation, dropped afterwards. */
 export interface Invocation {
@@ -10,8 +10,8 @@ export interface Invocation {
   /** `context.functionVersion`: `$LATEST` or the published version number. */
   readonly functionVersion: string;
   readonly deps: Dependencies;
-  /** This request's logger (already carries request id and function version). */
-  readonly logger: Logger;
+  /** This request's log (already carries request id and function version). */
+  readonly logger: RequestLog;
 }
 
 export type RouteHandler = (invocation: Invocation) => Promise<APIGatewayProxyResult>;

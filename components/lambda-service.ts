@@ -26,8 +26,8 @@ export interface LambdaServiceArgs {
   readonly functionName: string;
   /** The uploaded package (bucket, key, object version, sha256). Required. */
   readonly code: ArtifactObject;
-  /** Handler string inside the zip. Defaults to index.handler. */
-  readonly handler?: string;
+  /** Handler inside the zip, passed straight to the function. Defaults to index.handler. */
+  readonly handler?: aws.lambda.FunctionArgs["handler"];
   /** `pulumi` deploys code changes; `release` leaves them to the release CLI (code properties ignored). Defaults to pulumi. */
   readonly codeDeployment?: "pulumi" | "release";
   /** Memory in MB. Defaults to 256. */

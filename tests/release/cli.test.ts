@@ -19,7 +19,7 @@ describe("release CLI", () => {
   it("dry run prints the prod canary plan and makes no AWS call", async () => {
     assert.equal(await main(["--dry-run", "--outputs", PROD], h.io), EXIT.ok);
     const out = h.out();
-    assert.match(out, /plan for prod: shiftline-prod-api-3f9a1c2:live/);
+    assert.match(out, /plan for prod: shiftline-prod-api:live/);
     assert.match(out, /target: version 42/);
     assert.match(out, /strategy: canary, 2 steps/);
     assert.match(out, /^\s+1\.\s+10%\s+bake 5m\s/m);

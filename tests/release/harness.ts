@@ -81,7 +81,7 @@ export interface Figures {
 
 export const awsError = (name: string, message: string, httpStatusCode = 400) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode } });
 
-export const FN = "shiftline-prod-api-3f9a1c2";
+export const FN = "shiftline-prod-api";
 export const ROLE = "arn:aws:iam::123456789012:role/shiftline-prod-api";
 
 /** The AWS account as the release sees it. */

@@ -68,6 +68,15 @@ describe("release run: artifact mode", () => {
     assert.deepEqual(h.world.alias.functionVersion, "41");
   });
 
+  it("SIGINT while waiting for the code update stops the SDK waiter; nothing is published (exit 130)", async () => {
+    h.world.codeUpdate = { status: "InProgress" };
+    const run = main([...args.slice(0, -1), "600"], h.io);
+    setTimeout(() => h.signals.emit("SIGINT"), 20);
+    assert.equal(await run, EXIT.interrupted);
+    assert.equal(count(h, "PublishVersion"), 0);
+    assert.equal(h.world.alias.functionVersion, "41");
+  });
+
   it("a failed code update reports LastUpdateStatusReason (exit 3)", async () => {
     h.world.codeUpdate = { status: "Failed", reason: "Unzipped size must be smaller than 262144000 bytes" };
     const code = await main(args, h.io);

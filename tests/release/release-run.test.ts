@@ -269,6 +269,18 @@ describe("release run: crash, then resume or abort", () => {
     assert.match(h.out(), /aborted/);
   });
 
+  it("a rollback that fails says the alias may be split (exit 6), and --abort then finishes it", async () => {
+    h.clock.at(120, () => {
+      h.world.alarms["shiftline-prod-api-live-errors"] = "ALARM";
+      h.world.fail("UpdateAlias", awsError("ServiceException", "Lambda was unable to complete the request", 500));
+    });
+    assert.equal(await main(["--outputs", PROD], h.io), EXIT.rollbackFailed);
+    assert.deepEqual(aliasNow(h), { functionVersion: "41", weights: { "42": 10 } });
+    assert.match(h.out(), /may still be split: run again with --abort/);
+    assert.equal(await main(["--outputs", PROD, "--abort"], h.io), EXIT.rolledBack);
+    assert.deepEqual(aliasNow(h), wholly("41"));
+  });
+
   it("--abort with nothing in flight changes nothing (exit 0)", async () => {
     assert.equal(await main(["--outputs", PROD, "--abort"], h.io), EXIT.ok);
     assert.equal(count(h, "UpdateAlias"), 0);

@@ -53,7 +53,7 @@ const stop = (kind: OutcomeKind, exitCode: ExitCode, message: string) => new Rel
 
 class ReleaseRun {
   private readonly startedAt: number;
-  private readonly steps: Step[];
+  private steps: Step[];
   private target?: string;
   private previous?: string;
   private revisionId = "";
@@ -122,8 +122,14 @@ class ReleaseRun {
     this.revisionId = pre.alias.revisionId;
     for (const n of pre.notes) this.note(n);
     if (pre.resumeFromPercent !== undefined) {
-      this.percent = pre.resumeFromPercent;
+      const current = pre.resumeFromPercent;
+      this.percent = current;
       this.touched = true;
+      // A split left between two steps (the schedule changed, or it was set by hand) is baked
+      // where it is before moving on, so no weight is skipped unjudged.
+      if (!this.steps.some((s) => s.percent === current)) {
+        this.steps = [...this.steps.filter((s) => s.percent < current), { percent: current, bakeSeconds: req.settings.stepBakeSeconds }, ...this.steps.filter((s) => s.percent > current)];
+      }
     }
     progress.line(`preflight ok: alias ${req.alias} → version ${pre.previous}; releasing version ${target} (${req.settings.strategy}: ${this.steps.map((s) => `${s.percent}%`).join(" → ")})`);
 

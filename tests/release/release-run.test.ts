@@ -261,6 +261,15 @@ describe("release run: crash, then resume or abort", () => {
     assert.deepEqual(aliasNow(h), wholly("42"));
   });
 
+  it("--resume from a weight between steps bakes there first, then goes on", async () => {
+    h.world.alias.weights = { "42": 15 };
+    const code = await main(["--outputs", PROD, "--resume"], h.io);
+    assert.equal(code, EXIT.ok, h.out());
+    assert.deepEqual(writes(h), [wholly("42")]);
+    // 300 s bake + 60 s metric delay at 15 %, then 60 s + 60 s at 100 %.
+    assert.equal(h.clock.now() - T0, 480_000);
+  });
+
   it("--abort rolls the split back wholly to the primary version (exit 1)", async () => {
     await crashAfterFirstShift();
     const code = await main(["--outputs", PROD, "--abort"], h.io);

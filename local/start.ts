@@ -65,6 +65,12 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+  // `npm start` runs this under `sh -c`; a SIGTERM sent to npm alone ends npm and sh without
+  // passing it on, leaving this process orphaned. Noticing the new parent stops both all the same.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void stop("parent exited");
+  }, 1_000).unref();
 
   let endpoint = env.DYNAMODB_ENDPOINT;
   if (!endpoint) {

@@ -62,8 +62,34 @@ export class ArtifactBucket extends pulumi.ComponentResource {
   constructor(name: string, args: ArtifactBucketArgs, opts?: pulumi.ComponentResourceOptions) {
     super("shiftline:storage:ArtifactBucket", name, {}, opts);
     const a = resolveArtifactBucketArgs(args);
-    const parent = { parent: this };
+    const { bucket, versioning } = this.declareBucket(name, a);
+    const objects: Record<string, ArtifactObject> = {};
+    for (const pkg of a.packages) {
+      const object = new aws.s3.BucketObjectv2(
+        childName(name, `${pkg.name}-zip`),
+        {
+          // Reading the bucket through the versioning resource orders the upload after versioning
+          // is on, so the object always gets a version id for `s3ObjectVersion`.
+          bucket: versioning.bucket,
+          key: pkg.key,
+          source: new pulumi.asset.FileAsset(pkg.file),
+          contentType: "application/zip",
+          checksumAlgorithm: "SHA256",
+        },
+        { parent: this },
+      );
+      objects[pkg.name] = { bucket: object.bucket, key: object.key, versionId: object.versionId, sha256Base64: pkg.sha256Base64 };
+    }
 
+    this.bucketName = bucket.bucket;
+    this.bucketArn = bucket.arn;
+    this.objects = objects;
+    this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, objects: this.objects });
+  }
+
+  /** The bucket and its settings: ownership, public access block, encryption, versioning, TLS-only policy, lifecycle. */
+  private declareBucket(name: string, a: ResolvedArtifactBucketArgs) {
+    const parent = { parent: this };
     const bucket = new aws.s3.Bucket(childName(name, "bucket"), { forceDestroy: a.forceDestroy }, parent);
     // ACLs off: every object belongs to the bucket owner, whoever uploads it (the release CLI too).
     new aws.s3.BucketOwnershipControls(childName(name, "ownership"), { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, parent);
@@ -96,28 +122,7 @@ export class ArtifactBucket extends pulumi.ComponentResource {
       parent,
     );
 
-    const objects: Record<string, ArtifactObject> = {};
-    for (const pkg of a.packages) {
-      const object = new aws.s3.BucketObjectv2(
-        childName(name, `${pkg.name}-zip`),
-        {
-          // Reading the bucket through the versioning resource orders the upload after versioning
-          // is on, so the object always gets a version id for `s3ObjectVersion`.
-          bucket: versioning.bucket,
-          key: pkg.key,
-          source: new pulumi.asset.FileAsset(pkg.file),
-          contentType: "application/zip",
-          checksumAlgorithm: "SHA256",
-        },
-        parent,
-      );
-      objects[pkg.name] = { bucket: object.bucket, key: object.key, versionId: object.versionId, sha256Base64: pkg.sha256Base64 };
-    }
-
-    this.bucketName = bucket.bucket;
-    this.bucketArn = bucket.arn;
-    this.objects = objects;
-    this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, objects: this.objects });
+    return { bucket, versioning };
   }
 }
 

@@ -116,14 +116,38 @@ export class LambdaService extends pulumi.ComponentResource {
   constructor(name: string, args: LambdaServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("shiftline:compute:LambdaService", name, {}, opts);
     const a = resolveLambdaServiceArgs(args);
-    const parent = { parent: this };
+    const { fn, role, logGroup } = this.declareFunction(name, a);
+    const aliases = a.aliases.map((alias) => ({ alias, ...this.declareAlias(name, a, fn, alias) }));
 
+    this.function = fn;
+    this.functionName = fn.name;
+    this.functionArn = fn.arn;
+    this.latestVersion = fn.version;
+    this.aliasNames = aliases.map((x) => x.name);
+    this.alarmNames = Object.fromEntries(aliases.map((x) => [x.alias, x.alarms.alarmNames]));
+    this.alarmArns = pulumi.all(aliases.map((x) => x.alarms.alarmArns)).apply((lists) => lists.flat());
+    this.roleArn = role.arn;
+    this.logGroupName = logGroup.name;
+    this.registerOutputs({
+      functionName: this.functionName,
+      functionArn: this.functionArn,
+      latestVersion: this.latestVersion,
+      aliasNames: this.aliasNames,
+      alarmNames: this.alarmNames,
+      alarmArns: this.alarmArns,
+      roleArn: this.roleArn,
+      logGroupName: this.logGroupName,
+    });
+  }
+
+  /** The log group, the execution role and the function, which publishes a version on every change. */
+  private declareFunction(name: string, a: ResolvedLambdaServiceArgs) {
+    const parent = { parent: this };
     // Created before the function (its name is passed below), so Lambda never auto-creates it
     // without retention and the role never needs logs:CreateLogGroup.
     const logGroup = new aws.cloudwatch.LogGroup(childName(name, "logs"), { name: `/aws/lambda/${a.functionName}`, retentionInDays: a.logRetentionDays }, parent);
     const role = new aws.iam.Role(childName(name, "role"), { assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com") }, parent);
     const policy = new aws.iam.RolePolicy(childName(name, "policy"), { role: role.id, policy: executionRolePolicy(logGroup.arn, a.tables) }, parent);
-
     const fn = new aws.lambda.Function(
       childName(name, "function"),
       {
@@ -149,51 +173,28 @@ export class LambdaService extends pulumi.ComponentResource {
         ignoreChanges: a.codeDeployment === "release" ? RELEASE_OWNED_CODE_PROPERTIES : [],
       },
     );
+    return { fn, role, logGroup };
+  }
 
-    const aliasNames: pulumi.Output<string>[] = [];
-    const alarmNames: Record<string, pulumi.Output<string[]>> = {};
-    const alarmArns: pulumi.Output<string[]>[] = [];
-    for (const aliasName of a.aliases) {
-      // Created at the version published now; later versions reach it only through the release step.
-      const alias = new aws.lambda.Alias(
-        childName(name, `alias-${aliasName}`),
-        { name: aliasName, functionName: fn.name, functionVersion: fn.version, description: "Traffic is moved by the release step, not by pulumi up." },
-        { parent: this, ignoreChanges: RELEASE_OWNED_ALIAS_PROPERTIES },
+  /** One alias at the version published now, its provisioned concurrency and its alarms. */
+  private declareAlias(name: string, a: ResolvedLambdaServiceArgs, fn: aws.lambda.Function, aliasName: string) {
+    // Later versions reach the alias only through the release step.
+    const alias = new aws.lambda.Alias(
+      childName(name, `alias-${aliasName}`),
+      { name: aliasName, functionName: fn.name, functionVersion: fn.version, description: "Traffic is moved by the release step, not by pulumi up." },
+      { parent: this, ignoreChanges: RELEASE_OWNED_ALIAS_PROPERTIES },
+    );
+    const concurrency = a.provisionedConcurrency[aliasName];
+    if (concurrency !== undefined) {
+      // Bound to the alias, not a version, so it follows the versions the release step routes to.
+      // https://docs.aws.amazon.com/lambda/latest/dg/provisioned-concurrency.html
+      new aws.lambda.ProvisionedConcurrencyConfig(
+        childName(name, `concurrency-${aliasName}`),
+        { functionName: fn.name, qualifier: alias.name, provisionedConcurrentExecutions: concurrency },
+        { parent: this },
       );
-      aliasNames.push(alias.name);
-      const concurrency = a.provisionedConcurrency[aliasName];
-      if (concurrency !== undefined) {
-        // Bound to the alias, not a version, so it follows the versions the release step routes to.
-        // https://docs.aws.amazon.com/lambda/latest/dg/provisioned-concurrency.html
-        new aws.lambda.ProvisionedConcurrencyConfig(
-          childName(name, `concurrency-${aliasName}`),
-          { functionName: fn.name, qualifier: alias.name, provisionedConcurrentExecutions: concurrency },
-          parent,
-        );
-      }
-      const alarms = new AliasAlarms(childName(name, `alarms-${aliasName}`), { function: fn, functionName: a.functionName, alias: aliasName, ...a.alarms }, parent);
-      alarmNames[aliasName] = alarms.alarmNames;
-      alarmArns.push(alarms.alarmArns);
     }
-
-    this.function = fn;
-    this.functionName = fn.name;
-    this.functionArn = fn.arn;
-    this.latestVersion = fn.version;
-    this.aliasNames = aliasNames;
-    this.alarmNames = alarmNames;
-    this.alarmArns = pulumi.all(alarmArns).apply((lists) => lists.flat());
-    this.roleArn = role.arn;
-    this.logGroupName = logGroup.name;
-    this.registerOutputs({
-      functionName: this.functionName,
-      functionArn: this.functionArn,
-      latestVersion: this.latestVersion,
-      aliasNames: this.aliasNames,
-      alarmNames: this.alarmNames,
-      alarmArns: this.alarmArns,
-      roleArn: this.roleArn,
-      logGroupName: this.logGroupName,
-    });
+    const alarms = new AliasAlarms(childName(name, `alarms-${aliasName}`), { function: fn, functionName: a.functionName, alias: aliasName, ...a.alarms }, { parent: this });
+    return { name: alias.name, alarms };
   }
 }

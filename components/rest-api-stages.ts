@@ -129,10 +129,24 @@ export class RestApiStages extends pulumi.ComponentResource {
   constructor(name: string, args: RestApiStagesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("shiftline:api:RestApiStages", name, {}, opts);
     const a = resolveRestApiStagesArgs(args);
+    const api = new aws.apigateway.RestApi(childName(name, "api"), { endpointConfiguration: { types: "REGIONAL" }, description: "shiftline HTTP API" }, { parent: this });
+    const { deployment, definitionHash } = this.declareRoutes(name, a, api);
+    const declared = Object.entries(a.stages).map(([stageName, alias]) => ({ stageName, alias, ...this.declareStage(name, a, api, deployment, stageName, alias) }));
+
+    this.ready = pulumi.all(declared.flatMap((d) => d.permissionIds)).apply(() => true);
+    this.stages = Object.fromEntries(
+      declared.map((d) => [d.stageName, { stageName: d.stageName, alias: d.alias, restApiId: api.id, invokeUrl: pulumi.all([d.invokeUrl, this.ready]).apply(([url]) => url) }]),
+    );
+    this.restApiId = api.id;
+    this.executionArn = api.executionArn;
+    this.definitionHash = definitionHash;
+    this.registerOutputs({ restApiId: this.restApiId, executionArn: this.executionArn, stages: this.stages, ready: this.ready, definitionHash: this.definitionHash });
+  }
+
+  /** Resources, methods and AWS_PROXY integrations for every route, and the Deployment of them. */
+  private declareRoutes(name: string, a: ResolvedRestApiStagesArgs, api: aws.apigateway.RestApi) {
     const parent = { parent: this };
     const partition = aws.getPartitionOutput({}, parent).partition;
-
-    const api = new aws.apigateway.RestApi(childName(name, "api"), { endpointConfiguration: { types: "REGIONAL" }, description: "shiftline HTTP API" }, parent);
 
     // One resource per distinct path prefix, parents before children.
     const resourceIds = new Map<string, pulumi.Output<string>>([["", api.rootResourceId]]);
@@ -148,8 +162,7 @@ export class RestApiStages extends pulumi.ComponentResource {
     }
 
     const uri = pulumi.interpolate`arn:${partition}:apigateway:${a.region}:lambda:path/2015-03-31/functions/${a.functionArn}:${ALIAS_STAGE_VARIABLE_REF}/invocations`;
-    const definitionParts: pulumi.Output<unknown>[] = [];
-    for (const route of a.routes) {
+    const definitionParts = a.routes.map((route) => {
       const slug = `${route.method}-${pathSlug(route.path)}`;
       const resourceId = resourceIds.get(route.path) as pulumi.Output<string>;
       const method = new aws.apigateway.Method(childName(name, slug), { restApi: api.id, resourceId, httpMethod: route.method, authorization: "NONE" }, parent);
@@ -159,8 +172,8 @@ export class RestApiStages extends pulumi.ComponentResource {
         { restApi: api.id, resourceId, httpMethod: method.httpMethod, type: "AWS_PROXY", integrationHttpMethod: "POST", uri },
         parent,
       );
-      definitionParts.push(pulumi.all([route.method, route.path, resourceId, method.id, integration.id, integration.type, integration.uri]));
-    }
+      return pulumi.all([route.method, route.path, resourceId, method.id, integration.id, integration.type, integration.uri]);
+    });
     // Hashing the ids as well as the definition makes the Deployment wait for every method and
     // integration (a deployment of an API without methods fails) without any dependsOn.
     const definitionHash = pulumi.all(definitionParts).apply((parts) => createHash("sha256").update(JSON.stringify(parts)).digest("hex"));
@@ -169,70 +182,57 @@ export class RestApiStages extends pulumi.ComponentResource {
       { restApi: api.id, triggers: { redeployment: definitionHash }, description: "Replaced whenever the API definition hash changes." },
       parent,
     );
+    return { deployment, definitionHash };
+  }
 
-    const permissionIds: pulumi.Output<string>[] = [];
-    const invokeUrls: Record<string, pulumi.Output<string>> = {};
-    for (const [stageName, alias] of Object.entries(a.stages)) {
-      const stagePermissionIds = a.routes.map(
-        (route) =>
-          new aws.lambda.Permission(
-            childName(name, `permission-${stageName}-${route.method}-${pathSlug(route.path)}`),
-            {
-              action: "lambda:InvokeFunction",
-              function: a.functionName,
-              qualifier: a.aliases[alias],
-              principal: "apigateway.amazonaws.com",
-              sourceArn: pulumi.interpolate`${api.executionArn}/${stageName}/${route.method}/${sourceArnPath(route.path)}`,
-            },
-            parent,
-          ).id,
-      );
-      permissionIds.push(...stagePermissionIds);
-      const logGroup = new aws.cloudwatch.LogGroup(childName(name, `${stageName}-access-logs`), { retentionInDays: a.logRetentionDays }, parent);
-      const stage = new aws.apigateway.Stage(
-        childName(name, `stage-${stageName}`),
-        {
-          restApi: api.id,
-          deployment: deployment.id,
-          stageName,
-          // Derived from the permission ids, so the stage is created only once it may invoke its
-          // alias; the value is always the alias name.
-          variables: { [ALIAS_STAGE_VARIABLE]: pulumi.all(stagePermissionIds).apply(() => alias) },
-          accessLogSettings: { destinationArn: logGroup.arn, format: ACCESS_LOG_FORMAT },
-        },
-        // Access logging needs the account's CloudWatch role first; ordering only, nothing to redeploy.
-        { parent: this, dependsOn: a.accountSettings ? [a.accountSettings] : [] },
-      );
-      new aws.apigateway.MethodSettings(
-        childName(name, `${stageName}-method-settings`),
-        {
-          restApi: api.id,
-          stageName: stage.stageName,
-          methodPath: "*/*",
-          settings: {
-            metricsEnabled: a.metricsEnabled,
-            loggingLevel: a.executionLogLevel,
-            dataTraceEnabled: false,
-            throttlingRateLimit: a.throttlingRateLimit,
-            throttlingBurstLimit: a.throttlingBurstLimit,
+  /** One stage: its alias's permissions per route, then the stage, its access logs and method settings. */
+  private declareStage(name: string, a: ResolvedRestApiStagesArgs, api: aws.apigateway.RestApi, deployment: aws.apigateway.Deployment, stageName: string, alias: string) {
+    const parent = { parent: this };
+    const permissionIds = a.routes.map(
+      (route) =>
+        new aws.lambda.Permission(
+          childName(name, `permission-${stageName}-${route.method}-${pathSlug(route.path)}`),
+          {
+            action: "lambda:InvokeFunction",
+            function: a.functionName,
+            qualifier: a.aliases[alias],
+            principal: "apigateway.amazonaws.com",
+            sourceArn: pulumi.interpolate`${api.executionArn}/${stageName}/${route.method}/${sourceArnPath(route.path)}`,
           },
+          parent,
+        ).id,
+    );
+    const logGroup = new aws.cloudwatch.LogGroup(childName(name, `${stageName}-access-logs`), { retentionInDays: a.logRetentionDays }, parent);
+    const stage = new aws.apigateway.Stage(
+      childName(name, `stage-${stageName}`),
+      {
+        restApi: api.id,
+        deployment: deployment.id,
+        stageName,
+        // Derived from the permission ids, so the stage is created only once it may invoke its
+        // alias; the value is always the alias name.
+        variables: { [ALIAS_STAGE_VARIABLE]: pulumi.all(permissionIds).apply(() => alias) },
+        accessLogSettings: { destinationArn: logGroup.arn, format: ACCESS_LOG_FORMAT },
+      },
+      // Access logging needs the account's CloudWatch role first; ordering only, nothing to redeploy.
+      { parent: this, dependsOn: a.accountSettings ? [a.accountSettings] : [] },
+    );
+    new aws.apigateway.MethodSettings(
+      childName(name, `${stageName}-method-settings`),
+      {
+        restApi: api.id,
+        stageName: stage.stageName,
+        methodPath: "*/*",
+        settings: {
+          metricsEnabled: a.metricsEnabled,
+          loggingLevel: a.executionLogLevel,
+          dataTraceEnabled: false,
+          throttlingRateLimit: a.throttlingRateLimit,
+          throttlingBurstLimit: a.throttlingBurstLimit,
         },
-        parent,
-      );
-      invokeUrls[stageName] = stage.invokeUrl;
-    }
-
-    const ready = pulumi.all(permissionIds).apply(() => true);
-    const stages: Record<string, StageInfo> = {};
-    for (const [stageName, alias] of Object.entries(a.stages)) {
-      stages[stageName] = { stageName, alias, restApiId: api.id, invokeUrl: pulumi.all([invokeUrls[stageName], ready]).apply(([url]) => url) };
-    }
-
-    this.restApiId = api.id;
-    this.executionArn = api.executionArn;
-    this.stages = stages;
-    this.ready = ready;
-    this.definitionHash = definitionHash;
-    this.registerOutputs({ restApiId: this.restApiId, executionArn: this.executionArn, stages: this.stages, ready: this.ready, definitionHash: this.definitionHash });
+      },
+      parent,
+    );
+    return { permissionIds, invokeUrl: stage.invokeUrl };
   }
 }

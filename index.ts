@@ -12,7 +12,8 @@ const config = loadConfig();
 const packages = loadFunctionPackages({ manifestPath: config.artifactManifest, build: () => buildFunctions() });
 const app = new ShiftlineStack("shiftline", { config, packages });
 
-// Exactly the keys of release/stack-outputs.ts `stackOutputsSchema`, which the release CLI parses strictly.
+// The keys of release/stack-outputs.ts `stackOutputsSchema`: the release CLI reads exactly these (strictly)
+// and ignores any other export.
 export const environment = app.outputs.environment;
 export const region = app.outputs.region;
 export const functionName = app.outputs.functionName;

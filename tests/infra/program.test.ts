@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { stackOutputsSchema } from "../../release/stack-outputs";
+import { loadOutputs } from "../../release/inputs";
 import { parseOrThrow } from "../../lib/validation";
 import { parseConfigValue } from "../../components/config";
 import { ROUTES } from "../../lambda-src/routes";
@@ -14,6 +15,10 @@ type Evaluated = Awaited<ReturnType<typeof evaluateProgram>>;
 const evaluated = new Map<StackName, Evaluated>();
 // The stack runs above build lambda-src for real (as `pulumi up` does); variants reuse that build.
 const prebuilt = { "shiftline:artifactManifest": join(REPO_ROOT, ".build", "manifest.json") };
+
+/** The exports the release CLI reads (it ignores any other export), parsed with its schema. */
+const releaseContract = (exports: Record<string, unknown>) =>
+  parseOrThrow(stackOutputsSchema, Object.fromEntries(Object.entries(exports).filter(([k]) => k in stackOutputsSchema.shape)), "stack outputs");
 
 const one = (resources: readonly CapturedResource[], type: string): CapturedResource => {
   const found = ofType(resources, type);
@@ -34,7 +39,7 @@ describe("the program under both stack files", function () {
       const yamlValue = (key: string): unknown => parseConfigValue(readStackConfig(stack)[`shiftline:${key}`] ?? "null");
 
       it("exports outputs the release CLI accepts", () => {
-        const outputs = parseOrThrow(stackOutputsSchema, get().value, `${stack} outputs`);
+        const outputs = releaseContract(get().value);
         assert.equal(outputs.environment, stack);
         assert.equal(outputs.region, readStackConfig(stack)["aws:region"]);
         assert.equal(outputs.functionName, `shiftline-${stack}-api`);
@@ -43,8 +48,15 @@ describe("the program under both stack files", function () {
         assert.equal(outputs.release.strategy, (yamlValue("release") as { strategy: string }).strategy);
       });
 
+      it("hands the release CLI everything it reads, as `pulumi stack output --json` would print it", () => {
+        const printed = JSON.stringify(get().value);
+        const { outputs } = loadOutputs({ stack }, (asked) => (asked === stack ? printed : undefined));
+        assert.equal(outputs?.functionName, `shiftline-${stack}-api`);
+        assert.deepEqual(outputs?.stages, (get().value as { stages: unknown }).stages);
+      });
+
       it("names three alarms per alias for the release step to watch", () => {
-        const outputs = parseOrThrow(stackOutputsSchema, get().value, `${stack} outputs`);
+        const outputs = releaseContract(get().value);
         const alarms = ofType(get().resources, "aws:cloudwatch/metricAlarm:MetricAlarm").map((r) => r.inputs.name ?? r.name);
         for (const alias of outputs.aliases) {
           assert.equal(outputs.alarmNames[alias].length, 3);
@@ -220,14 +232,14 @@ describe("the program under both stack files", function () {
     const released = await evaluateProgram("staging", { ...prebuilt, "shiftline:codeDeployment": "release" });
     const fn = one(released.resources, "aws:lambda/function:Function");
     assert.deepEqual([...fn.ignoreChanges].sort(), ["s3Bucket", "s3Key", "s3ObjectVersion", "sourceCodeHash"]);
-    assert.equal(parseOrThrow(stackOutputsSchema, released.value, "outputs").codeDeployment, "release");
+    assert.equal(releaseContract(released.value).codeDeployment, "release");
     const normal = one((evaluated.get("staging") as Evaluated).resources, "aws:lambda/function:Function");
     assert.deepEqual(normal.ignoreChanges, []);
   });
 
   it("serves several stages from one API, each through its own alias (one REST API, alias per stage)", async () => {
     const multi = await evaluateProgram("prod", { ...prebuilt, "shiftline:stages": JSON.stringify({ beta: "beta", prod: "live" }), "shiftline:provisionedConcurrency": "{}" });
-    const outputs = parseOrThrow(stackOutputsSchema, multi.value, "outputs");
+    const outputs = releaseContract(multi.value);
     assert.deepEqual(outputs.aliases, ["beta", "live"]);
     assert.deepEqual(Object.fromEntries(Object.values(outputs.stages).map((s) => [s.stageName, s.alias])), { beta: "beta", prod: "live" });
     assert.equal(ofType(multi.resources, "aws:apigateway/restApi:RestApi").length, 1);

@@ -126,7 +126,8 @@ export const stackConfigSchema = z
     release: releaseSettingsSchema.default(() => releaseSettingsSchema.parse({})),
     /**
      * GitHub OIDC trust of the release step's deployer role (components/deployer-role.ts):
-     * repository, exactly one of branch/environment, and oidcProviderArn or createOidcProvider.
+     * repository, exactly one of branch/environment, oidcProviderArn or createOidcProvider, and
+     * optionally maxSessionDurationSeconds.
      * Defaults to none (no deployer role).
      */
     deployer: deployerSettingsSchema.optional(),

@@ -64,8 +64,9 @@ export class AliasAlarms extends pulumi.ComponentResource {
   public readonly alarmArns: pulumi.Output<string[]>;
 
   constructor(name: string, args: AliasAlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("shiftline:monitoring:AliasAlarms", name, {}, opts);
+    // Every argument problem is reported before anything, this component included, is registered.
     const a = resolveAliasAlarmsArgs(args);
+    super("shiftline:monitoring:AliasAlarms", name, {}, opts);
     const metrics = awsx.classic.lambda.metrics;
     const on = { function: a.function, resource: `${a.functionName}:${a.alias}`, period: a.periodSeconds };
     const common = { evaluationPeriods: a.evaluationPeriods, comparisonOperator: "GreaterThanOrEqualToThreshold" as const };

@@ -60,8 +60,9 @@ export class ArtifactBucket extends pulumi.ComponentResource {
   public readonly objects: Readonly<Record<string, ArtifactObject>>;
 
   constructor(name: string, args: ArtifactBucketArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("shiftline:storage:ArtifactBucket", name, {}, opts);
+    // Every argument problem is reported before anything, this component included, is registered.
     const a = resolveArtifactBucketArgs(args);
+    super("shiftline:storage:ArtifactBucket", name, {}, opts);
     const { bucket, versioning } = this.declareBucket(name, a);
     const objects: Record<string, ArtifactObject> = {};
     for (const pkg of a.packages) {

@@ -114,8 +114,9 @@ export class LambdaService extends pulumi.ComponentResource {
   public readonly function: aws.lambda.Function;
 
   constructor(name: string, args: LambdaServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("shiftline:compute:LambdaService", name, {}, opts);
+    // Every argument problem is reported before anything, this component included, is registered.
     const a = resolveLambdaServiceArgs(args);
+    super("shiftline:compute:LambdaService", name, {}, opts);
     const { fn, role, logGroup } = this.declareFunction(name, a);
     const aliases = a.aliases.map((alias) => ({ alias, ...this.declareAlias(name, a, fn, alias) }));
 

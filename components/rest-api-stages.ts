@@ -127,8 +127,9 @@ export class RestApiStages extends pulumi.ComponentResource {
   public readonly definitionHash: pulumi.Output<string>;
 
   constructor(name: string, args: RestApiStagesArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("shiftline:api:RestApiStages", name, {}, opts);
+    // Every argument problem is reported before anything, this component included, is registered.
     const a = resolveRestApiStagesArgs(args);
+    super("shiftline:api:RestApiStages", name, {}, opts);
     const api = new aws.apigateway.RestApi(childName(name, "api"), { endpointConfiguration: { types: "REGIONAL" }, description: "shiftline HTTP API" }, { parent: this });
     const { deployment, definitionHash } = this.declareRoutes(name, a, api);
     const declared = Object.entries(a.stages).map(([stageName, alias]) => ({ stageName, alias, ...this.declareStage(name, a, api, deployment, stageName, alias) }));

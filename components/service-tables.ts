@@ -41,8 +41,9 @@ export class ServiceTables extends pulumi.ComponentResource {
   public readonly tableArns: Readonly<Record<string, pulumi.Output<string>>>;
 
   constructor(name: string, args: ServiceTablesArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("shiftline:data:ServiceTables", name, {}, opts);
+    // Every argument problem is reported before anything, this component included, is registered.
     const a = resolveServiceTablesArgs(args);
+    super("shiftline:data:ServiceTables", name, {}, opts);
     const tableNames: Record<string, pulumi.Output<string>> = {};
     const tableArns: Record<string, pulumi.Output<string>> = {};
     for (const [key, spec] of Object.entries(a.tables)) {

@@ -81,8 +81,9 @@ export class ShiftlineStack extends pulumi.ComponentResource {
   public readonly alarmArns: pulumi.Output<string[]>;
 
   constructor(name: string, args: ShiftlineStackArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("shiftline:app:ShiftlineStack", name, {}, opts);
+    // Every argument problem is reported before anything, this component included, is registered.
     const a = resolveShiftlineStackArgs(args);
+    super("shiftline:app:ShiftlineStack", name, {}, opts);
     const c = a.config;
     const parent = { parent: this };
 

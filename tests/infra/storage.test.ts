@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
 import { ValidationError, formatProblem } from "../../lib/validation";
 import { ArtifactBucket, resolveArtifactBucketArgs, type ArtifactBucketArgs } from "../../components/artifact-bucket";
 import { ServiceTables, resolveServiceTablesArgs } from "../../components/service-tables";
 import type { FunctionPackage } from "../../components/build-manifest";
 import { TABLES } from "../../lambda-src/tables";
-import { evaluate, ofType, type CapturedResource } from "./mocks";
+import { MockCloud, evaluate, ofType, type CapturedResource } from "./mocks";
 import { parsePolicy } from "./policy-reading";
 
 const SHA = "a".repeat(64);
@@ -99,6 +100,13 @@ describe("ServiceTables", () => {
     const found = problems(() => resolveServiceTablesArgs({ tables: { todos: { hashKey: "", env: "todos_table" } } }));
     assert.ok(found.some((m) => /^tables\.todos\.hashKey = "": must name the partition key/.test(m)), found.join("\n"));
     assert.ok(found.some((m) => /^tables\.todos\.env = "todos_table": must be an UPPER_SNAKE/.test(m)), found.join("\n"));
+  });
+
+  it("registers nothing, not even itself, when its arguments are invalid", async () => {
+    const cloud = new MockCloud();
+    await pulumi.runtime.setMocks(cloud.mocks, "shiftline", "test", false);
+    assert.throws(() => new ServiceTables("tables", { tables: {} }, { transformations: [cloud.transformation] }), ValidationError);
+    assert.deepEqual(await cloud.settle(), []);
   });
 
   for (const protect of [true, false]) {

@@ -45,6 +45,11 @@ describe("stack config", () => {
     assert.equal(resolveStackConfig({ timeoutSeconds: 5, alarms: { p99DurationMs: 1500 } }, "prod", "eu-west-1").alarms.p99DurationMs, 1500);
   });
 
+  it("keeps a valid deployer setting for the deployer role", () => {
+    const deployer = { repository: "acme/shiftline", environment: "prod", oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" };
+    assert.deepEqual(resolveStackConfig({ deployer }, "prod", "eu-west-1").deployer, deployer);
+  });
+
   it("lists each distinct alias once, in the order the stages name them", () => {
     const c = resolveStackConfig({ stages: { beta: "next", prod: "live", canary: "next" } }, "prod", "eu-west-1");
     assert.deepEqual(c.aliases, ["next", "live"]);

@@ -56,8 +56,9 @@ export function esbuildOptions(name: FunctionName): BuildOptions {
     absWorkingDir: REPO_ROOT,
     entryPoints: [join(REPO_ROOT, FUNCTION_ENTRIES[name])],
     // A fixed virtual output path (nothing is written by esbuild) keeps the relative paths in
-    // the source map independent of outDir, so the bytes do not depend on where they land.
-    outfile: join(REPO_ROOT, ".build", name, "index.js"),
+    // the source map independent of outDir, so the bytes do not depend on where they land; they
+    // resolve from the default outDir, where the map is written.
+    outfile: join(DEFAULT_OUT_DIR, "index.js"),
     write: false,
     bundle: true,
     minify: true,
@@ -85,7 +86,7 @@ export function esbuildOptions(name: FunctionName): BuildOptions {
 export interface FunctionBundle {
   /** The minified bundle, `index.js` in the zip. */
   readonly code: Uint8Array;
-  /** Its source map (file `index.js`, sources relative to `.build/<name>/`). */
+  /** Its source map (file `index.js`, sources relative to `.build/`). */
   readonly map: Uint8Array;
 }
 

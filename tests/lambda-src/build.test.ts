@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { unzipSync } from "fflate";
-import { buildFunctions, deterministicZip, sourceMapPath } from "../../lambda-src/build";
+import { buildFunctions, DEFAULT_OUT_DIR, deterministicZip, sourceMapPath } from "../../lambda-src/build";
 
 /** Reads each central-directory record (APPNOTE 4.3.12) of a zip. */
 function centralDirectory(zip: Buffer): Array<{ name: string; dosTime: number; dosDate: number; madeBy: number; mode: number }> {
@@ -82,6 +82,8 @@ describe("lambda build", function () {
     const map = JSON.parse(readFileSync(sourceMapPath(outDir, fn.name), "utf8")) as { sources: string[] };
     assert.ok(map.sources.some((s) => s.endsWith("lambda-src/handler.ts")), "the map points at the handler source");
     assert.ok(map.sources.every((s) => !s.startsWith("/")), "no absolute paths leak into the map");
+    const missing = map.sources.filter((s) => !existsSync(resolve(DEFAULT_OUT_DIR, s)));
+    assert.deepEqual(missing, [], "every source resolves from .build, where the map is written by default");
     const mod = { exports: {} as Record<string, unknown> };
     new Function("module", "exports", "require", source)(mod, mod.exports, require);
     assert.equal(typeof mod.exports.handler, "function");

@@ -12,8 +12,8 @@ const config = loadConfig();
 const packages = loadFunctionPackages({ manifestPath: config.artifactManifest, build: () => buildFunctions() });
 const app = new ShiftlineStack("shiftline", { config, packages });
 
-// The keys of release/stack-outputs.ts `stackOutputsSchema`: the release CLI reads exactly these (strictly)
-// and ignores any other export.
+// The keys of release/stack-outputs.ts `stackOutputsSchema`: the release CLI reads exactly these
+// (strictly) and ignores any other export, such as deployerRoleArn below.
 export const environment = app.outputs.environment;
 export const region = app.outputs.region;
 export const functionName = app.outputs.functionName;
@@ -26,3 +26,7 @@ export const artifactBucket = app.outputs.artifactBucket;
 export const artifactKeyPrefix = app.outputs.artifactKeyPrefix;
 export const codeDeployment = app.outputs.codeDeployment;
 export const release = app.outputs.release;
+
+// Not part of the release contract: the role CI assumes for the release step (set it as the
+// GitHub environment variable RELEASE_ROLE_ARN). Undefined unless `shiftline:deployer` is set.
+export const deployerRoleArn = app.deployerRoleArn;

@@ -11,6 +11,7 @@ import { TABLE_ACTIONS } from "../lambda-src/permissions";
 import { LAMBDA_HANDLER } from "../lambda-src/build";
 import { ApiGatewayAccount } from "./api-gateway-account";
 import { ArtifactBucket, artifactKeyPrefix } from "./artifact-bucket";
+import { DeployerRole } from "./deployer-role";
 import { packageFor, type FunctionPackage } from "./build-manifest";
 import type { StackConfig } from "./config";
 import { LambdaService } from "./lambda-service";
@@ -79,6 +80,8 @@ export class ShiftlineStack extends pulumi.ComponentResource {
   /** Unqualified function ARN and every alarm ARN: what a DeployerRole scopes its policy to. */
   public readonly functionArn: pulumi.Output<string>;
   public readonly alarmArns: pulumi.Output<string[]>;
+  /** The release step's least-privilege CI role; only when `shiftline:deployer` is set. */
+  public readonly deployerRoleArn?: pulumi.Output<string>;
 
   constructor(name: string, args: ShiftlineStackArgs, opts?: pulumi.ComponentResourceOptions) {
     // Every argument problem is reported before anything, this component included, is registered.
@@ -137,6 +140,24 @@ export class ShiftlineStack extends pulumi.ComponentResource {
       parent,
     );
 
+    if (c.deployer !== undefined) {
+      // Scoped to exactly what this stack's release step touches: this function and its
+      // aliases, this artifact prefix and these alarms (see components/deployer-role.ts).
+      const deployer = new DeployerRole(
+        childName(name, "deployer"),
+        {
+          ...c.deployer,
+          functionArn: service.functionArn,
+          aliasNames: c.aliases,
+          artifactBucket: artifacts.bucketName,
+          artifactKeyPrefix: artifactKeyPrefix(API_FUNCTION),
+          alarmArns: service.alarmArns,
+        },
+        parent,
+      );
+      this.deployerRoleArn = deployer.roleArn;
+    }
+
     this.ready = api.ready;
     this.functionArn = service.functionArn;
     this.alarmArns = service.alarmArns;
@@ -153,6 +174,6 @@ export class ShiftlineStack extends pulumi.ComponentResource {
       codeDeployment: c.codeDeployment,
       release: c.release,
     };
-    this.registerOutputs({ ...this.outputs, ready: this.ready, functionArn: this.functionArn, alarmArns: this.alarmArns });
+    this.registerOutputs({ ...this.outputs, ready: this.ready, functionArn: this.functionArn, alarmArns: this.alarmArns, deployerRoleArn: this.deployerRoleArn });
   }
 }

@@ -7,7 +7,7 @@ import { parseConfigValue } from "../../components/config";
 import { ROUTES } from "../../lambda-src/routes";
 import { TABLE_ACTIONS } from "../../lambda-src/permissions";
 import { TABLES } from "../../lambda-src/tables";
-import { countByType, ofType, type CapturedResource } from "./mocks";
+import { countByType, MOCK_ACCOUNT, ofType, type CapturedResource } from "./mocks";
 import { REPO_ROOT, evaluateProgram, readStackConfig, STACKS, type StackName } from "./program";
 import { allowStatements, parsePolicy } from "./policy-reading";
 
@@ -249,5 +249,22 @@ describe("the program under both stack files", function () {
       const stage = /\/([\w-]+)\/(?:GET|POST|PUT|PATCH|DELETE)\//.exec(String(p.inputs.sourceArn))?.[1] ?? "";
       assert.equal(p.inputs.qualifier, { beta: "beta", prod: "live" }[stage], `${p.name} invokes the wrong alias`);
     }
+  });
+
+  it("creates the release step's deployer role only when shiftline:deployer is set, scoped to this stack", async () => {
+    const deployer = { repository: "acme/shiftline", environment: "prod", oidcProviderArn: `arn:aws:iam::${MOCK_ACCOUNT}:oidc-provider/token.actions.githubusercontent.com` };
+    const withRole = await evaluateProgram("prod", { ...prebuilt, "shiftline:deployer": JSON.stringify(deployer) });
+    const component = one(withRole.resources, "shiftline:ci:DeployerRole");
+    assert.equal(component.parent?.type, "shiftline:app:ShiftlineStack");
+    const policy = one(withRole.resources.filter((r) => r.parent?.name === component.name), "aws:iam/rolePolicy:RolePolicy");
+    const resources = allowStatements(parsePolicy(policy.inputs.policy)).flatMap((s) => [s.Resource].flat());
+    const fnArn = `arn:aws:lambda:${readStackConfig("prod")["aws:region"]}:${MOCK_ACCOUNT}:function:shiftline-prod-api`;
+    assert.ok(resources.includes(`${fnArn}:live`), `the policy must name the live alias of this stack's function; got ${resources.join(", ")}`);
+    assert.ok(resources.every((r) => r === "*" || r.startsWith(fnArn) || r.includes(":alarm:") || r.startsWith("arn:aws:s3:::")), `a resource outside this stack: ${resources.join(", ")}`);
+    assert.match(String(withRole.value.deployerRoleArn), /^arn:aws:iam::/);
+
+    const without = (evaluated.get("prod") as Evaluated);
+    assert.equal(ofType(without.resources, "shiftline:ci:DeployerRole").length, 0);
+    assert.equal(without.value.deployerRoleArn, undefined);
   });
 });

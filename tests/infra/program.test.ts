@@ -257,13 +257,13 @@ describe("the program under both stack files", function () {
     const component = one(withRole.resources, "shiftline:ci:DeployerRole");
     assert.equal(component.parent?.type, "shiftline:app:ShiftlineStack");
     const policy = one(withRole.resources.filter((r) => r.parent?.name === component.name), "aws:iam/rolePolicy:RolePolicy");
-    const resources = allowStatements(parsePolicy(policy.inputs.policy)).flatMap((s) => [s.Resource].flat());
+    const resources = allowStatements(parsePolicy(policy.inputs.policy)).flatMap((s) => [s.Resource ?? []].flat());
     const fnArn = `arn:aws:lambda:${readStackConfig("prod")["aws:region"]}:${MOCK_ACCOUNT}:function:shiftline-prod-api`;
     assert.ok(resources.includes(`${fnArn}:live`), `the policy must name the live alias of this stack's function; got ${resources.join(", ")}`);
     assert.ok(resources.every((r) => r === "*" || r.startsWith(fnArn) || r.includes(":alarm:") || r.startsWith("arn:aws:s3:::")), `a resource outside this stack: ${resources.join(", ")}`);
     assert.match(String(withRole.value.deployerRoleArn), /^arn:aws:iam::/);
 
-    const without = (evaluated.get("prod") as Evaluated);
+    const without = evaluated.get("prod") as Evaluated;
     assert.equal(ofType(without.resources, "shiftline:ci:DeployerRole").length, 0);
     assert.equal(without.value.deployerRoleArn, undefined);
   });

@@ -4,6 +4,7 @@
  * smoke item (repeating it is always a 200), and a GET of that item.
  */
 import type { APIGatewayProxyEvent } from "aws-lambda";
+import { restProxyEvent } from "./proxy-event";
 import { ROUTES, type HandlerName } from "./routes";
 
 /** The fixed todo the smoke POST writes; its id can never collide with a poster's `tNN-NNNN`. */
@@ -20,50 +21,21 @@ interface SmokeRequest {
 function proxyEvent(request: SmokeRequest): APIGatewayProxyEvent {
   const route = ROUTES.find((r) => r.handler === request.handler);
   if (!route) throw new Error(`no route serves handler ${request.handler}`);
-  const headers: Record<string, string> = request.body === undefined ? {} : { "content-type": "application/json" };
-  return {
+  const json = { "content-type": "application/json" };
+  return restProxyEvent({
+    method: route.method,
     resource: route.path,
     path: request.path,
-    httpMethod: route.method,
-    headers,
-    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
+    headers: request.body === undefined ? null : { single: json, multi: { "content-type": [json["content-type"]] } },
     pathParameters: request.pathParameters ?? null,
-    stageVariables: null,
     body: request.body ?? null,
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: "000000000000",
-      apiId: "smoke",
-      authorizer: undefined,
-      protocol: "HTTP/1.1",
-      httpMethod: route.method,
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: "127.0.0.1",
-        user: null,
-        userAgent: "shiftline-release-smoke",
-        userArn: null,
-      },
-      path: request.path,
-      stage: "smoke",
-      requestId: `smoke-${request.handler}`,
-      requestTimeEpoch: 0,
-      resourceId: "smoke",
-      resourcePath: route.path,
-    },
-  };
+    stage: "smoke",
+    apiId: "smoke",
+    sourceIp: "127.0.0.1",
+    userAgent: "shiftline-release-smoke",
+    requestId: `smoke-${request.handler}`,
+    requestTimeEpoch: 0,
+  });
 }
 
 export const smokeEvents: ReadonlyArray<{ readonly name: string; readonly event: APIGatewayProxyEvent }> = [

@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import * as z from "zod/mini";
 import { problemsFromZod, formatProblem } from "../lib/validation";
+import { restProxyEvent } from "../lambda-src/proxy-event";
 
 export interface IncomingRequest {
   readonly method: string;
@@ -87,48 +88,21 @@ export function toProxyEvent(request: IncomingRequest, route: MatchedRoute, now:
   const contentType = Object.entries(headers?.single ?? {}).find(([k]) => k.toLowerCase() === "content-type")?.[1];
   const userAgent = Object.entries(headers?.single ?? {}).find(([k]) => k.toLowerCase() === "user-agent")?.[1] ?? null;
   const hasParameters = Object.keys(route.pathParameters).length > 0;
-  return {
+  return restProxyEvent({
+    method: request.method,
     resource: route.resource,
     path,
-    httpMethod: request.method,
-    headers: headers?.single ?? {},
-    multiValueHeaders: headers?.multi ?? {},
-    queryStringParameters: query?.single ?? null,
-    multiValueQueryStringParameters: query?.multi ?? null,
+    headers,
+    query,
     pathParameters: hasParameters ? { ...route.pathParameters } : null,
-    stageVariables: null,
-    requestContext: {
-      accountId: "000000000000",
-      apiId: "local",
-      authorizer: undefined,
-      protocol: "HTTP/1.1",
-      httpMethod: request.method,
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: request.sourceIp,
-        user: null,
-        userAgent,
-        userArn: null,
-      },
-      path: `/${LOCAL_STAGE}${path}`,
-      stage: LOCAL_STAGE,
-      requestId: randomUUID(),
-      requestTimeEpoch: now.getTime(),
-      resourceId: "local",
-      resourcePath: route.resource,
-    },
     ...encodeBody(request.body, contentType),
-  };
+    stage: LOCAL_STAGE,
+    apiId: "local",
+    sourceIp: request.sourceIp,
+    userAgent,
+    requestId: randomUUID(),
+    requestTimeEpoch: now.getTime(),
+  });
 }
 
 export interface LocalFunction {

@@ -2,19 +2,13 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { ValidationError, formatProblem } from "../../lib/validation";
 import { alarmsSchema, apiSchema, loadConfig, projectValues, resolveStackConfig, stackConfigSchema } from "../../components/config";
 import { MockCloud } from "./mocks";
 import { REPO_ROOT } from "./program";
+import { problemsOf } from "../helpers/problems";
 
 const problems = (values: Record<string, unknown>, environment = "staging", region: string | null = "eu-west-1"): string[] => {
-  try {
-    resolveStackConfig(values, environment, region ?? undefined);
-  } catch (e) {
-    assert.ok(e instanceof ValidationError, String(e));
-    return e.problems.map(formatProblem);
-  }
-  assert.fail("expected a validation error");
+  return problemsOf(() => resolveStackConfig(values, environment, region ?? undefined));
 };
 
 describe("stack config", () => {

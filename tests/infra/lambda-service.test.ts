@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { ValidationError, formatProblem } from "../../lib/validation";
 import { LambdaService, resolveLambdaServiceArgs, type LambdaServiceArgs } from "../../components/lambda-service";
 import { resolveAliasAlarmsArgs } from "../../components/alias-alarms";
 import { evaluate, ofType, type CapturedResource } from "./mocks";
 import { parsePolicy } from "./policy-reading";
+import { problemsOf } from "../helpers/problems";
 
 const TABLE_ARN = "arn:aws:dynamodb:eu-west-1:123456789012:table/todos";
 const base = (over: Partial<LambdaServiceArgs> = {}): LambdaServiceArgs => ({
@@ -18,13 +18,7 @@ const base = (over: Partial<LambdaServiceArgs> = {}): LambdaServiceArgs => ({
 });
 
 const problems = (fn: () => unknown): string[] => {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof ValidationError);
-    return e.problems.map(formatProblem);
-  }
-  assert.fail("expected a validation error");
+  return problemsOf(() => fn());
 };
 
 describe("LambdaService", () => {

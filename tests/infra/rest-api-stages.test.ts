@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { ValidationError, formatProblem } from "../../lib/validation";
 import { ROUTES, type Route } from "../../lambda-src/routes";
 import { ACCESS_LOG_FORMAT, RestApiStages, resolveRestApiStagesArgs, sourceArnPath, type RestApiStagesArgs } from "../../components/rest-api-stages";
 import { evaluate, ofType, unwrap, type CapturedResource } from "./mocks";
+import { problemsOf } from "../helpers/problems";
 
 const FN_ARN = "arn:aws:lambda:eu-west-1:123456789012:function:shiftline-test-api";
 const base = (over: Partial<RestApiStagesArgs> = {}): RestApiStagesArgs => ({
@@ -29,13 +29,7 @@ const byName = (resources: readonly CapturedResource[], name: string) => resourc
 describe("RestApiStages", () => {
   describe("argument validation", () => {
     const problems = (args: RestApiStagesArgs): string[] => {
-      try {
-        resolveRestApiStagesArgs(args);
-      } catch (e) {
-        assert.ok(e instanceof ValidationError);
-        return e.problems.map(formatProblem);
-      }
-      assert.fail("expected a validation error");
+      return problemsOf(() => resolveRestApiStagesArgs(args));
     };
     const dup: Route = { ...ROUTES[0] };
     const cases: Array<[string, Partial<RestApiStagesArgs>, RegExp]> = [

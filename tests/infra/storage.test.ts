@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { ValidationError, formatProblem } from "../../lib/validation";
+import { ValidationError } from "../../lib/validation";
 import { ArtifactBucket, resolveArtifactBucketArgs, type ArtifactBucketArgs } from "../../components/artifact-bucket";
 import { ServiceTables, resolveServiceTablesArgs } from "../../components/service-tables";
 import type { FunctionPackage } from "../../components/build-manifest";
 import { TABLES } from "../../lambda-src/tables";
 import { MockCloud, evaluate, ofType, type CapturedResource } from "./mocks";
 import { parsePolicy } from "./policy-reading";
+import { problemsOf } from "../helpers/problems";
 
 const SHA = "a".repeat(64);
 const pkg = (over: Partial<FunctionPackage> = {}): FunctionPackage => ({
@@ -20,13 +21,7 @@ const pkg = (over: Partial<FunctionPackage> = {}): FunctionPackage => ({
 });
 
 const problems = (fn: () => unknown): string[] => {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof ValidationError);
-    return e.problems.map(formatProblem);
-  }
-  assert.fail("expected a validation error");
+  return problemsOf(() => fn());
 };
 
 const one = (resources: readonly CapturedResource[], type: string): CapturedResource => {

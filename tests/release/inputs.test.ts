@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { ValidationError } from "../../lib/validation";
 import { loadOutputs, resolveInputs, type CliFlags } from "../../release/inputs";
 import { PROD, STAGING } from "./harness";
+import { problemsOf } from "../helpers/problems";
 
 const dir = mkdtempSync(path.join(tmpdir(), "shiftline-inputs-"));
 const prodJson = JSON.parse(readFileSync(PROD, "utf8")) as Record<string, unknown>;
@@ -15,13 +15,7 @@ const writeOutputs = (name: string, value: unknown) => {
 };
 const resolve = (flags: CliFlags, env: NodeJS.ProcessEnv = {}) => resolveInputs(flags, loadOutputs(flags, () => undefined), env);
 const problems = (flags: CliFlags): string[] => {
-  try {
-    resolve(flags);
-  } catch (e) {
-    assert.ok(e instanceof ValidationError, String(e));
-    return e.problems.map((p) => `${p.field} = ${p.value}: ${p.message}`);
-  }
-  assert.fail("expected a validation error");
+  return problemsOf(() => resolve(flags));
 };
 
 describe("release inputs", () => {

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { fromAwsWeight, planSchedule, scheduleSeconds, toAwsWeight } from "../../release/schedule";
 import { releaseSettingsSchema, type ReleaseSettingsInput } from "../../release/settings";
-import { ValidationError, parseOrThrow } from "../../lib/validation";
+import { parseOrThrow } from "../../lib/validation";
+import { problemsOf } from "../helpers/problems";
 
 const settings = (input: ReleaseSettingsInput) => parseOrThrow(releaseSettingsSchema, input, "release");
 const percents = (input: ReleaseSettingsInput) => planSchedule(settings(input)).map((s) => s.percent);
@@ -53,13 +54,7 @@ describe("AWS weights", () => {
 
 describe("release settings validation", () => {
   const problems = (input: unknown): string[] => {
-    try {
-      parseOrThrow(releaseSettingsSchema, input, "release", "release");
-    } catch (e) {
-      assert.ok(e instanceof ValidationError);
-      return e.problems.map((p) => `${p.field} = ${p.value}: ${p.message}`);
-    }
-    assert.fail("expected a validation error");
+    return problemsOf(() => parseOrThrow(releaseSettingsSchema, input, "release", "release"));
   };
 
   const cases: Array<[string, unknown, RegExp]> = [

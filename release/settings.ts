@@ -33,7 +33,11 @@ export const stepSchema = z
 
 export const healthSchema = z
   .object({
-    /** Highest acceptable error rate of the new version, in percent. Defaults to 1. */
+    /**
+     * How far the new version's error rate may exceed the previous version's (same alias, same
+     * window), in percentage points; with no traffic on the previous version it is the absolute
+     * limit. Errors the old version already has therefore never block a fix. Defaults to 1.
+     */
     maxErrorRatePercent: z
       .number({ error: "maxErrorRatePercent must be a number between 0 and 100." })
       .min(0, { error: "maxErrorRatePercent must be between 0 and 100." })

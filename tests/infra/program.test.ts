@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { releaseSettingsSchema } from "../../release/settings";
 import { stackOutputsSchema } from "../../release/stack-outputs";
 import { loadOutputs } from "../../release/inputs";
 import { parseOrThrow } from "../../lib/validation";
@@ -53,6 +55,12 @@ describe("the program under both stack files", function () {
         const { outputs } = loadOutputs({ stack }, (asked) => (asked === stack ? printed : undefined));
         assert.equal(outputs?.functionName, `shiftline-${stack}-api`);
         assert.deepEqual(outputs?.stages, (get().value as { stages: unknown }).stages);
+      });
+
+      it("matches the release settings of the release CLI's fixture outputs for this stack", () => {
+        const fixture = JSON.parse(readFileSync(join(REPO_ROOT, "tests", "release", "fixtures", `${stack}-outputs.json`), "utf8")) as { release: unknown };
+        const fromFixture = parseOrThrow(releaseSettingsSchema, fixture.release, `tests/release/fixtures/${stack}-outputs.json`, "release");
+        assert.deepEqual(releaseContract(get().value).release, fromFixture);
       });
 
       it("names three alarms per alias for the release step to watch", () => {

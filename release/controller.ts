@@ -4,14 +4,14 @@
  * touched, the run ends with the alias wholly on one version (or says loudly why it could not).
  */
 import type { AwsPorts } from "./aws/clients";
-import { errorName } from "./aws/call";
-import type { CodeUpdateWait } from "./aws/lambda";
+import { describeAliasState, sameAlias, type AliasState, type CodeUpdateWait } from "./aws/lambda";
 import { deployArtifact } from "./artifact";
 import { formatDuration, type Clock } from "./clock";
 import { runSmoke, type SmokeEvent, type SmokeResult } from "./gate";
 import { HealthMonitor } from "./health";
 import { EXIT, ReleaseStop, conflict, gateFailed, type ExitCode, type OutcomeKind } from "./outcome";
 import { preflight } from "./preflight";
+import { describeError, rollbackAlias } from "./rollback";
 import type { CheckRecord, Progress, ReleaseReport } from "./report";
 import { planSchedule, type Step } from "./schedule";
 import type { ReleaseSettings } from "./settings";
@@ -92,13 +92,10 @@ class ReleaseRun {
       const published = await deployArtifact({ ...req.artifact, functionName: req.functionName, wait: { ...req.codeUpdateWait, abortSignal: this.deps.signal } }, aws, progress);
       this.target = published.version;
       if (!published.created) {
-        const alias = await aws.lambda.getAlias(req.functionName, req.alias);
-        const serves = alias?.functionVersion === published.version && Object.keys(alias.weights).length === 0;
-        return this.report(
-          "nothing-to-release",
-          EXIT.ok,
-          `no new version was published: this code is already version ${published.version}${serves ? `, which alias ${req.alias} serves` : `; alias ${req.alias} serves version ${alias?.functionVersion ?? "?"}; to release ${published.version} anyway run with --to-version ${published.version} (without --artifact)`}.`,
-        );
+        // The same code was published before. Only when the alias wholly serves it is there
+        // nothing to do; otherwise (an older version, or a split left by an earlier run) it is
+        // released like any other version, and preflight sees an unfinished release.
+        this.note(`no new version was published: this code is already version ${published.version}`);
       }
     }
     const target = this.target;
@@ -144,21 +141,32 @@ class ReleaseRun {
     if (baseline.firing.length > 0) this.note(`already in ALARM before the release (judged by version error rates instead): ${baseline.firing.join(", ")}`);
     if (req.alarmNames.length === 0) this.skipped.push("alarms: none configured for this alias");
 
-    // Metrics are read from a minute before the first shift, so the minute it happened in is whole.
-    const since = new Date(this.deps.clock.now() - 60_000);
+    if (req.mode === "resume" && baseline.firing.length > 0) {
+      // The firing alarm may be the in-flight split's own doing; nothing tells it apart from an inherited one.
+      throw stop(
+        "rolled-back",
+        EXIT.rolledBack,
+        `cannot resume: alarm${baseline.firing.length === 1 ? "" : "s"} ${baseline.firing.join(", ")} in ALARM while version ${target} already has ${this.percent}% of traffic, so the split may be the cause. Once the alarm is OK, start the release again`,
+      );
+    }
+
+    // Metrics are read from a minute before the first shift, so the minute it happened in is
+    // whole. A resumed run has no record of when the split began: it looks back over every
+    // bake up to the current weight, so the earlier run's errors are judged too.
+    const lookback = req.mode === "resume" && this.percent > 0 ? this.steps.filter((s) => s.percent <= this.percent).reduce((n, s) => n + s.bakeSeconds, req.settings.health.metricDelaySeconds) : 0;
+    const since = new Date(this.deps.clock.now() - 60_000 - lookback * 1000);
     const first = this.steps.findIndex((s) => s.percent >= this.percent);
     for (let i = first; i < this.steps.length; i++) {
       const step = this.steps[i];
-      if (step.percent !== this.percent || step.percent === 100) await this.shiftTo(step.percent, target, i);
+      if (step.percent === 100 && step.bakeSeconds === 0) break;
+      if (step.percent !== this.percent) await this.shiftTo(step.percent, target, i);
       await this.bake(step, i, health, since);
     }
-
-    const final = await aws.lambda.getAlias(req.functionName, req.alias);
-    this.finalAlias = final;
-    if (final === undefined || final.functionVersion !== target || Object.keys(final.weights).length > 0) {
-      throw conflict(`after promotion alias ${req.alias} no longer points wholly to version ${target}; someone changed it meanwhile and it was left as they set it.`);
+    if (this.steps.some((s) => s.percent === 100 && s.bakeSeconds === 0)) {
+      this.skipped.push(req.settings.strategy === "all-at-once" ? "health: not watched after the switch (finalBakeSeconds is 0); set --final-bake to watch it" : "health at 100%: not watched (finalBakeSeconds is 0)");
     }
-    return this.report("promoted", EXIT.ok, `version ${target} promoted: alias ${req.alias} serves it wholly (was ${pre.previous}).`);
+    await this.promote(target);
+    return this.verifyPromotion(target, pre.previous);
   }
 
   private async smokeGate(target: string): Promise<void> {
@@ -176,18 +184,53 @@ class ReleaseRun {
     }
   }
 
-  /** Moves the alias to `percent` on the target, guarded by the RevisionId of our last write. */
+  /**
+   * Moves `percent` of the alias's traffic to the target, guarded by the RevisionId of our last
+   * write. 100 is the final bake's hold (previous + target at weight 1.0), which keeps the
+   * release visible as unfinished until promote() clears the weights.
+   */
   private async shiftTo(percent: number, target: string, index: number): Promise<void> {
     this.throwIfInterrupted();
-    const previous = this.previous ?? "";
-    this.revisionId = await this.deps.aws.lambda.updateAlias(this.req.functionName, this.req.alias, {
-      functionVersion: percent === 100 ? target : previous,
-      weights: percent === 100 ? {} : { [target]: percent },
-      revisionId: this.revisionId,
-    });
+    // Marked before the call: a write that AWS applied but whose answer was lost must still be rolled back.
     this.touched = true;
+    this.revisionId = await this.deps.aws.lambda.updateAlias(this.req.functionName, this.req.alias, { functionVersion: this.previous ?? "", weights: { [target]: percent }, revisionId: this.revisionId });
     this.percent = percent;
-    this.deps.progress.line(`[step ${index + 1}/${this.steps.length}] ${percent}% on version ${target}${percent === 100 ? " (alias now points to it wholly)" : ""}`);
+    this.deps.progress.line(`[step ${index + 1}/${this.steps.length}] ${percent}% on version ${target}${percent === 100 ? ` (final bake; version ${this.previous ?? "?"} stays primary until promotion)` : ""}`);
+  }
+
+  /** Alias → target wholly, weights cleared. */
+  private async promote(target: string): Promise<void> {
+    this.throwIfInterrupted();
+    this.touched = true;
+    this.revisionId = await this.deps.aws.lambda.updateAlias(this.req.functionName, this.req.alias, { functionVersion: target, weights: {}, revisionId: this.revisionId });
+    this.percent = 100;
+    this.deps.progress.line(`promoting: alias ${this.req.alias} now points wholly to version ${target}`);
+  }
+
+  /**
+   * Reads the alias back once promoted. If that read fails, the release is not rolled back:
+   * it passed every check and the write was accepted; the report says it is unverified.
+   */
+  private async verifyPromotion(target: string, previous: string): Promise<ReleaseReport> {
+    const { req } = this;
+    let final: AliasState | undefined;
+    try {
+      final = await this.deps.aws.lambda.getAlias(req.functionName, req.alias);
+    } catch (e) {
+      this.skipped.push(`promotion check: GetAlias failed (${describeError(e)})`);
+      return this.report(
+        "promoted",
+        EXIT.ok,
+        `version ${target} promoted (UpdateAlias accepted) but not verified: GetAlias failed (${describeError(e)}). Check it with 'aws lambda get-alias --function-name ${req.functionName} --name ${req.alias}'.`,
+      );
+    }
+    this.finalAlias = final;
+    if (final === undefined || !sameAlias(final, { functionVersion: target, weights: {} })) {
+      throw conflict(
+        `after promotion alias ${req.alias} is ${final === undefined ? "gone" : describeAliasState(final)}, not wholly on version ${target}; someone changed it meanwhile and it was left as they set it. Check it and rerun.`,
+      );
+    }
+    return this.report("promoted", EXIT.ok, `version ${target} promoted: alias ${req.alias} serves it wholly (was ${previous}).`);
   }
 
   /**
@@ -196,8 +239,13 @@ class ReleaseRun {
    * metrics late and the bake's final minute would otherwise go unjudged.
    */
   private async bake(step: Step, index: number, health: HealthMonitor, since: Date): Promise<void> {
-    if (step.bakeSeconds === 0) return;
+    if (step.bakeSeconds === 0) {
+      if (step.percent < 100) this.skipped.push(`health at ${step.percent}%: not watched (bakeSeconds is 0)`);
+      return;
+    }
     const { clock } = this.deps;
+    let judged = false;
+    let lastInvocations = 0;
     const h = this.req.settings.health;
     const judgeUntil = clock.now() + (step.bakeSeconds + h.metricDelaySeconds) * 1000;
     const later = this.steps.slice(index + 1).reduce((n, s) => n + (s.bakeSeconds > 0 ? s.bakeSeconds + h.metricDelaySeconds : 0), 0);
@@ -205,12 +253,15 @@ class ReleaseRun {
       await clock.sleep(Math.min(h.checkIntervalSeconds * 1000, judgeUntil - clock.now()), this.deps.signal);
       this.throwIfInterrupted();
       const { sample, verdict } = await health.check(since, new Date(clock.now()));
+      judged ||= verdict.targetErrorRate !== undefined;
+      lastInvocations = sample.target.invocations;
       const firing = Object.entries(sample.alarms).filter(([, s]) => s === "ALARM").map(([n]) => n);
       this.checks.push({
         at: new Date(clock.now()).toISOString(),
         percent: this.percent,
         healthy: verdict.healthy,
         reasons: verdict.reasons,
+        notes: verdict.notes,
         targetInvocations: sample.target.invocations,
         targetErrors: sample.target.errors,
         previousInvocations: sample.previous.invocations,
@@ -225,6 +276,18 @@ class ReleaseRun {
       );
       if (!verdict.healthy) throw stop("rolled-back", EXIT.rolledBack, `health failed at ${this.percent}%: ${verdict.reasons.join("; ")}`);
     }
+    if (judged) return;
+    const min = this.req.settings.health.minInvocations;
+    // A partial step exists to judge the target on a share of traffic; passing it unjudged would
+    // promote a version nobody measured. At 100% the schedule is over, so it is only reported.
+    if (step.percent < 100) {
+      throw stop(
+        "rolled-back",
+        EXIT.rolledBack,
+        `health not judged at ${step.percent}%: version ${this.target ?? "?"} had ${lastInvocations} of the ${min} invocations needed to judge its error rate. Lengthen the bake (--bake, --steps), lower --min-invocations, or use --strategy all-at-once where traffic is too low`,
+      );
+    }
+    this.skipped.push(`error rate at 100%: not judged (${lastInvocations} of ${min} invocations during the final bake)`);
   }
 
   private throwIfInterrupted(): void {
@@ -250,24 +313,12 @@ class ReleaseRun {
     return this.report("aborted", EXIT.rolledBack, `aborted: the unfinished release of version ${this.target} (${split[0][1]}%) was rolled back; alias ${this.req.alias} is wholly on version ${this.previous}.`);
   }
 
-  /** Alias → previous version, weights cleared, checked with GetAlias. Returns a stop if that failed. */
+  /** Alias → previous version, weights cleared, checked (see rollback.ts). Returns a stop if that failed. */
   private async rollback(): Promise<ReleaseStop | undefined> {
-    const { aws, progress } = this.deps;
-    const previous = this.previous ?? "";
-    progress.line(`rolling back: alias ${this.req.alias} → version ${previous}, weights cleared`);
-    try {
-      this.revisionId = await aws.lambda.updateAlias(this.req.functionName, this.req.alias, { functionVersion: previous, weights: {}, revisionId: this.revisionId });
-      this.percent = 0;
-      const after = await aws.lambda.getAlias(this.req.functionName, this.req.alias);
-      this.finalAlias = after;
-      if (after === undefined || after.functionVersion !== previous || Object.keys(after.weights).length > 0) {
-        return stop("rollback-failed", EXIT.rollbackFailed, `rollback was written but GetAlias does not show alias ${this.req.alias} wholly on version ${previous}; run again with --abort.`);
-      }
-      return undefined;
-    } catch (e) {
-      if (e instanceof ReleaseStop && e.kind === "conflict") return stop("conflict", EXIT.conflict, `not rolled back: ${e.message}`);
-      return stop("rollback-failed", EXIT.rollbackFailed, `rolling back failed (${describeError(e)}); alias ${this.req.alias} may still be split: run again with --abort.`);
-    }
+    const result = await rollbackAlias(this.deps.aws.lambda, { functionName: this.req.functionName, alias: this.req.alias, previous: this.previous ?? "", target: this.target ?? "" }, this.deps.progress);
+    if (result.finalAlias !== undefined) this.finalAlias = result.finalAlias;
+    if (result.stop === undefined) this.percent = 0;
+    return result.stop;
   }
 
   private async fail(e: unknown): Promise<ReleaseReport> {
@@ -312,8 +363,3 @@ class ReleaseRun {
   }
 }
 
-function describeError(e: unknown): string {
-  if (e instanceof ReleaseStop) return e.message;
-  const message = e instanceof Error ? e.message : String(e);
-  return `${errorName(e)}: ${message}`;
-}

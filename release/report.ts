@@ -13,6 +13,8 @@ export interface CheckRecord {
   readonly percent: number;
   readonly healthy: boolean;
   readonly reasons: readonly string[];
+  /** What the check saw besides failures: rates within limits, too little data, inherited alarms. */
+  readonly notes: readonly string[];
   readonly targetInvocations: number;
   readonly targetErrors: number;
   readonly previousInvocations: number;

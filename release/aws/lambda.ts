@@ -26,6 +26,20 @@ export interface AliasState {
   readonly revisionId: string;
 }
 
+/** Same primary version and same weights (whole percentages). */
+export function sameAlias(a: Pick<AliasState, "functionVersion" | "weights">, b: Pick<AliasState, "functionVersion" | "weights">): boolean {
+  const aw = Object.entries(a.weights).filter(([, p]) => p > 0);
+  const bw = Object.entries(b.weights).filter(([, p]) => p > 0);
+  return a.functionVersion === b.functionVersion && aw.length === bw.length && aw.every(([v, p]) => b.weights[v] === p);
+}
+
+/** e.g. "version 41 90%, version 42 10%" or "wholly on version 42". */
+export function describeAliasState(a: Pick<AliasState, "functionVersion" | "weights">): string {
+  const split = Object.entries(a.weights).filter(([, p]) => p > 0);
+  if (split.length === 0) return `wholly on version ${a.functionVersion}`;
+  return `version ${a.functionVersion} ${100 - split.reduce((n, [, p]) => n + p, 0)}%, ${split.map(([v, p]) => `version ${v} ${p}%`).join(", ")}`;
+}
+
 export interface VersionInfo {
   readonly version: string;
   readonly state?: string;
@@ -80,10 +94,22 @@ export class LambdaPort {
    * Points the alias at `functionVersion` plus at most one weighted version, only if nobody
    * changed it since `revisionId` was read. Returns the new RevisionId for the next call.
    * https://docs.aws.amazon.com/lambda/latest/api/API_UpdateAlias.html
+   *
+   * A weight of 100 is written as 1.0 (AliasRoutingConfiguration allows 0.0–1.0,
+   * https://docs.aws.amazon.com/lambda/latest/api/API_AliasRoutingConfiguration.html): the
+   * final bake holds the alias as "primary = previous, target at 1.0", so the split stays
+   * visible to --resume and --abort until the release is promoted.
+   *
+   * RoutingConfig is always sent: when it is omitted AWS keeps the current weights.
+   *
+   * A retried call (the SDK retries 5xx, timeouts and dropped connections) resends the same
+   * RevisionId; if the first attempt was applied and only its response was lost, AWS answers
+   * PreconditionFailedException. AWS's own advice is to read the alias again: if it is
+   * already exactly what we asked for, that write was ours and its RevisionId is adopted.
    */
   async updateAlias(functionName: string, alias: string, to: { functionVersion: string; weights: Record<string, number>; revisionId: string }): Promise<string> {
     const AdditionalVersionWeights: Record<string, number> = {};
-    for (const [version, percent] of Object.entries(to.weights)) AdditionalVersionWeights[version] = toAwsWeight(percent);
+    for (const [version, percent] of Object.entries(to.weights)) AdditionalVersionWeights[version] = percent === 100 ? 1 : toAwsWeight(percent);
     try {
       const out = await callAws(this.ctx, "UpdateAliasCommand", () =>
         this.client.send(
@@ -92,12 +118,12 @@ export class LambdaPort {
       );
       return out.RevisionId ?? "";
     } catch (e) {
-      if (errorName(e) === "PreconditionFailedException") {
-        throw conflict(
-          `alias ${alias} was changed by someone else since revision ${to.revisionId} (another release or a manual update); it was left as they set it. Check it with 'aws lambda get-alias --function-name ${functionName} --name ${alias}' and rerun.`,
-        );
-      }
-      throw e;
+      if (errorName(e) !== "PreconditionFailedException") throw e;
+      const now = await this.getAlias(functionName, alias);
+      if (now !== undefined && sameAlias(now, to)) return now.revisionId;
+      throw conflict(
+        `alias ${alias} was changed by someone else since revision ${to.revisionId} (another release or a manual update); it was left as they set it${now !== undefined ? ` (${describeAliasState(now)})` : ""}. Check it with 'aws lambda get-alias --function-name ${functionName} --name ${alias}', then rerun (or --abort if it is still split).`,
+      );
     }
   }
 

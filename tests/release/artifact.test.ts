@@ -41,7 +41,7 @@ describe("release run: artifact mode", () => {
     const publish = h.lambda.commandCalls(PublishVersionCommand)[0].args[0].input;
     assert.equal(publish.CodeSha256, zipSha.toString("base64"));
     assert.equal(publish.RevisionId, "code-rev-2");
-    assert.deepEqual(h.world.alias, { functionVersion: "43", weights: {}, revision: 2 });
+    assert.deepEqual({ functionVersion: h.world.alias.functionVersion, weights: h.world.alias.weights }, { functionVersion: "43", weights: {} });
   });
 
   it("skips the upload when the object is already there and uses its version", async () => {
@@ -86,13 +86,35 @@ describe("release run: artifact mode", () => {
     assert.equal(h.world.alias.functionVersion, "41");
   });
 
-  it("notices when PublishVersion returns an existing version and says there is nothing to release (exit 0)", async () => {
+  it("PublishVersion returning an existing version that the alias wholly serves: nothing to release (exit 0)", async () => {
     h.world.publishReturnsExisting = true;
+    h.world.alias.functionVersion = "42";
     const code = await main(args, h.io);
     assert.equal(code, EXIT.ok);
-    assert.match(h.out(), /no new version was published: this code is already version 42.*--to-version 42/);
+    assert.match(h.out(), /no new version was published: this code is already version 42/);
+    assert.match(h.out(), /nothing to release: alias live already serves version 42/);
     assert.equal(count(h, "UpdateAlias"), 0);
-    assert.equal(h.world.alias.functionVersion, "41");
+    assert.deepEqual(h.world.alias.weights, {});
+    assert.equal(h.world.alias.functionVersion, "42");
+  });
+
+  it("PublishVersion returning an existing version the alias does not serve releases that version (exit 0)", async () => {
+    h.world.publishReturnsExisting = true;
+    const code = await main(args, h.io);
+    assert.equal(code, EXIT.ok, h.out());
+    assert.match(h.out(), /no new version was published: this code is already version 42/);
+    assert.deepEqual({ functionVersion: h.world.alias.functionVersion, weights: h.world.alias.weights }, { functionVersion: "42", weights: {} });
+  });
+
+  it("PublishVersion returning an existing version that an unfinished split is shifting to is not 'nothing to release': it asks for --resume or --abort (exit 4)", async () => {
+    h.world.publishReturnsExisting = true;
+    h.world.alias.weights = { "42": 10 };
+    const code = await main(args, h.io);
+    assert.equal(code, EXIT.conflict);
+    assert.match(h.out(), /--resume to continue from 10%.*--abort/);
+    assert.deepEqual({ functionVersion: h.world.alias.functionVersion, weights: h.world.alias.weights }, { functionVersion: "41", weights: { "42": 10 } });
+    assert.equal(await main([...args, "--abort"], h.io), EXIT.rolledBack);
+    assert.deepEqual({ functionVersion: h.world.alias.functionVersion, weights: h.world.alias.weights }, { functionVersion: "41", weights: {} });
   });
 
   it("refuses artifact mode on a stack whose code pulumi deploys (exit 2)", async () => {

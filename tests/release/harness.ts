@@ -36,8 +36,6 @@ export class FakeClock implements Clock {
   private t = T0;
   private hooks: Array<{ at: number; run: () => void }> = [];
   slept = 0;
-  /** When set, a sleep at or after this time never returns: the process "crashed" there. */
-  freezeAt?: number;
 
   now(): number {
     return this.t;
@@ -49,7 +47,6 @@ export class FakeClock implements Clock {
   }
 
   async sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    if (this.freezeAt !== undefined && this.t >= this.freezeAt) return new Promise<void>(() => undefined);
     const until = this.t + Math.max(0, ms);
     // Move through each hook in order so a signal raised by a hook cuts the sleep short.
     for (const hook of [...this.hooks].sort((a, b) => a.at - b.at)) {
@@ -57,10 +54,7 @@ export class FakeClock implements Clock {
       this.t = Math.max(this.t, hook.at);
       this.hooks.splice(this.hooks.indexOf(hook), 1);
       hook.run();
-      if (signal?.aborted) {
-        this.slept += 0;
-        return;
-      }
+      if (signal?.aborted) return;
     }
     this.slept += until - this.t;
     this.t = until;
@@ -89,12 +83,20 @@ export class World {
   readonly versions = new Map<string, VersionSpec>();
   alias = { functionVersion: "41", weights: {} as Record<string, number>, revision: 1 };
   /** Every alias write that AWS accepted, in order. */
-  readonly aliasWrites: Array<{ functionVersion: string; weights: Record<string, number>; revisionId: string }> = [];
+  readonly aliasWrites: Array<{ functionVersion: string; weights: Record<string, number>; revisionId: string; at: number }> = [];
   alarms: Record<string, string> = {};
   restApiId = "a1b2c3d4e5";
   policyMissing = false;
-  /** Per-version figures returned by GetMetricData, as a function of the fake time. */
-  metrics: (version: string, now: number) => Figures = () => ({ invocations: 100, errors: 0 });
+  /** The function and alias whose metrics exist; GetMetricData answers other dimensions with no data. */
+  functionName = FN;
+  aliasName = "live";
+  /**
+   * Per-version figures GetMetricData returns for the window [start, end), as seen at the
+   * fake time `now` (a datapoint CloudWatch has not published yet is not in it).
+   */
+  metrics: (version: string, now: number, start: number, end: number) => Figures = () => ({ invocations: 100, errors: 0 });
+  /** Every GetMetricData window asked for, in fake milliseconds. */
+  readonly metricWindows: Array<{ start: number; end: number; at: number }> = [];
   throttles = 0;
   /** Smoke result per version: an API Gateway proxy result or a function error. */
   invoke: (version: string, event: unknown) => { statusCode?: number; functionError?: string } = () => ({ statusCode: 200 });
@@ -104,6 +106,12 @@ export class World {
   publishReturnsExisting = false;
   /** Errors thrown by the next calls of a command, one per call, before it behaves. */
   readonly failNext = new Map<string, Error[]>();
+  /** Errors thrown by the next calls of a command after AWS applied them: the answer was lost. */
+  readonly loseNext = new Map<string, Error[]>();
+  /** The process is gone: every call from now on fails (set by crashAfter). */
+  down = false;
+  /** Command after whose next successful call the process "crashes". */
+  crashAfter?: string;
 
   constructor() {
     for (const name of ["shiftline-prod-api-live-errors", "shiftline-prod-api-live-throttles", "shiftline-prod-api-live-p99-duration"]) this.alarms[name] = "OK";
@@ -122,6 +130,11 @@ export class World {
 
   fail(command: string, ...errors: Error[]): void {
     this.failNext.set(command, [...(this.failNext.get(command) ?? []), ...errors]);
+  }
+
+  /** The next call of `command` is applied, but the caller sees `error` instead of the answer. */
+  loseResponse(command: string, error: Error): void {
+    this.loseNext.set(command, [...(this.loseNext.get(command) ?? []), error]);
   }
 
   takeFailure(command: string): void {
@@ -162,9 +175,17 @@ export function harness(options: { smoke?: SmokeEvent[]; tty?: boolean } = {}): 
   const { lambda, cloudwatch, s3 } = makeMocks();
   const sent: string[] = [];
   const guard = <T>(name: string, body: () => T) => {
+    if (world.down) throw Object.assign(new Error("the process crashed before sending this"), { name: "SimulatedCrash" });
     sent.push(name);
     world.takeFailure(name);
-    return body();
+    const result = body();
+    if (world.crashAfter === name) {
+      world.crashAfter = undefined;
+      world.down = true;
+    }
+    const lost = world.loseNext.get(name)?.shift();
+    if (lost !== undefined) throw lost;
+    return result;
   };
 
   lambda.on(GetAliasCommand).callsFake(() =>
@@ -173,9 +194,12 @@ export function harness(options: { smoke?: SmokeEvent[]; tty?: boolean } = {}): 
   lambda.on(UpdateAliasCommand).callsFake((input) =>
     guard("UpdateAlias", () => {
       if (input.RevisionId !== world.revisionId) throw new PreconditionFailedException({ message: "The RevisionId provided does not match the latest RevisionId for the Lambda function or alias.", $metadata: {} });
-      const weights = Object.fromEntries(Object.entries(input.RoutingConfig?.AdditionalVersionWeights ?? {}).map(([v, w]) => [v, Math.round(Number(w) * 100)]));
+      // Like AWS, an omitted RoutingConfig leaves the weights as they are.
+      const given = input.RoutingConfig?.AdditionalVersionWeights;
+      for (const w of Object.values(given ?? {})) if (!(Number(w) >= 0 && Number(w) <= 1)) throw awsError("ValidationException", `weight ${w} is outside 0.0-1.0`);
+      const weights = given === undefined ? { ...world.alias.weights } : Object.fromEntries(Object.entries(given).map(([v, w]) => [v, Math.round(Number(w) * 100)]));
       world.alias = { functionVersion: input.FunctionVersion, weights, revision: world.alias.revision + 1 };
-      world.aliasWrites.push({ functionVersion: input.FunctionVersion, weights, revisionId: input.RevisionId });
+      world.aliasWrites.push({ functionVersion: input.FunctionVersion, weights, revisionId: input.RevisionId, at: clock.now() });
       return { FunctionVersion: input.FunctionVersion, RevisionId: world.revisionId };
     }),
   );
@@ -239,19 +263,30 @@ export function harness(options: { smoke?: SmokeEvent[]; tty?: boolean } = {}): 
     })),
   );
   cloudwatch.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) =>
-    guard("GetMetricData", () => ({
-      MetricDataResults: (input.MetricDataQueries ?? []).map((q) => {
-        const dims = Object.fromEntries((q.MetricStat?.Metric?.Dimensions ?? []).map((d) => [d.Name, d.Value]));
-        const name = q.MetricStat?.Metric?.MetricName;
-        let value = 0;
-        if (name === "Throttles") value = world.throttles;
-        else if (dims.ExecutedVersion !== undefined) {
-          const f = world.metrics(dims.ExecutedVersion, clock.now());
-          value = name === "Errors" ? f.errors : f.invocations;
-        }
-        return { Id: q.Id, Values: [value], StatusCode: "Complete" };
-      }),
-    })),
+    guard("GetMetricData", () => {
+      const start = input.StartTime instanceof Date ? input.StartTime.getTime() : NaN;
+      const end = input.EndTime instanceof Date ? input.EndTime.getTime() : NaN;
+      if (!(start < end)) throw awsError("ValidationError", "The parameter StartTime must be less than the parameter EndTime.");
+      if (end > clock.now()) throw new Error(`test harness: EndTime ${new Date(end).toISOString()} lies in the future (now ${new Date(clock.now()).toISOString()})`);
+      world.metricWindows.push({ start, end, at: clock.now() });
+      return {
+        MetricDataResults: (input.MetricDataQueries ?? []).map((q) => {
+          const metric = q.MetricStat?.Metric;
+          const dims = Object.fromEntries((metric?.Dimensions ?? []).map((d) => [d.Name, d.Value]));
+          const name = metric?.MetricName;
+          const { ExecutedVersion: version, ...rest } = dims;
+          // Only metrics that Lambda publishes exist; anything else comes back with no datapoints.
+          const aliasDims = metric?.Namespace === "AWS/Lambda" && q.MetricStat?.Stat === "Sum" && Object.keys(rest).length === 2 && rest.FunctionName === world.functionName && rest.Resource === `${world.functionName}:${world.aliasName}`;
+          let values: number[] = [];
+          if (aliasDims && name === "Throttles" && version === undefined) values = [world.throttles];
+          else if (aliasDims && version !== undefined && (name === "Errors" || name === "Invocations")) {
+            const f = world.metrics(version, clock.now(), start, end);
+            values = [name === "Errors" ? f.errors : f.invocations];
+          }
+          return { Id: q.Id, Values: values, Timestamps: values.map(() => new Date(start)), StatusCode: "Complete" };
+        }),
+      };
+    }),
   );
 
   s3.on(HeadObjectCommand).callsFake(() => guard("HeadObject", () => { throw awsError("NotFound", "Not Found", 404); }));

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { UpdateAliasCommand } from "@aws-sdk/client-lambda";
 import { main } from "../../release/cli";
 import { EXIT } from "../../release/outcome";
 import { awsError, harness, PROD, STAGING, T0, type Harness } from "./harness";
@@ -7,23 +8,31 @@ const wholly = (version: string) => ({ functionVersion: version, weights: {} });
 const aliasNow = (h: Harness) => ({ functionVersion: h.world.alias.functionVersion, weights: h.world.alias.weights });
 const writes = (h: Harness) => h.world.aliasWrites.map((w) => ({ functionVersion: w.functionVersion, weights: w.weights }));
 const count = (h: Harness, name: string) => h.sent().filter((n) => n === name).length;
+/** Seconds each alias write was held before the next one. */
+const held = (h: Harness) => h.world.aliasWrites.slice(1).map((w, i) => (w.at - h.world.aliasWrites[i].at) / 1000);
+/** Latest end (seconds after T0) of a metric window read before fake time `before`. */
+const judgedUntil = (h: Harness, before: number) => Math.max(...h.world.metricWindows.filter((w) => w.at <= before).map((w) => (w.end - T0) / 1000));
 
 describe("release run: strategies through UpdateAlias", () => {
   let h: Harness;
   beforeEach(() => (h = harness()));
   afterEach(() => h.restore());
 
-  it("canary: 10% on the target, then the alias wholly on it, each write guarded by the previous write's RevisionId", async () => {
+  it("canary: 10% on the target, a final bake holding it at weight 1.0, then the alias wholly on it, each write guarded by the previous write's RevisionId", async () => {
     const code = await main(["--outputs", PROD], h.io);
     assert.equal(code, EXIT.ok, h.out());
-    assert.deepEqual(writes(h), [{ functionVersion: "41", weights: { "42": 10 } }, wholly("42")]);
+    assert.deepEqual(writes(h), [{ functionVersion: "41", weights: { "42": 10 } }, { functionVersion: "41", weights: { "42": 100 } }, wholly("42")]);
     assert.deepEqual(
       h.world.aliasWrites.map((w) => w.revisionId),
-      ["alias-rev-1", "alias-rev-2"],
+      ["alias-rev-1", "alias-rev-2", "alias-rev-3"],
     );
+    const rawWeights = h.lambda.commandCalls(UpdateAliasCommand).map((c) => c.args[0].input.RoutingConfig?.AdditionalVersionWeights);
+    assert.deepEqual(rawWeights, [{ "42": 0.1 }, { "42": 1 }, {}], "promotion clears the weights explicitly (an omitted RoutingConfig would keep them)");
     assert.deepEqual(aliasNow(h), wholly("42"));
-    // 300 s bake + 60 s metric delay at 10 %, 60 s + 60 s at 100 %, all on the fake clock.
-    assert.equal(h.clock.now() - T0, 480_000);
+    // The fixture bakes 300 s at 10% and 60 s at 100%; each is judged with metrics that reach a further 60 s (metricDelaySeconds) past the bake.
+    const [canary, final] = held(h);
+    assert.ok(canary >= 300 && final >= 60, `held ${canary}s and ${final}s`);
+    assert.ok(judgedUntil(h, h.world.aliasWrites[1].at) >= 300 + 60, "the canary's metrics were read a metric delay after its bake");
     assert.match(h.out(), /promoted/);
   });
 
@@ -32,7 +41,7 @@ describe("release run: strategies through UpdateAlias", () => {
     assert.equal(code, EXIT.ok, h.out());
     assert.deepEqual(
       writes(h).map((w) => w.weights["42"] ?? (w.functionVersion === "42" ? 100 : 0)),
-      [25, 50, 75, 100],
+      [25, 50, 75, 100, 100],
     );
     assert.deepEqual(aliasNow(h), wholly("42"));
   });
@@ -46,19 +55,29 @@ describe("release run: strategies through UpdateAlias", () => {
       { functionVersion: "41", weights: { "42": 50 } },
       wholly("42"),
     ]);
-    assert.equal(h.clock.now() - T0, (60 + 120 + 30 + 3 * 60) * 1000);
+    assert.deepEqual(held(h).map((s, i) => s >= [60, 120, 30][i]), [true, true, true], `held ${held(h).join(", ")}s`);
   });
 
-  it("all-at-once (staging): one write straight to the target, verified with GetAlias", async () => {
+  it("all-at-once (staging): the switch is held at weight 1.0 for the final bake, then the alias is wholly on the target, verified with GetAlias", async () => {
     h.world.alias.functionVersion = "16";
     h.world.versions.set("16", { state: "Active", role: "arn:aws:iam::123456789012:role/other" });
     h.world.versions.set("17", { state: "Active", role: "arn:aws:iam::123456789012:role/other-too" });
     h.world.restApiId = "z9y8x7w6v5";
     h.world.alarms = { "shiftline-staging-api-live-errors": "OK", "shiftline-staging-api-live-throttles": "OK" };
+    h.world.functionName = "shiftline-staging-api";
     const code = await main(["--outputs", STAGING], h.io);
     assert.equal(code, EXIT.ok, h.out());
-    assert.deepEqual(writes(h), [wholly("17")]);
+    assert.deepEqual(writes(h), [{ functionVersion: "16", weights: { "17": 100 } }, wholly("17")]);
     assert.equal(h.sent().at(-1), "GetAlias");
+  });
+
+  it("all-at-once without a final bake: one write straight to the target, and the report says health was not watched", async () => {
+    const code = await main(["--outputs", PROD, "--strategy", "all-at-once", "--final-bake", "0", "--json"], h.io);
+    assert.equal(code, EXIT.ok, h.err());
+    assert.deepEqual(writes(h), [wholly("42")]);
+    assert.equal(count(h, "GetMetricData"), 0);
+    const report = JSON.parse(h.out()) as { skipped: string[] };
+    assert.ok(report.skipped.some((s) => /health: not watched after the switch/.test(s)), report.skipped.join("; "));
   });
 
   it("rolls back to any published version with --to-version", async () => {
@@ -137,7 +156,7 @@ describe("release run: faults end with the alias wholly on one version", () => {
     const code = await main(["--outputs", PROD], h.io);
     assert.equal(code, EXIT.ok, h.out());
     assert.deepEqual(aliasNow(h), wholly("42"));
-    assert.equal(count(h, "UpdateAlias"), 4);
+    assert.equal(count(h, "UpdateAlias"), 5, "two throttled attempts, then the 10% step, the final-bake hold and the promotion");
     assert.match(h.out(), /throttled: UpdateAliasCommand attempt 2/);
   });
 
@@ -235,13 +254,12 @@ describe("release run: crash, then resume or abort", () => {
   beforeEach(() => (h = harness()));
   afterEach(() => h.restore());
 
-  /** Starts a release that dies (never returns) right after its first alias write. */
+  /** A release whose process dies right after its first alias write: nothing it sends later reaches AWS. */
   async function crashAfterFirstShift(): Promise<void> {
-    h.clock.freezeAt = T0;
-    void main(["--outputs", PROD], h.io);
-    for (let i = 0; i < 1000 && h.world.aliasWrites.length === 0; i++) await new Promise((r) => setImmediate(r));
+    h.world.crashAfter = "UpdateAlias";
+    await main(["--outputs", PROD], h.io);
     assert.deepEqual(aliasNow(h), { functionVersion: "41", weights: { "42": 10 } });
-    h.clock.freezeAt = undefined;
+    h.world.down = false;
   }
 
   it("refuses to start over an unfinished release and names --resume and --abort (exit 4)", async () => {
@@ -257,7 +275,7 @@ describe("release run: crash, then resume or abort", () => {
     const before = h.world.aliasWrites.length;
     const code = await main(["--outputs", PROD, "--resume"], h.io);
     assert.equal(code, EXIT.ok, h.out());
-    assert.deepEqual(writes(h).slice(before), [wholly("42")]);
+    assert.deepEqual(writes(h).slice(before), [{ functionVersion: "41", weights: { "42": 100 } }, wholly("42")]);
     assert.deepEqual(aliasNow(h), wholly("42"));
   });
 
@@ -265,9 +283,9 @@ describe("release run: crash, then resume or abort", () => {
     h.world.alias.weights = { "42": 15 };
     const code = await main(["--outputs", PROD, "--resume"], h.io);
     assert.equal(code, EXIT.ok, h.out());
-    assert.deepEqual(writes(h), [wholly("42")]);
-    // 300 s bake + 60 s metric delay at 15 %, then 60 s + 60 s at 100 %.
-    assert.equal(h.clock.now() - T0, 480_000);
+    assert.deepEqual(writes(h), [{ functionVersion: "41", weights: { "42": 100 } }, wholly("42")]);
+    // The 15% split is baked for the prod fixture's step bake (300 s) before the next write.
+    assert.ok(h.world.aliasWrites[0].at - T0 >= 300_000, `first write at ${(h.world.aliasWrites[0].at - T0) / 1000}s`);
   });
 
   it("--abort rolls the split back wholly to the primary version (exit 1)", async () => {

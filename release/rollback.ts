@@ -1,0 +1,72 @@
+/**
+ * Rolling an alias back to the version it served before a release. It starts from a fresh
+ * GetAlias: the last write may have been applied without its answer reaching us, so neither
+ * the stored RevisionId nor the stored weight can be trusted. Only a state this release could
+ * have written (its split or final-bake hold over the previous version, or the target wholly)
+ * is rolled back; anything else belongs to someone else and is reported as it is.
+ */
+import { errorName } from "./aws/call";
+import { describeAliasState, sameAlias, type AliasState, type LambdaPort } from "./aws/lambda";
+import { EXIT, ReleaseStop } from "./outcome";
+import type { Progress } from "./report";
+
+export interface RollbackScope {
+  readonly functionName: string;
+  readonly alias: string;
+  /** The version the alias served before the release, and returns to. */
+  readonly previous: string;
+  readonly target: string;
+}
+
+export interface RollbackResult {
+  /** Why the alias could not be put wholly on `previous`; undefined when it is. */
+  readonly stop?: ReleaseStop;
+  /** The alias as last read. */
+  readonly finalAlias?: AliasState;
+}
+
+export async function rollbackAlias(lambda: LambdaPort, scope: RollbackScope, progress: Progress): Promise<RollbackResult> {
+  const { functionName, alias, previous } = scope;
+  const wholly = { functionVersion: previous, weights: {} };
+  let finalAlias: AliasState | undefined;
+  try {
+    const now = await lambda.getAlias(functionName, alias);
+    if (now === undefined) return { stop: new ReleaseStop("rollback-failed", EXIT.rollbackFailed, `alias ${alias} no longer exists on ${functionName}; recreate it with 'pulumi up'.`) };
+    finalAlias = now;
+    if (sameAlias(now, wholly)) return { finalAlias };
+    if (!writtenByRelease(now, scope)) {
+      return {
+        finalAlias,
+        stop: new ReleaseStop(
+          "conflict",
+          EXIT.conflict,
+          `not rolled back: alias ${alias} is ${describeAliasState(now)}, which this release did not write; someone else changed it and it was left as they set it. Check it, then rerun or use --abort.`,
+        ),
+      };
+    }
+    progress.line(`rolling back: alias ${alias} → version ${previous}, weights cleared`);
+    await lambda.updateAlias(functionName, alias, { ...wholly, revisionId: now.revisionId });
+    const after = await lambda.getAlias(functionName, alias);
+    finalAlias = after;
+    if (after === undefined || !sameAlias(after, wholly)) {
+      return { finalAlias, stop: new ReleaseStop("rollback-failed", EXIT.rollbackFailed, `rollback was written but GetAlias does not show alias ${alias} wholly on version ${previous}; run again with --abort.`) };
+    }
+    return { finalAlias };
+  } catch (e) {
+    if (e instanceof ReleaseStop && e.kind === "conflict") return { finalAlias, stop: new ReleaseStop("conflict", EXIT.conflict, `not rolled back: ${e.message}`) };
+    return { finalAlias, stop: new ReleaseStop("rollback-failed", EXIT.rollbackFailed, `rolling back failed (${describeError(e)}); alias ${alias} may still be split: run again with --abort.`) };
+  }
+}
+
+/** A state the release could have left: its split or hold over the previous version, or the target wholly. */
+function writtenByRelease(a: AliasState, scope: RollbackScope): boolean {
+  const split = Object.entries(a.weights).filter(([, p]) => p > 0);
+  if (a.functionVersion === scope.previous) return split.every(([v]) => v === scope.target);
+  return a.functionVersion === scope.target && split.length === 0;
+}
+
+export function describeError(e: unknown): string {
+  if (e instanceof ReleaseStop) return e.message;
+  const message = e instanceof Error ? e.message : String(e);
+  return `${errorName(e)}: ${message}`;
+}

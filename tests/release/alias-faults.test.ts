@@ -1,0 +1,141 @@
+import assert from "node:assert/strict";
+import { PreconditionFailedException } from "@aws-sdk/client-lambda";
+import { main } from "../../release/cli";
+import { EXIT } from "../../release/outcome";
+import { awsError, harness, PROD, T0, type Harness } from "./harness";
+
+const wholly = (version: string) => ({ functionVersion: version, weights: {} });
+const aliasNow = (h: Harness) => ({ functionVersion: h.world.alias.functionVersion, weights: h.world.alias.weights });
+const preconditionFailed = () =>
+  new PreconditionFailedException({ message: "The RevisionId provided does not match the latest RevisionId for the Lambda function or alias. Call the GetFunction or the GetAlias API to retrieve the latest RevisionId for your resource.", $metadata: { httpStatusCode: 412 } });
+const serverError = () => awsError("ServiceException", "Lambda was unable to complete the request", 500);
+
+describe("release run: alias writes whose answer was lost", () => {
+  let h: Harness;
+  beforeEach(() => (h = harness()));
+  afterEach(() => h.restore());
+
+  it("a retried step whose first attempt was applied (throttled answer, then PreconditionFailed) is recognised with GetAlias and the release goes on (exit 0)", async () => {
+    h.world.loseResponse("UpdateAlias", awsError("TooManyRequestsException", "Rate exceeded", 429));
+    const code = await main(["--outputs", PROD], h.io);
+    assert.equal(code, EXIT.ok, h.out());
+    assert.doesNotMatch(h.out(), /changed by someone else/);
+    assert.deepEqual(aliasNow(h), wholly("42"));
+  });
+
+  it("an SDK retry answered PreconditionFailed after the promotion was applied still counts as promoted (exit 0)", async () => {
+    h.clock.at(400, () => h.world.loseResponse("UpdateAlias", preconditionFailed()));
+    const code = await main(["--outputs", PROD], h.io);
+    assert.equal(code, EXIT.ok, h.out());
+    assert.match(h.out(), /version 42 promoted/);
+    assert.equal(h.world.loseNext.get("UpdateAlias")?.length, 0, "the promotion's answer was lost");
+    assert.deepEqual(aliasNow(h), wholly("42"));
+  });
+
+  it("a first shift applied but answered with a server error is rolled back from a fresh GetAlias (exit 5)", async () => {
+    h.world.loseResponse("UpdateAlias", serverError());
+    const code = await main(["--outputs", PROD], h.io);
+    assert.equal(code, EXIT.awsError);
+    assert.match(h.out(), /ServiceException.*rolled back: alias live is wholly on version 41/);
+    assert.deepEqual(h.world.aliasWrites.at(-1)?.revisionId, "alias-rev-2", "the rollback used the RevisionId read back, not the stale one");
+    assert.deepEqual(aliasNow(h), wholly("41"));
+  });
+
+  it("a PreconditionFailed whose alias is not what was asked for is a conflict, left as the other writer set it (exit 4)", async () => {
+    h.world.versions.set("43", { state: "Active", role: "x" });
+    h.clock.at(100, () => h.world.externalAliasChange("43"));
+    assert.equal(await main(["--outputs", PROD], h.io), EXIT.conflict);
+    assert.match(h.out(), /changed by someone else.*wholly on version 43/);
+    assert.deepEqual(aliasNow(h), wholly("43"));
+  });
+});
+
+describe("release run: rollback re-reads the alias", () => {
+  let h: Harness;
+  beforeEach(() => (h = harness()));
+  afterEach(() => h.restore());
+
+  it("a concurrent change that lands while rolling back is reported and left as it is (exit 4)", async () => {
+    h.world.versions.set("43", { state: "Active", role: "x" });
+    h.clock.at(120, () => {
+      h.world.alarms["shiftline-prod-api-live-errors"] = "ALARM";
+      h.world.externalAliasChange("43");
+    });
+    const code = await main(["--outputs", PROD], h.io);
+    assert.equal(code, EXIT.conflict);
+    assert.match(h.out(), /not rolled back: alias live is wholly on version 43, which this release did not write/);
+    assert.deepEqual(aliasNow(h), wholly("43"));
+  });
+});
+
+describe("release run: the final bake stays a visible, abortable split", () => {
+  let h: Harness;
+  beforeEach(() => (h = harness()));
+  afterEach(() => h.restore());
+
+  /** The process dies right after the final bake's hold was written (the prod canary bakes 300 s at 10% first). */
+  async function crashInFinalBake(): Promise<void> {
+    h.clock.at(330, () => (h.world.crashAfter = "UpdateAlias"));
+    await main(["--outputs", PROD], h.io);
+    h.world.down = false;
+    assert.deepEqual(aliasNow(h), { functionVersion: "41", weights: { "42": 100 } });
+  }
+
+  it("a rerun after a crash in the final bake refuses to start over and names --resume and --abort (exit 4)", async () => {
+    await crashInFinalBake();
+    assert.equal(await main(["--outputs", PROD], h.io), EXIT.conflict);
+    assert.match(h.out(), /at 100%.*--resume.*--abort to roll back wholly to version 41/);
+    assert.deepEqual(aliasNow(h), { functionVersion: "41", weights: { "42": 100 } });
+  });
+
+  it("--abort after a crash in the final bake puts the alias wholly back on the previous version (exit 1)", async () => {
+    await crashInFinalBake();
+    assert.equal(await main(["--outputs", PROD, "--abort"], h.io), EXIT.rolledBack);
+    assert.deepEqual(aliasNow(h), wholly("41"));
+  });
+
+  it("--resume after a crash in the final bake bakes it again, then promotes (exit 0)", async () => {
+    await crashInFinalBake();
+    const before = h.world.aliasWrites.length;
+    assert.equal(await main(["--outputs", PROD, "--resume"], h.io), EXIT.ok, h.out());
+    const resumed = h.world.aliasWrites.slice(before);
+    assert.equal(resumed.length, 1);
+    assert.ok(resumed[0].at - h.world.aliasWrites[before - 1].at >= 60_000, "the final bake (60 s) was held again before promotion");
+    assert.deepEqual(aliasNow(h), wholly("42"));
+  });
+});
+
+describe("release run: health that cannot be judged, and resumed health", () => {
+  let h: Harness;
+  beforeEach(() => (h = harness()));
+  afterEach(() => h.restore());
+
+  it("a target that never reaches minInvocations in a partial step is rolled back, not promoted unjudged (exit 1)", async () => {
+    h.world.metrics = (v) => (v === "42" ? { invocations: 3, errors: 3 } : { invocations: 500, errors: 0 });
+    const code = await main(["--outputs", PROD, "--json"], h.io);
+    assert.equal(code, EXIT.rolledBack, h.err());
+    const report = JSON.parse(h.out()) as { message: string; checks: Array<{ notes: string[] }> };
+    assert.match(report.message, /health not judged at 10%: version 42 had 3 of the 20 invocations needed.*lower --min-invocations/);
+    assert.match(report.checks[0].notes.join("; "), /3 of 20 invocations needed/);
+    assert.deepEqual(aliasNow(h), wholly("41"));
+  });
+
+  it("--resume while a configured alarm is in ALARM rolls back: the split itself may be firing it (exit 1)", async () => {
+    h.world.alias.weights = { "42": 10 };
+    h.world.alarms["shiftline-prod-api-live-errors"] = "ALARM";
+    const code = await main(["--outputs", PROD, "--resume"], h.io);
+    assert.equal(code, EXIT.rolledBack);
+    assert.match(h.out(), /cannot resume: alarm shiftline-prod-api-live-errors in ALARM/);
+    assert.deepEqual(aliasNow(h), wholly("41"));
+  });
+
+  it("--resume judges the errors the split caused before the crash, not only those after it (exit 1)", async () => {
+    h.world.alias.weights = { "42": 10 };
+    // The earlier run had the split for its whole 300 s bake; its errors lie before the resume.
+    h.world.metrics = (v, _now, start) => (v === "42" && start <= T0 - 300_000 ? { invocations: 100, errors: 30 } : { invocations: 100, errors: 0 });
+    const code = await main(["--outputs", PROD, "--resume"], h.io);
+    assert.equal(code, EXIT.rolledBack);
+    assert.match(h.out(), /target error rate 30%/);
+    assert.deepEqual(aliasNow(h), wholly("41"));
+  });
+});

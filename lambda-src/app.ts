@@ -20,6 +20,30 @@ export interface ApiHandlerOptions {
   readonly logger: Logger;
   /** Returns the container's dependencies (created once, on first use). */
   readonly dependencies: () => Dependencies;
+  /**
+   * Time kept back from `context.getRemainingTimeInMillis()`: DynamoDB calls still running
+   * when only this much is left are aborted, so the client gets a 503 with Retry-After from
+   * the function instead of a 502 from API Gateway when Lambda ends it. Defaults to 1 000 ms.
+   */
+  readonly deadlineReserveMs?: number;
+}
+
+/** Aborts this invocation's DynamoDB calls when its time is nearly up. */
+class InvocationDeadline {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(readonly budgetMs: number) {
+    this.timer = setTimeout(() => this.controller.abort(new Error(`invocation deadline of ${budgetMs} ms reached`)), budgetMs);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+  }
 }
 
 /**
@@ -36,8 +60,12 @@ function routeFor(event: APIGatewayProxyEvent): RouteMatch {
   return matchRoute(ROUTES, event.httpMethod, event.path);
 }
 
-function toErrorResult(err: unknown, logger: RequestLog, requestId: string): APIGatewayProxyResult {
+function toErrorResult(err: unknown, logger: RequestLog, requestId: string, deadline: InvocationDeadline): APIGatewayProxyResult {
   if (err instanceof HttpError) return errorResult(err);
+  if (deadline.signal.aborted) {
+    logger.warn("database did not answer before the invocation deadline", { error: err as Error, deadlineMs: deadline.budgetMs });
+    return errorResult(serviceUnavailable());
+  }
   if (isTemporaryAwsFailure(err)) {
     logger.warn("database temporarily unavailable", { error: err as Error });
     return errorResult(serviceUnavailable());
@@ -49,6 +77,7 @@ function toErrorResult(err: unknown, logger: RequestLog, requestId: string): API
 }
 
 export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
+  const reserveMs = options.deadlineReserveMs ?? 1_000;
   // Container state, not request data: whether this container has served a request yet.
   // Provisioned-concurrency containers initialise ahead of traffic, so they never start cold.
   let firstInvocation = process.env.AWS_LAMBDA_INITIALIZATION_TYPE !== "provisioned-concurrency";
@@ -69,6 +98,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       resource: event.resource,
     });
     let result: APIGatewayProxyResult;
+    const deadline = new InvocationDeadline(Math.max(0, context.getRemainingTimeInMillis() - reserveMs));
     try {
       const match = routeFor(event);
       if (match.kind === "not-found") {
@@ -77,9 +107,11 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       if (match.kind === "method-not-allowed") {
         throw new HttpError(405, `${event.httpMethod} is not allowed on ${event.path}; use ${match.allow.join(" or ")}.`, [], { allow: match.allow.join(", ") });
       }
-      result = await HANDLERS[match.route.handler]({ event, pathParameters: match.pathParameters, functionVersion, deps: options.dependencies(), logger });
+      result = await HANDLERS[match.route.handler]({ event, pathParameters: match.pathParameters, functionVersion, deps: options.dependencies(), signal: deadline.signal, logger });
     } catch (err) {
-      result = toErrorResult(err, logger, context.awsRequestId);
+      result = toErrorResult(err, logger, context.awsRequestId, deadline);
+    } finally {
+      deadline.clear();
     }
     result = { ...result, headers: { ...result.headers, "x-function-version": functionVersion } };
     logger.info("request handled", { statusCode: result.statusCode, durationMs: Math.round((performance.now() - started) * 100) / 100 });

@@ -28,18 +28,60 @@ export function tableNamesFromEnv(env: NodeJS.ProcessEnv): TableNames {
   return { todos: env[TABLES.todos.env] as string, names: env[TABLES.names.env] as string };
 }
 
+/** Per-attempt limits of the DynamoDB client; injectable so tests can use small ones. */
+export interface DynamoDbTimeouts {
+  /** Defaults to 1 000 ms. */
+  readonly connectionTimeoutMs: number;
+  /** Whole request and response, and the longest a socket may sit idle. Defaults to 2 000 ms. */
+  readonly requestTimeoutMs: number;
+  /** Defaults to 3 (the first try and two retries). */
+  readonly maxAttempts: number;
+}
+
+export const DEFAULT_DYNAMODB_TIMEOUTS: DynamoDbTimeouts = { connectionTimeoutMs: 1_000, requestTimeoutMs: 2_000, maxAttempts: 3 };
+
+/** Where the SDK's own warnings go: a JSON logger in the function, never bare console text. */
+export interface SdkLogSink {
+  warn(message: string): void;
+  error(message: string): void;
+}
+
 /**
  * The DynamoDB client for this container. DYNAMODB_ENDPOINT (local runs only) points it at
- * DynamoDB Local, which accepts any credentials. Timeouts stay well under API Gateway's 29 s
- * so throttling or an outage becomes a 503 instead of a gateway timeout.
+ * DynamoDB Local, which accepts any credentials.
+ *
+ * `throwOnRequestTimeout` matters: without it @smithy/node-http-handler only logs a warning
+ * when `requestTimeout` passes and keeps waiting, so a DynamoDB that accepts the connection
+ * but never answers would hold the invocation until Lambda kills it (and API Gateway answers
+ * 502 with no retry hint). `socketTimeout` also ends a socket that goes silent mid-response.
+ * Attempts × timeouts may still exceed the function's time; the handler's per-invocation
+ * deadline (app.ts) aborts the call before that.
+ * https://github.com/smithy-lang/smithy-typescript/blob/main/packages/types/src/http/httpHandlerInitialization.ts
  */
-export function createDynamoDbClient(env: NodeJS.ProcessEnv): DynamoDBClient {
+export function createDynamoDbClient(env: NodeJS.ProcessEnv, options: { readonly timeouts?: Partial<DynamoDbTimeouts>; readonly log?: SdkLogSink } = {}): DynamoDBClient {
   const endpoint = env.DYNAMODB_ENDPOINT;
+  const t = { ...DEFAULT_DYNAMODB_TIMEOUTS, ...options.timeouts };
+  const log = options.log;
+  const logger = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (...content: unknown[]) => log?.warn(content.map(String).join(" ")),
+    error: (...content: unknown[]) => log?.error(content.map(String).join(" ")),
+  };
   return new DynamoDBClient({
-    maxAttempts: 3,
-    // Keep-alive is the SDK's default; stated here because reusing sockets across warm
-    // invocations is the point of creating the client once.
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000, httpAgent: { keepAlive: true }, httpsAgent: { keepAlive: true } },
+    maxAttempts: t.maxAttempts,
+    logger,
+    requestHandler: {
+      connectionTimeout: t.connectionTimeoutMs,
+      requestTimeout: t.requestTimeoutMs,
+      throwOnRequestTimeout: true,
+      socketTimeout: t.requestTimeoutMs,
+      logger,
+      // Keep-alive is the SDK's default; stated here because reusing sockets across warm
+      // invocations is the point of creating the client once.
+      httpAgent: { keepAlive: true },
+      httpsAgent: { keepAlive: true },
+    },
     ...(endpoint
       ? { endpoint, region: env.AWS_REGION ?? "local", credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID ?? "local", secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? "local" } }
       : {}),
@@ -49,7 +91,7 @@ export function createDynamoDbClient(env: NodeJS.ProcessEnv): DynamoDBClient {
 let containerDependencies: Dependencies | undefined;
 
 /** The per-container dependencies, built on first use from the function environment. */
-export function defaultDependencies(): Dependencies {
-  containerDependencies ??= { dynamodb: createDynamoDbClient(process.env), tables: tableNamesFromEnv(process.env), now: Date.now };
+export function defaultDependencies(log?: SdkLogSink): Dependencies {
+  containerDependencies ??= { dynamodb: createDynamoDbClient(process.env, { log }), tables: tableNamesFromEnv(process.env), now: Date.now };
   return containerDependencies;
 }

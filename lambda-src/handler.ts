@@ -6,4 +6,6 @@ import { createApiHandler } from "./app";
 import { defaultDependencies } from "./dependencies";
 import { createServiceLogger } from "./logger";
 
-export const handler = createApiHandler({ logger: createServiceLogger(), dependencies: defaultDependencies });
+const logger = createServiceLogger();
+
+export const handler = createApiHandler({ logger, dependencies: () => defaultDependencies(logger) });

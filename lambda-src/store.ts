@@ -37,7 +37,7 @@ export type PutTodoOutcome = { readonly kind: "created" } | { readonly kind: "ex
  * whole or absent). On a clash DynamoDB hands back the stored item
  * (ReturnValuesOnConditionCheckFailure), which the caller compares with the request.
  */
-export async function putTodoIfAbsent(deps: Dependencies, todo: Todo): Promise<PutTodoOutcome> {
+export async function putTodoIfAbsent(deps: Dependencies, todo: Todo, abortSignal?: AbortSignal): Promise<PutTodoOutcome> {
   try {
     await deps.dynamodb.send(
       new PutItemCommand({
@@ -51,24 +51,28 @@ export async function putTodoIfAbsent(deps: Dependencies, todo: Todo): Promise<P
         ConditionExpression: "attribute_not_exists(todoId)",
         ReturnValuesOnConditionCheckFailure: "ALL_OLD",
       }),
+      { abortSignal },
     );
     return { kind: "created" };
   } catch (err) {
     if (!(err instanceof ConditionalCheckFailedException)) throw err;
-    const existing = err.Item ? todoFromItem(err.Item) : await getTodo(deps, todo.todoId);
+    const existing = err.Item ? todoFromItem(err.Item) : await getTodo(deps, todo.todoId, abortSignal);
     if (!existing) throw new Error(`todo ${todo.todoId} failed its attribute_not_exists condition but cannot be read back`, { cause: err });
     return { kind: "exists", existing };
   }
 }
 
-export async function getTodo(deps: Dependencies, todoId: string): Promise<Todo | undefined> {
-  const out = await deps.dynamodb.send(new GetItemCommand({ TableName: deps.tables.todos, Key: { todoId: { S: todoId } }, ConsistentRead: true }));
+export async function getTodo(deps: Dependencies, todoId: string, abortSignal?: AbortSignal): Promise<Todo | undefined> {
+  const out = await deps.dynamodb.send(new GetItemCommand({ TableName: deps.tables.todos, Key: { todoId: { S: todoId } }, ConsistentRead: true }), { abortSignal });
   return out.Item ? todoFromItem(out.Item) : undefined;
 }
 
 /** True when the names table holds exactly this name. */
-export async function nameExists(deps: Dependencies, name: string): Promise<boolean> {
-  const out = await deps.dynamodb.send(new GetItemCommand({ TableName: deps.tables.names, Key: { name: { S: name } }, ProjectionExpression: "#n", ExpressionAttributeNames: { "#n": "name" } }));
+export async function nameExists(deps: Dependencies, name: string, abortSignal?: AbortSignal): Promise<boolean> {
+  const out = await deps.dynamodb.send(
+    new GetItemCommand({ TableName: deps.tables.names, Key: { name: { S: name } }, ProjectionExpression: "#n", ExpressionAttributeNames: { "#n": "name" } }),
+    { abortSignal },
+  );
   return out.Item !== undefined;
 }
 
@@ -76,9 +80,12 @@ export async function nameExists(deps: Dependencies, name: string): Promise<bool
  * Reads a key that is never written from each table: proves the tables exist and the role may
  * read them, without scanning anything.
  */
-export async function probeTables(deps: Dependencies): Promise<void> {
+export async function probeTables(deps: Dependencies, abortSignal?: AbortSignal): Promise<void> {
   await Promise.all([
-    deps.dynamodb.send(new GetItemCommand({ TableName: deps.tables.todos, Key: { todoId: { S: "-health-probe-" } }, ProjectionExpression: "todoId" })),
-    deps.dynamodb.send(new GetItemCommand({ TableName: deps.tables.names, Key: { name: { S: "-health-probe-" } }, ProjectionExpression: "#n", ExpressionAttributeNames: { "#n": "name" } })),
+    deps.dynamodb.send(new GetItemCommand({ TableName: deps.tables.todos, Key: { todoId: { S: "-health-probe-" } }, ProjectionExpression: "todoId" }), { abortSignal }),
+    deps.dynamodb.send(
+      new GetItemCommand({ TableName: deps.tables.names, Key: { name: { S: "-health-probe-" } }, ProjectionExpression: "#n", ExpressionAttributeNames: { "#n": "name" } }),
+      { abortSignal },
+    ),
   ]);
 }

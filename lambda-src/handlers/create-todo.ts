@@ -10,10 +10,10 @@ import type { RouteHandler } from "./types";
  * same todoId + title is repeated (no second item); the same todoId with another title is a
  * 409 and the stored item stays as it was.
  */
-export const createTodo: RouteHandler = async ({ event, functionVersion, deps, logger }) => {
+export const createTodo: RouteHandler = async ({ event, functionVersion, deps, signal, logger }) => {
   const body = parseRequest(createTodoBodySchema, readJsonBody(event), "POST /todo body", ["todoId", "title"]);
   logger.append({ todoId: body.todoId });
-  const outcome = await putTodoIfAbsent(deps, { ...body, createdAt: deps.now(), lambdaVersion: functionVersion });
+  const outcome = await putTodoIfAbsent(deps, { ...body, createdAt: deps.now(), lambdaVersion: functionVersion }, signal);
   if (outcome.kind === "exists" && outcome.existing.title !== body.title) {
     logger.append({ outcome: "conflict" });
     throw new HttpError(409, `todoId ${body.todoId} already exists with a different title; nothing was changed.`, [

@@ -17,7 +17,7 @@ function queryValues(event: Pick<APIGatewayProxyEvent, "queryStringParameters" |
 }
 
 /** Seed 002: `?name=John` → 200 with JSON when the name is stored, 404 with an empty body when not. */
-export const findName: RouteHandler = async ({ event, deps, logger }) => {
+export const findName: RouteHandler = async ({ event, deps, signal, logger }) => {
   const query = queryValues(event);
   const problems: Problem[] = [];
   for (const [key, list] of query) {
@@ -27,7 +27,7 @@ export const findName: RouteHandler = async ({ event, deps, logger }) => {
   if (names.length > 1) problems.push({ field: "name", value: renderValue(names), message: `is given ${names.length} times; pass it once, e.g. ?name=John.` });
   if (problems.length > 0) throw new HttpError(400, `GET /names query is invalid: ${problems.length} problem${problems.length === 1 ? "" : "s"}; see errors.`, problems);
   const { name } = parseRequest(querySchema, { name: names[0] }, "GET /names query", ["name"], "(query)");
-  const found = await nameExists(deps, name);
+  const found = await nameExists(deps, name, signal);
   logger.append({ outcome: found ? "found" : "not found" });
   return found ? jsonResult(200, { name }) : emptyResult(404);
 };

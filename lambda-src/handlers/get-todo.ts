@@ -8,9 +8,9 @@ import type { RouteHandler } from "./types";
 const pathSchema = z.object({ todoId: todoIdSchema });
 
 /** GET /todo/{todoId}: the stored item, including `createdAt` and the `lambdaVersion` that wrote it. */
-export const getTodo: RouteHandler = async ({ pathParameters, deps }) => {
+export const getTodo: RouteHandler = async ({ pathParameters, deps, signal }) => {
   const { todoId } = parseRequest(pathSchema, pathParameters, "GET /todo/{todoId} path", ["todoId"], "(path)");
-  const todo = await readTodo(deps, todoId);
+  const todo = await readTodo(deps, todoId, signal);
   if (!todo) {
     throw new HttpError(404, `no todo with todoId ${todoId}.`, [
       { field: "todoId", value: renderValue(todoId), message: "is not stored; POST /todo creates it first." },

@@ -10,6 +10,8 @@ export interface Invocation {
   /** `context.functionVersion`: `$LATEST` or the published version number. */
   readonly functionVersion: string;
   readonly deps: Dependencies;
+  /** Aborted when the invocation's time is nearly up; passed to every DynamoDB call. */
+  readonly signal: AbortSignal;
   /** This request's log (already carries request id and function version). */
   readonly logger: RequestLog;
 }

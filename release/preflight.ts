@@ -63,11 +63,12 @@ export async function preflight(lambda: LambdaPort, input: PreflightInput): Prom
   checkTarget(targetInfo, target, problems);
   if (input.weighted) checkPair(previous, previousInfo, targetInfo, problems);
 
+  // One alias, one resource policy: read it once for all the stages that route to the alias.
+  const statements = input.stages.length > 0 ? await lambda.policyStatements(functionName, aliasName) : [];
   for (const stage of input.stages) {
-    const statements = await lambda.policyStatements(functionName, aliasName);
-    if (!statements.some((s) => allowsApiGateway(s, stage.restApiId))) {
+    if (!statements.some((s) => allowsApiGateway(s, stage.restApiId, stage.stageName))) {
       problems.push(
-        `stage ${stage.stageName} (REST API ${stage.restApiId}) has no permission to invoke ${functionName}:${aliasName}; the alias's resource policy needs lambda:InvokeFunction for apigateway.amazonaws.com with a SourceArn on that API (run 'pulumi up').`,
+        `stage ${stage.stageName} (REST API ${stage.restApiId}) has no permission to invoke ${functionName}:${aliasName}; the alias's resource policy needs lambda:InvokeFunction for apigateway.amazonaws.com with a SourceArn on arn:aws:execute-api:<region>:<account>:${stage.restApiId}/${stage.stageName}/* (run 'pulumi up').`,
       );
     }
   }
@@ -102,12 +103,32 @@ function checkPair(previous: string, previousInfo: VersionInfo | undefined, targ
 
 const asList = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
-/** A statement letting API Gateway invoke the alias from this REST API (any stage/method/path under it). */
-export function allowsApiGateway(s: PolicyStatement, restApiId: string): boolean {
+/** IAM ArnLike/StringLike wildcards within one ARN segment: `*` any run of characters, `?` one. */
+const segmentMatches = (pattern: string, value: string): boolean => {
+  const escaped = pattern.replace(/[.+^$()|[\]{}\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  return new RegExp("^" + escaped + "$").test(value);
+};
+
+/**
+ * A statement letting API Gateway invoke the alias from this REST API's stage. The SourceArn of
+ * an API Gateway invocation is arn:<partition>:execute-api:<region>:<account>:<apiId>/<stage>/<METHOD>/<path>
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/arn-format-reference.html), so the
+ * API id and the stage segment must both match. Condition keys are case-insensitive in IAM.
+ */
+export function allowsApiGateway(s: PolicyStatement, restApiId: string, stageName: string): boolean {
   if ((s.Effect ?? "Allow") !== "Allow") return false;
   if (!asList(s.Action).some((a) => a === "lambda:InvokeFunction" || a === "lambda:*")) return false;
   const principal = typeof s.Principal === "string" ? [s.Principal] : asList(s.Principal?.Service);
   if (!principal.includes("apigateway.amazonaws.com")) return false;
-  const sourceArns = Object.values(s.Condition ?? {}).flatMap((c) => asList(c["AWS:SourceArn"]));
-  return sourceArns.some((arn) => arn.includes(`:${restApiId}/`));
+  const sourceArns = Object.values(s.Condition ?? {}).flatMap((c) =>
+    Object.entries(c)
+      .filter(([key]) => key.toLowerCase() === "aws:sourcearn")
+      .flatMap(([, v]) => asList(v)),
+  );
+  return sourceArns.some((arn) => {
+    const parts = arn.split(":");
+    if (parts.length < 6 || !segmentMatches(parts[2], "execute-api")) return false;
+    const [apiId, stage] = parts.slice(5).join(":").split("/");
+    return apiId !== undefined && stage !== undefined && segmentMatches(apiId, restApiId) && segmentMatches(stage, stageName);
+  });
 }

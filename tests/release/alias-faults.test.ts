@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { PreconditionFailedException } from "@aws-sdk/client-lambda";
 import { main } from "../../release/cli";
+import { preflight } from "../../release/preflight";
 import { EXIT } from "../../release/outcome";
 import { awsError, harness, PROD, T0, type Harness } from "./harness";
 
@@ -120,6 +121,16 @@ describe("release run: health that cannot be judged, and resumed health", () => 
     assert.deepEqual(aliasNow(h), wholly("41"));
   });
 
+  it("errors from the canary's bake that CloudWatch publishes only after the bake ended still roll it back (metric delay, exit 1)", async () => {
+    // The prod canary bakes 300 s at 10%; these datapoints become visible 30 s after the bake.
+    h.world.metrics = (v, now, start, end) => (v === "42" && now >= T0 + 330_000 && start <= T0 + 290_000 && end >= T0 + 290_000 ? { invocations: 100, errors: 25 } : { invocations: 100, errors: 0 });
+    const code = await main(["--outputs", PROD], h.io);
+    assert.equal(code, EXIT.rolledBack);
+    assert.match(h.out(), /health failed at 10%: target error rate 25%/);
+    assert.equal(h.world.aliasWrites.length, 2, "the release never went past the canary");
+    assert.deepEqual(aliasNow(h), wholly("41"));
+  });
+
   it("--resume while a configured alarm is in ALARM rolls back: the split itself may be firing it (exit 1)", async () => {
     h.world.alias.weights = { "42": 10 };
     h.world.alarms["shiftline-prod-api-live-errors"] = "ALARM";
@@ -137,5 +148,27 @@ describe("release run: health that cannot be judged, and resumed health", () => 
     assert.equal(code, EXIT.rolledBack);
     assert.match(h.out(), /target error rate 30%/);
     assert.deepEqual(aliasNow(h), wholly("41"));
+  });
+});
+
+describe("preflight: stage permission", () => {
+  let h: Harness;
+  beforeEach(() => (h = harness()));
+  afterEach(() => h.restore());
+
+  it("a permission for another stage of the same API does not count for this stage (exit 3, nothing moved)", async () => {
+    h.world.permittedStage = "staging";
+    assert.equal(await main(["--outputs", PROD], h.io), EXIT.gateFailed);
+    assert.match(h.out(), /stage prod \(REST API a1b2c3d4e5\) has no permission.*a1b2c3d4e5\/prod\/\*/);
+    assert.deepEqual(aliasNow(h), wholly("41"));
+  });
+
+  it("reads the alias's resource policy once however many stages route to it", async () => {
+    const stage = (stageName: string) => ({ stageName, alias: "live", restApiId: "a1b2c3d4e5", invokeUrl: `https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/${stageName}` });
+    h.world.permittedStage = "*";
+    const ports = h.io.createPorts("eu-west-1", h.clock, undefined);
+    const result = await preflight(ports.lambda, { functionName: "shiftline-prod-api", alias: "live", target: "42", stages: [stage("prod"), stage("beta")], weighted: true, resume: false });
+    assert.equal(result.kind, "ready");
+    assert.equal(h.sent().filter((n) => n === "GetPolicy").length, 1);
   });
 });

@@ -116,8 +116,14 @@ describe("stage permission check", () => {
     ["another principal", { ...base, Principal: { Service: "events.amazonaws.com" } }, false],
     ["another action", { ...base, Action: "lambda:GetFunction" }, false],
     ["a Deny", { ...base, Effect: "Deny" }, false],
+    ["another stage of this API", { ...base, Condition: { ArnLike: { "AWS:SourceArn": "arn:aws:execute-api:eu-west-1:1:abc123/staging/*/*" } } }, false],
+    ["every stage of this API", { ...base, Condition: { ArnLike: { "AWS:SourceArn": "arn:aws:execute-api:eu-west-1:1:abc123/*/*/*" } } }, true],
+    ["a stage pattern that covers prod", { ...base, Condition: { ArnLike: { "AWS:SourceArn": "arn:aws:execute-api:eu-west-1:1:abc123/pro?/GET/todo" } } }, true],
+    ["a lower-case condition key (IAM keys are case-insensitive)", { ...base, Condition: { ArnEquals: { "aws:sourcearn": "arn:aws:execute-api:eu-west-1:1:abc123/prod/POST/todo" } } }, true],
+    ["an API id that only starts like this one", { ...base, Condition: { ArnLike: { "AWS:SourceArn": "arn:aws:execute-api:eu-west-1:1:abc1234/prod/*/*" } } }, false],
+    ["a SourceArn of another service", { ...base, Condition: { ArnLike: { "AWS:SourceArn": "arn:aws:events:eu-west-1:1:abc123/prod/*/*" } } }, false],
   ];
-  for (const [name, statement, allowed] of cases) it(`${allowed ? "accepts" : "rejects"} ${name}`, () => assert.equal(allowsApiGateway(statement, "abc123"), allowed));
+  for (const [name, statement, allowed] of cases) it(`${allowed ? "accepts" : "rejects"} ${name}`, () => assert.equal(allowsApiGateway(statement, "abc123", "prod"), allowed));
 });
 
 describe("smoke events from lambda-src", () => {

@@ -86,6 +86,8 @@ export class World {
   readonly aliasWrites: Array<{ functionVersion: string; weights: Record<string, number>; revisionId: string; at: number }> = [];
   alarms: Record<string, string> = {};
   restApiId = "a1b2c3d4e5";
+  /** The stage segment of the SourceArn in the alias's invoke permission. */
+  permittedStage = "prod";
   policyMissing = false;
   /** The function and alias whose metrics exist; GetMetricData answers other dimensions with no data. */
   functionName = FN;
@@ -220,7 +222,7 @@ export function harness(options: { smoke?: SmokeEvent[]; tty?: boolean } = {}): 
         Principal: { Service: "apigateway.amazonaws.com" },
         Action: "lambda:InvokeFunction",
         Resource: `arn:aws:lambda:eu-west-1:123456789012:function:${FN}:${input.Qualifier}`,
-        Condition: { ArnLike: { "AWS:SourceArn": `arn:aws:execute-api:eu-west-1:123456789012:${world.restApiId}/prod/*/*` } },
+        Condition: { ArnLike: { "AWS:SourceArn": `arn:aws:execute-api:eu-west-1:123456789012:${world.restApiId}/${world.permittedStage}/*/*` } },
       };
       return { Policy: JSON.stringify({ Version: "2012-10-17", Statement: [statement] }) };
     }),

@@ -65,6 +65,7 @@ describe("release run: strategies through UpdateAlias", () => {
     h.world.restApiId = "z9y8x7w6v5";
     h.world.alarms = { "shiftline-staging-api-live-errors": "OK", "shiftline-staging-api-live-throttles": "OK" };
     h.world.functionName = "shiftline-staging-api";
+    h.world.permittedStage = "staging";
     const code = await main(["--outputs", STAGING], h.io);
     assert.equal(code, EXIT.ok, h.out());
     assert.deepEqual(writes(h), [{ functionVersion: "16", weights: { "17": 100 } }, wholly("17")]);

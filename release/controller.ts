@@ -49,6 +49,9 @@ export function runRelease(req: ReleaseRequest, deps: ReleaseDeps): Promise<Rele
   return new ReleaseRun(req, deps).execute();
 }
 
+/** How far back the alias's usual throttle rate is measured before a release. */
+const THROTTLE_BASELINE_MINUTES = 10;
+
 const stop = (kind: OutcomeKind, exitCode: ExitCode, message: string) => new ReleaseStop(kind, exitCode, message);
 
 class ReleaseRun {
@@ -130,15 +133,19 @@ class ReleaseRun {
     }
     progress.line(`preflight ok: alias ${req.alias} → version ${pre.previous}; releasing version ${target} (${req.settings.strategy}: ${this.steps.map((s) => `${s.percent}%`).join(" → ")})`);
 
-    this.throwIfInterrupted();
-    await this.smokeGate(target);
-
+    // Alarms are checked before the smoke gate: smoke invocations write to the environment,
+    // and a release whose health cannot be watched should not get that far.
     const health = new HealthMonitor(aws.cloudwatch, { functionName: req.functionName, alias: req.alias, target, previous: pre.previous, alarmNames: req.alarmNames }, req.settings.health);
     const baseline = await health.baseline();
     if (baseline.missing.length > 0) {
-      throw gateFailed(`alarm${baseline.missing.length === 1 ? "" : "s"} ${baseline.missing.join(", ")} configured for alias ${req.alias} not found (metric alarms); health could not be watched. Fix alarmNames in the stack outputs.`);
+      throw gateFailed(
+        `preflight: alarm${baseline.missing.length === 1 ? "" : "s"} ${baseline.missing.join(", ")} configured for alias ${req.alias} not found (metric alarms); health could not be watched. Fix alarmNames in the stack outputs (or pass --alarm with existing names).`,
+      );
     }
     if (baseline.firing.length > 0) this.note(`already in ALARM before the release (judged by version error rates instead): ${baseline.firing.join(", ")}`);
+
+    this.throwIfInterrupted();
+    await this.smokeGate(target);
     if (req.alarmNames.length === 0) this.skipped.push("alarms: none configured for this alias");
 
     if (req.mode === "resume" && baseline.firing.length > 0) {
@@ -155,6 +162,10 @@ class ReleaseRun {
     // bake up to the current weight, so the earlier run's errors are judged too.
     const lookback = req.mode === "resume" && this.percent > 0 ? this.steps.filter((s) => s.percent <= this.percent).reduce((n, s) => n + s.bakeSeconds, req.settings.health.metricDelaySeconds) : 0;
     const since = new Date(this.deps.clock.now() - 60_000 - lookback * 1000);
+    if (this.steps.some((s) => s.bakeSeconds > 0)) {
+      const before = await health.throttleBaseline(since, THROTTLE_BASELINE_MINUTES);
+      if (before > 0) this.note(`the alias had ${before} throttles in the ${THROTTLE_BASELINE_MINUTES} minutes before the release; that rate is tolerated on top of maxThrottles`);
+    }
     const first = this.steps.findIndex((s) => s.percent >= this.percent);
     for (let i = first; i < this.steps.length; i++) {
       const step = this.steps[i];
@@ -245,6 +256,7 @@ class ReleaseRun {
     }
     const { clock } = this.deps;
     let judged = false;
+    let unavailable: string | undefined;
     let lastInvocations = 0;
     const h = this.req.settings.health;
     const judgeUntil = clock.now() + (step.bakeSeconds + h.metricDelaySeconds) * 1000;
@@ -254,6 +266,7 @@ class ReleaseRun {
       this.throwIfInterrupted();
       const { sample, verdict } = await health.check(since, new Date(clock.now()));
       judged ||= verdict.targetErrorRate !== undefined;
+      unavailable = sample.metricsUnavailable;
       lastInvocations = sample.target.invocations;
       const firing = Object.entries(sample.alarms).filter(([, s]) => s === "ALARM").map(([n]) => n);
       this.checks.push({
@@ -275,6 +288,9 @@ class ReleaseRun {
           `${verdict.targetErrorRate !== undefined ? ` (${verdict.targetErrorRate.toFixed(2)}%)` : ""} · previous ${sample.previous.errors}/${sample.previous.invocations} · throttles ${sample.throttles} · alarms ${firing.length === 0 ? "ok" : firing.join(",")}`,
       );
       if (!verdict.healthy) throw stop("rolled-back", EXIT.rolledBack, `health failed at ${this.percent}%: ${verdict.reasons.join("; ")}`);
+    }
+    if (unavailable !== undefined) {
+      throw stop("rolled-back", EXIT.rolledBack, `health unknown at ${step.percent}%: CloudWatch could not compute the metrics at the step's last check (${unavailable}); check cloudwatch:GetMetricData access and rerun`);
     }
     if (judged) return;
     const min = this.req.settings.health.minInvocations;

@@ -17,6 +17,10 @@ export interface HealthSample {
   readonly target: VersionFigures;
   readonly previous: VersionFigures;
   readonly throttles: number;
+  /** Throttles the alias may show in this window at its pre-release rate (0 without a baseline). */
+  readonly usualThrottles?: number;
+  /** Set when CloudWatch could not compute the metrics: the figures above are then not judged. */
+  readonly metricsUnavailable?: string;
 }
 
 export interface HealthVerdict {
@@ -51,6 +55,10 @@ export function judgeHealth(sample: HealthSample, settings: HealthSettings, pree
     if (preexisting.has(name)) notes.push(`alarm ${name} was already in ALARM before the release; judged by error rates instead`);
     else reasons.push(`alarm ${name} is in ALARM`);
   }
+  if (sample.metricsUnavailable !== undefined) {
+    notes.push(`metrics not judged: CloudWatch could not compute them (${sample.metricsUnavailable})`);
+    return { healthy: reasons.length === 0, reasons, notes };
+  }
   const targetRate = rate(sample.target, settings.minInvocations);
   const previousRate = rate(sample.previous, settings.minInvocations);
   if (targetRate === undefined) {
@@ -64,7 +72,13 @@ export function judgeHealth(sample: HealthSample, settings: HealthSettings, pree
       notes.push(`target error rate ${pct(targetRate)} within ${pct(allowed)} (${compared})`);
     }
   }
-  if (sample.throttles > settings.maxThrottles) reasons.push(`${sample.throttles} throttled invocations on the alias (at most ${settings.maxThrottles} tolerated)`);
+  // Throttles happen before any version runs, so they cannot be split by version; the alias's
+  // usual pre-release rate is tolerated on top of maxThrottles so existing throttling is not blamed on the target.
+  const usual = sample.usualThrottles ?? 0;
+  const allowedThrottles = settings.maxThrottles + usual;
+  if (sample.throttles > allowedThrottles) {
+    reasons.push(`${sample.throttles} throttled invocations on the alias (at most ${allowedThrottles} tolerated: maxThrottles ${settings.maxThrottles}${usual > 0 ? ` + ${usual} at the alias's pre-release rate` : ""})`);
+  }
   return { healthy: reasons.length === 0, reasons, notes, targetErrorRate: targetRate, previousErrorRate: previousRate };
 }
 
@@ -79,6 +93,8 @@ export interface HealthScope {
 /** Reads alarms and metrics for one alias; remembers which alarms were firing at the start. */
 export class HealthMonitor {
   private readonly preexisting = new Set<string>();
+  /** Throttles per minute on the alias before the release, from throttleBaseline(). */
+  private throttlesPerMinute = 0;
 
   constructor(
     private readonly cloudwatch: CloudWatchPort,
@@ -92,6 +108,16 @@ export class HealthMonitor {
     for (const a of states) if (a.state === "ALARM") this.preexisting.add(a.name);
     const found = new Set(states.map((a) => a.name));
     return { missing: this.scope.alarmNames.filter((n) => !found.has(n)), firing: [...this.preexisting] };
+  }
+
+  /**
+   * Measures the alias's throttles over the `minutes` before `until` (before any traffic moved),
+   * so that a steady pre-existing rate is not blamed on the target. Unreadable metrics count as none.
+   */
+  async throttleBaseline(until: Date, minutes: number): Promise<number> {
+    const { totals, problems } = await this.cloudwatch.sums(metricQueries(this.scope).filter((q) => q.id === "throttles"), new Date(until.getTime() - minutes * 60_000), until);
+    this.throttlesPerMinute = problems.length > 0 ? 0 : totals.throttles / minutes;
+    return totals.throttles;
   }
 
   async check(since: Date, until: Date): Promise<{ sample: HealthSample; verdict: HealthVerdict }> {
@@ -109,12 +135,14 @@ export class HealthMonitor {
     return this.scope.alarmNames.length === 0 ? [] : this.cloudwatch.alarmStates(this.scope.alarmNames);
   }
 
-  private async metrics(since: Date, until: Date): Promise<Pick<HealthSample, "target" | "previous" | "throttles">> {
-    const sums = await this.cloudwatch.sums(metricQueries(this.scope), since, until);
+  private async metrics(since: Date, until: Date): Promise<Omit<HealthSample, "alarms">> {
+    const { totals: sums, problems } = await this.cloudwatch.sums(metricQueries(this.scope), since, until);
     return {
       target: { invocations: sums.targetInvocations, errors: sums.targetErrors },
       previous: { invocations: sums.previousInvocations, errors: sums.previousErrors },
       throttles: sums.throttles,
+      usualThrottles: Math.floor((this.throttlesPerMinute * (until.getTime() - since.getTime())) / 60_000),
+      metricsUnavailable: problems.length > 0 ? problems.join("; ") : undefined,
     };
   }
 }

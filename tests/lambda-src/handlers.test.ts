@@ -218,5 +218,27 @@ describe("API handler on DynamoDB Local", function () {
       assert.equal(result.statusCode, 405);
       assert.equal(result.headers?.allow, "GET");
     });
+
+    // Deployed, each route's resource also has an ANY method: API Gateway invokes the function
+    // with that resource for every other method, and the function must answer 405 itself.
+    const anyMethodCases: ReadonlyArray<readonly [method: string, resource: string, path: string, allow: string]> = [
+      ["HEAD", "/health", "/health", "GET"],
+      ["OPTIONS", "/todo", "/todo", "POST"],
+      ["PATCH", "/todo/{todoId}", "/todo/t01-0001", "GET"],
+      ["DELETE", "/todo/{todoId}", "/todo/t01-0001", "GET"],
+      ["PUT", "/names", "/names", "GET"],
+      // Behind a custom domain the path carries the base path mapping; the resource does not.
+      ["DELETE", "/todo/{todoId}", "/v1/todo/t01-0001", "GET"],
+      ["post", "/health", "/v1/health", "GET"],
+    ];
+    for (const [method, resource, path, allow] of anyMethodCases) {
+      it(`answers ${method} on the ${resource} resource (path ${path}) with 405 and Allow: ${allow}`, async () => {
+        const event = { ...apiEvent({ method: "GET", url: "/health" }), httpMethod: method, resource, path, pathParameters: resource.includes("{todoId}") ? { todoId: "t01-0001" } : null };
+        const result = await invoke(event);
+        assert.equal(result.statusCode, 405);
+        assert.equal(result.headers?.allow, allow);
+        assert.match(errorBody(result).message, new RegExp(`${method} is not allowed`));
+      });
+    }
   });
 });

@@ -86,14 +86,22 @@ describe("local server on DynamoDB Local", function () {
     assert.deepEqual([missing.status, missing.body], [404, ""]);
   });
 
-  it("answers an unknown path with 404 and a known path with the wrong method with 405 and Allow", async () => {
+  it("answers an unknown path with 404 itself, without invoking the function (API Gateway's mapped gateway response)", async () => {
     const unknown = await send(base, "GET", "/nope");
     assert.equal(unknown.status, 404);
+    assert.match(String(unknown.headers["content-type"]), /^application\/json/);
     assert.match(JSON.parse(unknown.body).message, /no route/);
-    const wrong = await send(base, "PUT", "/todo");
-    assert.equal(wrong.status, 405);
-    assert.equal(wrong.headers.allow, "POST");
+    assert.equal(unknown.headers["x-function-version"], undefined);
   });
+
+  for (const [method, path, allow] of [["PUT", "/todo", "POST"], ["DELETE", "/todo/t01-0001", "GET"], ["PATCH", "/names", "GET"], ["OPTIONS", "/health", "GET"], ["HEAD", "/health", "GET"]]) {
+    it(`passes ${method} ${path} to the function, which answers 405 with Allow: ${allow} (the deployed ANY method)`, async () => {
+      const wrong = await send(base, method, path);
+      assert.equal(wrong.status, 405);
+      assert.equal(wrong.headers.allow, allow);
+      assert.equal(wrong.headers["x-function-version"], "3", "the function answered, not the server");
+    });
+  }
 
   it("serves three concurrent posters (seed 000) with every request answered 200", async () => {
     const perClient = 5;

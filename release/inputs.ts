@@ -74,6 +74,9 @@ export function loadOutputs(flags: CliFlags, runPulumi: (stack: string) => strin
   } else if (flags.stack !== undefined) {
     raw = runPulumi(flags.stack);
     source = raw === undefined ? undefined : `pulumi stack output -s ${flags.stack}`;
+    if (raw === undefined && flags.function === undefined) {
+      throw problem("--stack", flags.stack, `the Pulumi CLI is not on PATH, so the stack outputs cannot be read; install it, or pass --outputs <file> written by 'pulumi stack output --json -s ${flags.stack} > outputs.json'.`);
+    }
   }
   if (raw === undefined) return {};
   let json: unknown;
@@ -102,7 +105,10 @@ const wholeNumber = (flag: string, what: string) => z.string().regex(/^\d+$/, { 
 const decimal = (flag: string) => z.string().regex(/^\d+(\.\d+)?$/, { error: `${flag} must be a number such as 1 or 0.5.` }).transform(Number);
 
 const flagsSchema = z.object({
-  toVersion: wholeNumber("--to-version", "a published version number such as 7").transform(String).optional(),
+  toVersion: wholeNumber("--to-version", "a published version number such as 7")
+    .refine((n) => n >= 1, { error: "--to-version must be 1 or more: published versions start at 1 ($LATEST cannot be released)." })
+    .transform(String)
+    .optional(),
   strategy: z.enum(STRATEGIES, { error: `--strategy must be one of ${STRATEGIES.join(", ")}.` }).optional(),
   canaryPercent: wholeNumber("--canary-percent", "a whole percentage 1-99").optional(),
   linearPercent: wholeNumber("--linear-percent", "a whole percentage 1-99").optional(),
@@ -157,6 +163,23 @@ export function resolveInputs(flags: CliFlags, loaded: { outputs?: StackOutputs;
   const skipped: string[] = [];
 
   if (flags.resume === true && flags.abort === true) add("--resume", true, "--resume and --abort exclude each other; pick one.");
+  if (flags.abort === true) {
+    // --abort undoes whatever split is on the alias; a target or a schedule would be silently ignored.
+    const ignored: Array<[string, unknown]> = [
+      ["--to-version", flags.toVersion],
+      ["--artifact", flags.artifact],
+      ["--strategy", flags.strategy],
+      ["--steps", flags.steps],
+      ["--canary-percent", flags.canaryPercent],
+      ["--linear-percent", flags.linearPercent],
+      ["--bake", flags.bake],
+      ["--final-bake", flags.finalBake],
+    ];
+    for (const [flag, value] of ignored) if (value !== undefined) add(flag, value, `--abort puts the alias wholly back on its primary version and takes no target or schedule; drop ${flag} (to release another version afterwards, run without --abort).`);
+  }
+  if (f.steps !== undefined && f.strategy !== undefined && f.strategy !== "custom") {
+    add("--steps", flags.steps, `--steps gives custom steps, but --strategy is ${f.strategy}; drop --strategy (--steps implies custom) or drop --steps.`);
+  }
   if (flags.artifact !== undefined && f.toVersion !== undefined) add("--to-version", f.toVersion, "--artifact publishes the version to release; drop --to-version, or drop --artifact to release an existing version.");
   if (flags.stack !== undefined && outputs !== undefined && outputs.environment !== flags.stack) {
     add("--stack", flags.stack, `the stack outputs are for environment ${outputs.environment}; pass the matching --stack or outputs file.`);
@@ -185,7 +208,7 @@ export function resolveInputs(flags: CliFlags, loaded: { outputs?: StackOutputs;
     add("--alias", undefined, "pass the alias to release, e.g. --alias live.");
   }
   if (alias !== undefined && outputs !== undefined) {
-    if (!outputs.aliases.includes(alias)) add("--alias", alias, `not an alias of this stack (${outputs.aliases.join(", ")}).`);
+    if (!outputs.aliases.includes(alias)) add("--alias", alias, `not an alias of this stack; pick one of ${outputs.aliases.join(", ")} with --alias, or its stage with --stage.`);
     stages = Object.values(outputs.stages).filter((s) => s.alias === alias);
   }
   if (outputs === undefined) skipped.push("stage invoke permission: no stack outputs, so no stages are known");

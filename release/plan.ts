@@ -1,7 +1,7 @@
 /** The plan a release would follow, printed by `--dry-run` (and at the start of a real run). */
 import { formatDuration } from "./clock";
 import type { ResolvedInputs } from "./inputs";
-import { planSchedule, scheduleSeconds } from "./schedule";
+import { planSchedule, scheduleSeconds, toAwsWeight } from "./schedule";
 
 /** Checks a dry run cannot make, because it sends nothing to AWS. */
 export const DRY_RUN_SKIPPED = [
@@ -14,10 +14,21 @@ export const DRY_RUN_SKIPPED = [
 
 /** The dry run's list of what it did not check, for these inputs. */
 export function dryRunSkipped(inputs: ResolvedInputs): string[] {
+  if (inputs.mode === "abort") return ["alias state (GetAlias): whether an unfinished release is on the alias", ...inputs.skipped];
   return [...DRY_RUN_SKIPPED, ...(inputs.artifact !== undefined ? ["artifact upload, code update and publish"] : []), ...inputs.skipped];
 }
 
 export function renderPlan(inputs: ResolvedInputs): string[] {
+  if (inputs.mode === "abort") {
+    return [
+      `plan for ${inputs.environment ?? "(no stack)"}: ${inputs.functionName}:${inputs.alias} in ${inputs.region}`,
+      `  inputs: ${inputs.source}`,
+      "  mode: abort",
+      "  1. read the alias (GetAlias); if it carries no weights there is nothing to abort",
+      "  2. otherwise put it wholly on its primary version, weights cleared (UpdateAlias with the RevisionId just read), and read it back",
+      "  no smoke gate and no health checks: nothing new gets traffic",
+    ];
+  }
   const s = inputs.settings;
   const h = s.health;
   const steps = planSchedule(s);
@@ -25,7 +36,12 @@ export function renderPlan(inputs: ResolvedInputs): string[] {
   const rows = steps.map((step, i) => {
     const judged = step.bakeSeconds > 0 ? step.bakeSeconds + h.metricDelaySeconds : 0;
     elapsed += judged;
-    const weights = step.percent === 100 ? "alias → target, weights cleared" : `AdditionalVersionWeights {target: ${step.percent / 100}}`;
+    const weights =
+      step.percent < 100
+        ? `AdditionalVersionWeights {target: ${toAwsWeight(step.percent)}}`
+        : step.bakeSeconds > 0
+          ? "AdditionalVersionWeights {target: 1} for the bake, then alias → target, weights cleared"
+          : "alias → target, weights cleared";
     return `  ${String(i + 1).padStart(2)}. ${String(step.percent).padStart(3)}%  bake ${formatDuration(step.bakeSeconds).padEnd(7)} ${weights}  (done by ~${formatDuration(elapsed)})`;
   });
   const stageList = inputs.stages.map((st) => `${st.stageName} (${st.restApiId})`).join(", ") || "none known";
@@ -37,9 +53,10 @@ export function renderPlan(inputs: ResolvedInputs): string[] {
     `  stages routing to the alias: ${stageList}`,
     `  strategy: ${s.strategy}, ${steps.length} step${steps.length === 1 ? "" : "s"}, at least ${formatDuration(scheduleSeconds(steps))} of bake`,
     ...rows,
+    ...(steps.some((st) => st.percent < 100) ? [`  each partial step must see ${h.minInvocations} invocations of the target to be judged, or it is rolled back`] : []),
     `  smoke gate: ${s.smoke ? "on (events from lambda-src/smoke-events.ts, each must return 2xx)" : "off"}`,
     scheduleSeconds(steps) === 0
       ? "  health: not watched (no bake time); set finalBakeSeconds or pass --final-bake <seconds> to watch after promotion"
-      : `  health: rollback if an alarm fires (${inputs.alarmNames.join(", ") || "none configured"}), if the target's error rate exceeds the previous version's by more than ${h.maxErrorRatePercent} points (judged after ${h.minInvocations} invocations), or on more than ${h.maxThrottles} throttles; checked every ${h.checkIntervalSeconds}s, each step judged ${h.metricDelaySeconds}s after its bake for metric delay`,
+      : `  health: rollback if an alarm fires (${inputs.alarmNames.join(", ") || "none configured"}), if the target's error rate exceeds the previous version's by more than ${h.maxErrorRatePercent} point${h.maxErrorRatePercent === 1 ? "" : "s"} (judged after ${h.minInvocations} invocations), or on more than ${h.maxThrottles} throttles beyond the alias's pre-release rate; checked every ${h.checkIntervalSeconds}s, each step judged ${h.metricDelaySeconds}s after its bake for metric delay`,
   ];
 }

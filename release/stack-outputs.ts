@@ -30,7 +30,9 @@ export const stackOutputsSchema = z
     /** The Lambda function's name. */
     functionName: name("functionName"),
     /** Latest version Pulumi published (the alias may not serve it yet). */
-    latestVersion: z.string().regex(/^\d+$/, { error: "latestVersion must be a published version number such as 7." }),
+    latestVersion: z
+      .string({ error: 'latestVersion must be a published version number as a string, such as "7" (export the function\'s version output, which is a string).' })
+      .regex(/^\d+$/, { error: "latestVersion must be a published version number such as 7." }),
     /** Aliases of the function that stages route to. */
     aliases: z.array(name("alias")).min(1, { error: "aliases must list at least one alias." }),
     /** Stages keyed by stage name. */
@@ -44,7 +46,11 @@ export const stackOutputsSchema = z
     /** Who deploys the function's code: `pulumi` (default) or `release` (artifact mode). */
     codeDeployment: z.enum(["pulumi", "release"], { error: "codeDeployment must be pulumi or release." }),
     /** Release settings from stack config. */
-    release: releaseSettingsSchema,
+    release: z
+      .custom<unknown>((v) => typeof v === "object" && v !== null && !Array.isArray(v), {
+        error: "release must be the stack's release settings object (strategy, steps, bakes, health); export it from the shiftline:release config, or write {} for the defaults.",
+      })
+      .pipe(releaseSettingsSchema),
   })
   .strict()
   .superRefine((o, ctx) => {

@@ -113,7 +113,7 @@ describe("release run: artifact mode", () => {
     assert.equal(code, EXIT.conflict);
     assert.match(h.out(), /--resume to continue from 10%.*--abort/);
     assert.deepEqual({ functionVersion: h.world.alias.functionVersion, weights: h.world.alias.weights }, { functionVersion: "41", weights: { "42": 10 } });
-    assert.equal(await main([...args, "--abort"], h.io), EXIT.rolledBack);
+    assert.equal(await main(["--outputs", outputsFile, "--abort"], h.io), EXIT.rolledBack);
     assert.deepEqual({ functionVersion: h.world.alias.functionVersion, weights: h.world.alias.weights }, { functionVersion: "41", weights: {} });
   });
 

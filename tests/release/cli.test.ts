@@ -38,6 +38,22 @@ describe("release CLI", () => {
     assert.deepEqual(h.sent(), []);
   });
 
+  it("dry run of --abort prints what the abort would do, not a release plan", async () => {
+    assert.equal(await main(["--dry-run", "--outputs", PROD, "--abort"], h.io), EXIT.ok);
+    assert.match(h.out(), /mode: abort/);
+    assert.match(h.out(), /put it wholly on its primary version/);
+    assert.doesNotMatch(h.out(), /strategy:|smoke invocations|target: version/);
+    assert.deepEqual(h.sent(), []);
+  });
+
+  it("dry run writes the final bake's hold and shares the weight math with the release", async () => {
+    assert.equal(await main(["--dry-run", "--outputs", PROD, "--steps", "7:60,29:60"], h.io), EXIT.ok);
+    assert.match(h.out(), /AdditionalVersionWeights \{target: 0\.07\}/);
+    assert.match(h.out(), /AdditionalVersionWeights \{target: 0\.29\}/);
+    assert.match(h.out(), /AdditionalVersionWeights \{target: 1\} for the bake, then alias → target, weights cleared/);
+    assert.match(h.out(), /by more than 1 point \(/);
+  });
+
   it("dry run with --json prints the resolved inputs and what was not checked", async () => {
     assert.equal(await main(["--dry-run", "--json", "--outputs", PROD, "--to-version", "40"], h.io), EXIT.ok);
     const report = JSON.parse(h.out()) as { outcome: string; inputs: { target: string }; skipped: string[] };

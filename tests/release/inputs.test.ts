@@ -82,6 +82,12 @@ describe("release inputs", () => {
     ["a stack name that does not match the outputs", { outputs: PROD, stack: "staging" }, /^--stack = "staging": the stack outputs are for environment prod/],
     ["--artifact with --to-version", { outputs: PROD, artifact: "x.zip", toVersion: "4" }, /^--to-version = "4": --artifact publishes the version/],
     ["explicit flags without a version", { function: "fn", alias: "live", region: "eu-west-1" }, /^--to-version = \(missing\): without stack outputs/],
+    ["version 0", { outputs: PROD, toVersion: "0" }, /^--to-version = "?0"?: --to-version must be 1 or more: published versions start at 1/],
+    ["--steps with another strategy", { outputs: PROD, strategy: "canary", steps: "5:60" }, /^--steps = "5:60": --steps gives custom steps, but --strategy is canary; drop --strategy/],
+    ["--abort with a target", { outputs: PROD, abort: true, toVersion: "41" }, /^--to-version = "41": --abort puts the alias wholly back on its primary version and takes no target or schedule; drop --to-version/],
+    ["--abort with a schedule", { outputs: PROD, abort: true, strategy: "linear" }, /^--strategy = "linear": --abort .* drop --strategy/],
+    ["--stack without the Pulumi CLI", { stack: "prod" }, /^--stack = "prod": the Pulumi CLI is not on PATH.*pass --outputs <file>/],
+    ["an alias the stack does not have", { outputs: PROD, alias: "beta" }, /^--alias = "beta": not an alias of this stack; pick one of live with --alias, or its stage with --stage/],
   ];
   for (const [name, flags, pattern] of cases) {
     it(`names the flag, value and fix for ${name}`, () => {
@@ -95,6 +101,13 @@ describe("release inputs", () => {
     const found = problems({ outputs: file });
     assert.ok(found.some((m) => /^outputs\.latestVersion = "\$LATEST": latestVersion must be a published version number/.test(m)), found.join("\n"));
     assert.ok(found.some((m) => /^outputs\.artifactKeyPrefix = "api\/"/.test(m)), found.join("\n"));
+  });
+
+  it("reports a mistyped or missing latestVersion and release with the fix", () => {
+    const { release: _release, ...withoutRelease } = prodJson;
+    const found = problems({ outputs: writeOutputs("types.json", { ...withoutRelease, latestVersion: 42 }) });
+    assert.ok(found.some((m) => /^outputs\.latestVersion = 42: latestVersion must be a published version number as a string, such as "7"/.test(m)), found.join("\n"));
+    assert.ok(found.some((m) => /^outputs\.release = \(missing\): release must be the stack's release settings object.*write \{\} for the defaults/.test(m)), found.join("\n"));
   });
 
   it("reports every flag problem at once", () => {

@@ -2,17 +2,15 @@
  * AliasAlarms: the CloudWatch alarms of one alias — errors, throttles and p99 duration —
  * on the `FunctionName` + `Resource` (`<fn>:<alias>`) dimensions, so they watch exactly the
  * traffic the alias serves. The release step reads their names from the stack outputs and
- * rolls back if any is in ALARM. Metrics come from awsx's classic Lambda metric helpers.
+ * rolls back if any is in ALARM. Plain `aws.cloudwatch.MetricAlarm`s: a metric helper library
+ * (awsx) would add a provider plugin to every `pulumi up` for three resources.
  * https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html
  */
 import * as aws from "@pulumi/aws";
-import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import { childName, throwIfProblems, type ArgProblem } from "./naming";
 
 export interface AliasAlarmsArgs {
-  /** The function whose alias is watched. Required. */
-  readonly function: aws.lambda.Function;
   /** The function's name, known before deployment (`Resource` dimension is `<fn>:<alias>`). Required. */
   readonly functionName: string;
   /** The alias watched. Required. */
@@ -67,20 +65,27 @@ export class AliasAlarms extends pulumi.ComponentResource {
     // Every argument problem is reported before anything, this component included, is registered.
     const a = resolveAliasAlarmsArgs(args);
     super("shiftline:monitoring:AliasAlarms", name, {}, opts);
-    const metrics = awsx.classic.lambda.metrics;
-    const on = { function: a.function, resource: `${a.functionName}:${a.alias}`, period: a.periodSeconds };
-    const common = { evaluationPeriods: a.evaluationPeriods, comparisonOperator: "GreaterThanOrEqualToThreshold" as const };
-
-    // No invocations means no errors or throttles: missing data must not raise these alarms.
-    const errors = metrics
-      .errors({ ...on, statistic: "Sum" })
-      .createAlarm(childName(name, "errors"), { ...common, threshold: a.errorsThreshold, treatMissingData: "notBreaching" }, { parent: this });
-    const throttles = metrics
-      .throttles({ ...on, statistic: "Sum" })
-      .createAlarm(childName(name, "throttles"), { ...common, threshold: a.throttlesThreshold, treatMissingData: "notBreaching" }, { parent: this });
-    const duration = metrics
-      .duration({ ...on, extendedStatistic: 99 })
-      .createAlarm(childName(name, "p99-duration"), { ...common, threshold: a.p99DurationMs, treatMissingData: "notBreaching" }, { parent: this });
+    const parent = { parent: this };
+    // The alias's own traffic: Lambda publishes per-alias metrics under these two dimensions.
+    const common = {
+      namespace: "AWS/Lambda",
+      dimensions: { FunctionName: a.functionName, Resource: `${a.functionName}:${a.alias}` },
+      period: a.periodSeconds,
+      evaluationPeriods: a.evaluationPeriods,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      // No invocations means no errors, throttles or slow calls: missing data must not raise these alarms.
+      treatMissingData: "notBreaching",
+    };
+    const alarm = (suffix: string, metric: Pick<aws.cloudwatch.MetricAlarmArgs, "metricName" | "statistic" | "extendedStatistic" | "threshold" | "alarmDescription">) =>
+      new aws.cloudwatch.MetricAlarm(childName(name, suffix), { ...common, ...metric }, parent);
+    const errors = alarm("errors", { metricName: "Errors", statistic: "Sum", threshold: a.errorsThreshold, alarmDescription: `Errors on ${a.functionName}:${a.alias}.` });
+    const throttles = alarm("throttles", { metricName: "Throttles", statistic: "Sum", threshold: a.throttlesThreshold, alarmDescription: `Throttles on ${a.functionName}:${a.alias}.` });
+    const duration = alarm("p99-duration", {
+      metricName: "Duration",
+      extendedStatistic: "p99",
+      threshold: a.p99DurationMs,
+      alarmDescription: `p99 duration of ${a.functionName}:${a.alias} in ms.`,
+    });
 
     this.alarmNames = pulumi.all([errors.name, throttles.name, duration.name]);
     this.alarmArns = pulumi.all([errors.arn, throttles.arn, duration.arn]);

@@ -104,13 +104,15 @@ export class LambdaService extends pulumi.ComponentResource {
   public readonly latestVersion: pulumi.Output<string>;
   /** Alias names, in the order given. */
   public readonly aliasNames: pulumi.Output<string>[];
+  /** Alias name → the alias resource's name output (resolves once the alias exists). */
+  public readonly aliases: Readonly<Record<string, pulumi.Output<string>>>;
   /** Alarm names per alias. */
   public readonly alarmNames: Readonly<Record<string, pulumi.Output<string[]>>>;
   /** Every alarm ARN of every alias. */
   public readonly alarmArns: pulumi.Output<string[]>;
   public readonly roleArn: pulumi.Output<string>;
   public readonly logGroupName: pulumi.Output<string>;
-  /** The function resource, for metric helpers and permissions. */
+  /** The function resource, for components that grant or watch it. */
   public readonly function: aws.lambda.Function;
 
   constructor(name: string, args: LambdaServiceArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -125,6 +127,7 @@ export class LambdaService extends pulumi.ComponentResource {
     this.functionArn = fn.arn;
     this.latestVersion = fn.version;
     this.aliasNames = aliases.map((x) => x.name);
+    this.aliases = Object.fromEntries(aliases.map((x) => [x.alias, x.name]));
     this.alarmNames = Object.fromEntries(aliases.map((x) => [x.alias, x.alarms.alarmNames]));
     this.alarmArns = pulumi.all(aliases.map((x) => x.alarms.alarmArns)).apply((lists) => lists.flat());
     this.roleArn = role.arn;
@@ -195,7 +198,7 @@ export class LambdaService extends pulumi.ComponentResource {
         { parent: this },
       );
     }
-    const alarms = new AliasAlarms(childName(name, `alarms-${aliasName}`), { function: fn, functionName: a.functionName, alias: aliasName, ...a.alarms }, { parent: this });
+    const alarms = new AliasAlarms(childName(name, `alarms-${aliasName}`), { functionName: a.functionName, alias: aliasName, ...a.alarms }, { parent: this });
     return { name: alias.name, alarms };
   }
 }

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { LambdaService, resolveLambdaServiceArgs, type LambdaServiceArgs } from "../../components/lambda-service";
 import { resolveAliasAlarmsArgs } from "../../components/alias-alarms";
-import { evaluate, ofType, type CapturedResource } from "./mocks";
+import { evaluate, ofType, type CapturedResource, type MockCloud } from "./mocks";
 import { parsePolicy } from "./policy-reading";
 import { problemsOf } from "../helpers/problems";
 
@@ -55,7 +57,7 @@ describe("LambdaService", () => {
     ];
     for (const [name, over, pattern] of alarmCases) {
       it(`rejects alarms with ${name}`, () => {
-        const found = problems(() => resolveAliasAlarmsArgs({ function: undefined as never, functionName: "f", alias: "live", ...over }));
+        const found = problems(() => resolveAliasAlarmsArgs({ functionName: "f", alias: "live", ...over }));
         assert.ok(found.some((m) => pattern.test(m)), found.join("\n"));
       });
     }
@@ -63,13 +65,15 @@ describe("LambdaService", () => {
 
   describe("resources", () => {
     let resources: CapturedResource[];
-    let outputs: { latestVersion: string; alarmNames: Record<string, string[]>; aliasNames: string[] };
+    let cloud: MockCloud;
+    let outputs: { latestVersion: string; alarmNames: Record<string, string[]>; aliasNames: string[]; aliases: Record<string, string> };
     before(async () => {
       const run = await evaluate("test", {}, () => {
         const svc = new LambdaService("svc", base());
-        return { latestVersion: svc.latestVersion, alarmNames: svc.alarmNames, aliasNames: pulumi.all(svc.aliasNames) };
+        return { latestVersion: svc.latestVersion, alarmNames: svc.alarmNames, aliasNames: pulumi.all(svc.aliasNames), aliases: svc.aliases };
       });
       resources = run.resources;
+      cloud = run.cloud;
       outputs = run.value;
     });
     const one = (type: string) => {
@@ -86,6 +90,7 @@ describe("LambdaService", () => {
         assert.deepEqual(a.ignoreChanges, ["functionVersion", "routingConfig"]);
       }
       assert.deepEqual(outputs.aliasNames, ["live", "beta"]);
+      assert.deepEqual(outputs.aliases, { live: "live", beta: "beta" });
     });
 
     it("keeps provisioned concurrency only on the configured alias", () => {
@@ -99,11 +104,13 @@ describe("LambdaService", () => {
       assert.deepEqual(fn.ignoreChanges, []);
     });
 
-    it("names its log group for the function, so the group exists before the function", async () => {
+    it("creates the log group /aws/lambda/<fn> before the function, which logs to it", async () => {
       const fn = one("aws:lambda/function:Function");
       const group = one("aws:cloudwatch/logGroup:LogGroup");
       assert.equal(group.inputs.name, "/aws/lambda/shiftline-test-api");
       assert.deepEqual(fn.inputs.loggingConfig, { logFormat: "JSON", logGroup: "/aws/lambda/shiftline-test-api" });
+      const waitsFor = await cloud.dependenciesOf(fn.props.loggingConfig);
+      assert.ok(waitsFor.some((r) => r.type === group.type && r.name === group.name), "the function's loggingConfig does not wait for the log group resource");
     });
 
     it("scopes the role to its log streams and the listed table actions", () => {
@@ -130,8 +137,17 @@ describe("LambdaService", () => {
         assert.equal(a.inputs.namespace, "AWS/Lambda");
         assert.equal((a.inputs.dimensions as Record<string, string>).FunctionName, "shiftline-test-api");
         assert.equal(a.inputs.treatMissingData, "notBreaching");
+        assert.equal(a.inputs.comparisonOperator, "GreaterThanOrEqualToThreshold");
+        assert.equal(a.inputs.period, 60);
+        assert.equal(a.inputs.evaluationPeriods, 1);
       }
       assert.deepEqual(outputs.alarmNames.live, live.map((a) => a.name));
+    });
+
+    it("needs no Pulumi package but @pulumi/pulumi and @pulumi/aws, so pulumi up downloads no other provider plugin", () => {
+      const manifest = JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")) as { dependencies: Record<string, string>; devDependencies?: Record<string, string> };
+      const pulumiPackages = Object.keys({ ...manifest.dependencies, ...manifest.devDependencies }).filter((d) => d.startsWith("@pulumi/"));
+      assert.deepEqual(pulumiPackages.sort(), ["@pulumi/aws", "@pulumi/pulumi"]);
     });
 
     it("parents every child by its component", () => {

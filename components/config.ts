@@ -1,6 +1,6 @@
 /**
  * Stack config: the one place the program reads `pulumi.Config`. Every `shiftline:*` key is
- * parsed (JSON where it parses, as Pulumi stores structured values), validated with one zod
+ * parsed (JSON where it parses, as Pulumi stores structured values, except text keys), validated with one zod
  * schema that rejects unknown keys, and turned into a typed object with every default applied.
  * All problems are reported at once as `shiftline:<key> = <value>: <rule and fix>`.
  * The README's infra section lists the same keys and defaults; a test keeps the two in step.
@@ -175,33 +175,18 @@ export function resolveStackConfig(values: Readonly<Record<string, unknown>>, en
     problems.push({ field: "aws:region", value: renderValue(region), message: "the AWS region is required, e.g. `pulumi config set aws:region eu-west-1`." });
   }
   const parsed = stackConfigSchema.safeParse(values, { reportInput: true });
-  if (!parsed.success) {
-    problems.push(...problemsFromZod(parsed.error.issues).map(key));
-    throw new ValidationError(`stack config of ${environment}`, problems);
-  }
+  if (!parsed.success) problems.push(...problemsFromZod(parsed.error.issues).map(withTypeRule).map(key));
+  // Rules that span keys run on every key that is valid by itself, so one bad key does not hide
+  // another problem; a rule whose keys are not all valid is left to those keys' own problems.
+  const valid = parsed.success ? { ...parsed.data, present: new Set(Object.keys(values)) } : validKeys(values);
+  problems.push(...crossKeyProblems(valid, environment).map(key));
+  if (problems.length > 0 || !parsed.success) throw new ValidationError(`stack config of ${environment}`, problems);
+
   const c = parsed.data;
   const stages = c.stages ?? { [environment]: DEFAULT_ALIAS };
   const namePrefix = c.namePrefix ?? `shiftline-${environment}`;
   const aliases = [...new Set(Object.values(stages))];
-  const p99DurationMs = c.alarms.p99DurationMs ?? Math.round(c.timeoutSeconds * 1000 * P99_DEFAULT_SHARE_OF_TIMEOUT);
-  const cross = (field: string, value: unknown, message: string) => problems.push({ field: `${CONFIG_NAMESPACE}:${field}`, value: renderValue(value), message });
-
-  if (c.stages === undefined && !stageName.safeParse(environment).success) {
-    cross("stages", undefined, `the default stage is named after the stack (${environment}), which is not a valid stage name; set stages, e.g. {prod: live}.`);
-  }
-  if (c.namePrefix === undefined && !/^[A-Za-z0-9_-]{1,50}$/.test(namePrefix)) {
-    cross("namePrefix", undefined, `the default shiftline-${environment} is not a valid Lambda name prefix; set namePrefix to 1-50 letters, digits, hyphens or underscores.`);
-  }
-  for (const alias of Object.keys(c.provisionedConcurrency)) {
-    if (!aliases.includes(alias)) {
-      cross(`provisionedConcurrency.${alias}`, c.provisionedConcurrency[alias], `no stage serves alias ${alias} (aliases: ${aliases.join(", ")}); use one of those or add a stage for it.`);
-    }
-  }
-  if (p99DurationMs >= c.timeoutSeconds * 1000) {
-    cross("alarms.p99DurationMs", p99DurationMs, `must be below the timeout (${c.timeoutSeconds * 1000} ms), or the alarm could only fire on timeouts; lower it or raise timeoutSeconds.`);
-  }
-  if (problems.length > 0) throw new ValidationError(`stack config of ${environment}`, problems);
-
+  const p99DurationMs = c.alarms.p99DurationMs ?? defaultP99(c.timeoutSeconds);
   return {
     ...c,
     environment,
@@ -214,8 +199,87 @@ export function resolveStackConfig(values: Readonly<Record<string, unknown>>, en
   };
 }
 
-/** Pulumi hands every config value over as a string; structured and numeric values are JSON. */
-export function parseConfigValue(raw: string): unknown {
+const defaultP99 = (timeoutSeconds: number) => Math.round(timeoutSeconds * 1000 * P99_DEFAULT_SHARE_OF_TIMEOUT);
+
+type ShapeKey = keyof typeof stackConfigSchema.shape;
+/** The keys that are valid on their own, parsed (defaults applied), and which keys were given at all. */
+type ValidKeys = Partial<ParsedConfig> & { readonly present: ReadonlySet<string> };
+
+function validKeys(values: Readonly<Record<string, unknown>>): ValidKeys {
+  const valid: Record<string, unknown> = {};
+  for (const [k, schema] of Object.entries(stackConfigSchema.shape) as Array<[ShapeKey, z.ZodType]>) {
+    const result = schema.safeParse(values[k]);
+    if (result.success) valid[k] = result.data;
+  }
+  return { ...(valid as Partial<ParsedConfig>), present: new Set(Object.keys(values)) };
+}
+
+/** Problems of rules that span keys, each checked only when every key it reads is valid. */
+function crossKeyProblems(c: ValidKeys, environment: string): Problem[] {
+  const problems: Problem[] = [];
+  const cross = (field: string, value: unknown, message: string) => problems.push({ field, value: renderValue(value), message });
+  if (!c.present.has("stages") && !stageName.safeParse(environment).success) {
+    cross("stages", undefined, `the default stage is named after the stack (${environment}), which is not a valid stage name; set stages, e.g. {prod: live}.`);
+  }
+  if (!c.present.has("namePrefix") && !/^[A-Za-z0-9_-]{1,50}$/.test(`shiftline-${environment}`)) {
+    cross("namePrefix", undefined, `the default shiftline-${environment} is not a valid Lambda name prefix; set namePrefix to 1-50 letters, digits, hyphens or underscores.`);
+  }
+  const stagesValid = !c.present.has("stages") || c.stages !== undefined;
+  if (stagesValid && c.provisionedConcurrency !== undefined) {
+    const aliases = [...new Set(Object.values(c.stages ?? { [environment]: DEFAULT_ALIAS }))];
+    for (const [alias, count] of Object.entries(c.provisionedConcurrency)) {
+      if (!aliases.includes(alias)) {
+        cross(`provisionedConcurrency.${alias}`, count, `no stage serves alias ${alias} (aliases: ${aliases.join(", ")}); use one of those or add a stage for it.`);
+      }
+    }
+  }
+  if (c.timeoutSeconds !== undefined && c.alarms !== undefined) {
+    const p99DurationMs = c.alarms.p99DurationMs ?? defaultP99(c.timeoutSeconds);
+    if (p99DurationMs >= c.timeoutSeconds * 1000) {
+      cross("alarms.p99DurationMs", p99DurationMs, `must be below the timeout (${c.timeoutSeconds * 1000} ms), or the alarm could only fire on timeouts; lower it or raise timeoutSeconds.`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * The shape each structured release setting must have. zod's own type message ("Invalid input:
+ * expected object, received number") names no rule or fix; these do.
+ */
+const RELEASE_SHAPES: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^release$/, "release must be a map of release settings, e.g. {strategy: canary, canaryPercent: 10}."],
+  [/^release\.steps$/, "release.steps must be a list of steps, e.g. [{percent: 10, bakeSeconds: 300}, {percent: 50, bakeSeconds: 300}]."],
+  [/^release\.steps\[\d+\]$/, "each release step must be a map {percent, bakeSeconds}, e.g. {percent: 10, bakeSeconds: 300}."],
+  [/^release\.health$/, "release.health must be a map of health thresholds, e.g. {maxErrorRatePercent: 1, minInvocations: 20}."],
+];
+
+/** Replaces zod's generic type message with the key's rule and fix. */
+function withTypeRule(p: Problem): Problem {
+  if (!p.message.startsWith("Invalid input")) return p;
+  const shape = RELEASE_SHAPES.find(([path]) => path.test(p.field))?.[1];
+  return { ...p, message: shape ?? `${p.field} has the wrong type; use the form shown in README "Stack settings".` };
+}
+
+/** The innermost schema under optional/default wrappers. */
+function innerType(schema: z.ZodType): z.ZodType {
+  let inner = schema;
+  while (inner instanceof z.ZodOptional || inner instanceof z.ZodDefault) inner = inner.unwrap() as z.ZodType;
+  return inner;
+}
+
+/** Keys whose value is text: their raw string is the value, even if it reads as JSON ("123", "true"). */
+export const TEXT_KEYS: ReadonlySet<string> = new Set(
+  Object.entries(stackConfigSchema.shape)
+    .filter(([, schema]) => innerType(schema) instanceof z.ZodString || innerType(schema) instanceof z.ZodEnum)
+    .map(([k]) => k),
+);
+
+/**
+ * Pulumi hands every config value over as a string; structured and numeric values are JSON.
+ * Text keys keep the raw string, so serviceName "123" stays a name rather than becoming a number.
+ */
+export function parseConfigValue(key: string, raw: string): unknown {
+  if (TEXT_KEYS.has(key)) return raw;
   try {
     return JSON.parse(raw);
   } catch {
@@ -227,7 +291,10 @@ export function parseConfigValue(raw: string): unknown {
 export function projectValues(all: Readonly<Record<string, string>>): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const [fullKey, raw] of Object.entries(all)) {
-    if (fullKey.startsWith(`${CONFIG_NAMESPACE}:`)) values[fullKey.slice(CONFIG_NAMESPACE.length + 1)] = parseConfigValue(raw);
+    if (fullKey.startsWith(`${CONFIG_NAMESPACE}:`)) {
+      const k = fullKey.slice(CONFIG_NAMESPACE.length + 1);
+      values[k] = parseConfigValue(k, raw);
+    }
   }
   return values;
 }

@@ -92,6 +92,11 @@ describe("stack config", () => {
     ["zero noncurrent days", { artifactNoncurrentDays: 0 }, /^shiftline:artifactNoncurrentDays = 0: artifactNoncurrentDays must be at least 1/],
     ["table protection given as text", { tableProtection: "on" }, /^shiftline:tableProtection = "on": tableProtection must be true or false/],
     ["a bad release strategy", { release: { strategy: "blue-green" } }, /^shiftline:release\.strategy = "blue-green": strategy must be one of/],
+    ["release settings given as a number", { release: 5 }, /^shiftline:release = 5: release must be a map of release settings, e\.g\. \{strategy: canary/],
+    ["release steps given as one number", { release: { strategy: "custom", steps: 10 } }, /^shiftline:release\.steps = 10: release\.steps must be a list of steps, e\.g\. \[\{percent: 10/],
+    ["a release step given as a bare percentage", { release: { strategy: "custom", steps: [10] } }, /^shiftline:release\.steps\[0\] = 10: each release step must be a map \{percent, bakeSeconds\}/],
+    ["health thresholds given as a number", { release: { health: 1 } }, /^shiftline:release\.health = 1: release\.health must be a map of health thresholds/],
+    ["a deployer given as text", { deployer: "acme/shiftline" }, /^shiftline:deployer = "acme\/shiftline": (?!Invalid input)./],
     ["a deployer repository without an owner", { deployer: { repository: "shiftline", branch: "main", createOidcProvider: true } }, /^shiftline:deployer\.repository = "shiftline": must be a GitHub repository as owner\/name/],
     ["a deployer trusting no branch or environment", { deployer: { repository: "acme/shiftline", createOidcProvider: true } }, /^shiftline:deployer\.environment = \(missing\): give exactly one of branch/],
     ["a stack name that cannot be the default stage", {}, /^shiftline:stages = \(missing\): the default stage is named after the stack \(qa\.eu\)/, "qa.eu"],
@@ -111,6 +116,27 @@ describe("stack config", () => {
   it("reports every problem at once", () => {
     const found = problems({ memorySize: 1, logLevel: "LOUD", bogus: true, api: { metricsEnabled: 1 } }, "prod", null);
     assert.equal(found.length, 5, found.join("\n"));
+  });
+
+  it("checks the rules that span keys even when another key is invalid", () => {
+    const found = problems({ memorySize: 1, provisionedConcurrency: { blue: 2 }, timeoutSeconds: 2, alarms: { p99DurationMs: 2500 } });
+    assert.ok(found.some((m) => m.startsWith("shiftline:memorySize = 1:")), found.join("\n"));
+    assert.ok(found.some((m) => /^shiftline:provisionedConcurrency\.blue = 2: no stage serves alias blue/.test(m)), found.join("\n"));
+    assert.ok(found.some((m) => /^shiftline:alarms\.p99DurationMs = 2500: must be below the timeout \(2000 ms\)/.test(m)), found.join("\n"));
+  });
+
+  it("leaves a rule that spans keys to the invalid key's own problem", () => {
+    const found = problems({ stages: { "pro d": "live" }, provisionedConcurrency: { blue: 2 } });
+    assert.ok(found.some((m) => m.startsWith("shiftline:stages.pro d")), found.join("\n"));
+    assert.ok(!found.some((m) => m.startsWith("shiftline:provisionedConcurrency.blue")), found.join("\n"));
+  });
+
+  it("keeps text settings as text even when they read as JSON", () => {
+    const values = projectValues({ "shiftline:serviceName": "123", "shiftline:namePrefix": "true", "shiftline:artifactManifest": "null", "shiftline:memorySize": "512" });
+    assert.deepEqual(values, { serviceName: "123", namePrefix: "true", artifactManifest: "null", memorySize: 512 });
+    const c = resolveStackConfig(values, "staging", "eu-west-1");
+    assert.equal(c.serviceName, "123");
+    assert.equal(c.namePrefix, "true");
   });
 
   it("reads only shiftline: keys and parses JSON values the way Pulumi stores them", () => {

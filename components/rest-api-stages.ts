@@ -3,13 +3,19 @@
  * Lambda alias through the `lambdaAlias` stage variable (one stage per stack by default, or
  * several stages on one API, each on its own alias).
  *
- * - Every method is an AWS_PROXY integration to `<function arn>:${stageVariables.lambdaAlias}`.
+ * - The API is one OpenAPI body (components/openapi.ts) imported with `putRestApiMode:
+ *   "overwrite"`, so the API always holds exactly the route table; every method is an
+ *   AWS_PROXY integration to `<function arn>:${stageVariables.lambdaAlias}`, every route path
+ *   also has an ANY method (the function answers 405), and unknown paths get a JSON 404.
  *   https://docs.aws.amazon.com/apigateway/latest/developerguide/aws-api-gateway-stage-variables-reference.html
- * - One Lambda permission per (stage, route), on the stage's alias (`qualifier`), with a
- *   sourceArn scoped to this API, stage, method and path. A permission on an alias does not
- *   cover the unqualified function, and vice versa.
+ * - One Lambda permission per (stage, route), and one per (stage, path) for the ANY method, on
+ *   the stage's alias (`qualifier`), with a sourceArn scoped to this API, stage and path (and
+ *   method, except for ANY). A permission on an alias does not cover the unqualified function.
  *   https://docs.aws.amazon.com/lambda/latest/dg/configuration-aliases.html#versioning-permissions-alias
- * - The Deployment is replaced when a hash of the API definition changes (`triggers`).
+ * - The Deployment is replaced when the hash of the OpenAPI body changes (`triggers`).
+ * - Each stage's execution log group is declared with retention before the stage, because API
+ *   Gateway would otherwise create `API-Gateway-Execution-Logs_<api id>/<stage>` itself, kept forever.
+ *   https://docs.aws.amazon.com/apigateway/latest/developerguide/view-cloudwatch-log-events-in-cloudwatch-console.html
  * - Each stage's invoke URL resolves only after every permission exists (`ready`).
  */
 import { createHash } from "node:crypto";
@@ -17,11 +23,9 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Route } from "../lambda-src/routes";
 import { childName, throwIfProblems, type ArgProblem } from "./naming";
+import { ALIAS_STAGE_VARIABLE, ALIAS_STAGE_VARIABLE_REF, openApiDefinition, routePaths } from "./openapi";
 
-/** The stage variable naming the alias a stage invokes. */
-export const ALIAS_STAGE_VARIABLE = "lambdaAlias";
-/** Literal text API Gateway substitutes per stage; not a TypeScript template. */
-export const ALIAS_STAGE_VARIABLE_REF = "${stageVariables." + ALIAS_STAGE_VARIABLE + "}";
+export { ALIAS_STAGE_VARIABLE, ALIAS_STAGE_VARIABLE_REF } from "./openapi";
 
 /** One JSON object per request in each stage's access log. */
 export const ACCESS_LOG_FORMAT = JSON.stringify({
@@ -53,7 +57,7 @@ export interface RestApiStagesArgs {
   readonly stages: Readonly<Record<string, string>>;
   /** Alias name → the alias resource's name output (so permissions wait for the alias). Must cover every stage's alias. */
   readonly aliases: Readonly<Record<string, pulumi.Input<string>>>;
-  /** Retention of each stage's access log group. Defaults to 30 days. */
+  /** Retention of each stage's access and execution log groups. Defaults to 30 days. */
   readonly logRetentionDays?: number;
   /** Steady-state requests per second per stage. Defaults to 100. */
   readonly throttlingRateLimit?: number;
@@ -84,7 +88,7 @@ export function sourceArnPath(path: string): string {
 }
 
 /** `/todo/{todoId}` → `todo-todoId`, for resource names. */
-const pathSlug = (path: string): string => path.replace(/[{}]/g, "").replace(/^\//, "").replace(/\//g, "-") || "root";
+export const pathSlug = (path: string): string => path.replace(/[{}]/g, "").replace(/^\//, "").replace(/\//g, "-") || "root";
 
 /** Applies defaults and validates; throws listing every problem. */
 export function resolveRestApiStagesArgs(args: RestApiStagesArgs): ResolvedRestApiStagesArgs {
@@ -105,6 +109,13 @@ export function resolveRestApiStagesArgs(args: RestApiStagesArgs): ResolvedRestA
     seen.add(id);
     if (!/^\/([\w-]+|\{\w+\})(\/([\w-]+|\{\w+\}))*$/.test(route.path)) problems.push([`routes[${i}].path`, route.path, "must be /segment/{param}/… with letters, digits, - or _ in each segment."]);
   }
+  // Permission names are built from path slugs, so two paths with one slug would collide.
+  const bySlug = new Map<string, string>();
+  for (const path of routePaths(r.routes)) {
+    const other = bySlug.get(pathSlug(path));
+    if (other !== undefined) problems.push(["routes", [other, path], "these paths give the same resource name; rename one (e.g. /a-b and /a/b cannot both be routes)."]);
+    bySlug.set(pathSlug(path), path);
+  }
   if (Object.keys(r.stages).length === 0) problems.push(["stages", r.stages, "at least one stage is needed, e.g. {prod: live}."]);
   for (const [stage, alias] of Object.entries(r.stages)) {
     if (!/^[A-Za-z0-9_-]{1,128}$/.test(stage)) problems.push([`stages.${stage}`, stage, "a stage name is 1-128 letters, digits, hyphens or underscores."]);
@@ -123,15 +134,16 @@ export class RestApiStages extends pulumi.ComponentResource {
   public readonly stages: Readonly<Record<string, StageInfo>>;
   /** Resolves (to true) only after every Lambda permission exists. */
   public readonly ready: pulumi.Output<boolean>;
-  /** Hash of the API definition that triggers a new Deployment. */
+  /** The OpenAPI document the API is imported from (JSON). */
+  public readonly definition: pulumi.Output<string>;
+  /** SHA-256 of the OpenAPI document; a change triggers a new Deployment. */
   public readonly definitionHash: pulumi.Output<string>;
 
   constructor(name: string, args: RestApiStagesArgs, opts?: pulumi.ComponentResourceOptions) {
     // Every argument problem is reported before anything, this component included, is registered.
     const a = resolveRestApiStagesArgs(args);
     super("shiftline:api:RestApiStages", name, {}, opts);
-    const api = new aws.apigateway.RestApi(childName(name, "api"), { endpointConfiguration: { types: "REGIONAL" }, description: "shiftline HTTP API" }, { parent: this });
-    const { deployment, definitionHash } = this.declareRoutes(name, a, api);
+    const { api, deployment, definition, definitionHash } = this.declareApi(name, a);
     const declared = Object.entries(a.stages).map(([stageName, alias]) => ({ stageName, alias, ...this.declareStage(name, a, api, deployment, stageName, alias) }));
 
     this.ready = pulumi.all(declared.flatMap((d) => d.permissionIds)).apply(() => true);
@@ -140,70 +152,65 @@ export class RestApiStages extends pulumi.ComponentResource {
     );
     this.restApiId = api.id;
     this.executionArn = api.executionArn;
+    this.definition = definition;
     this.definitionHash = definitionHash;
     this.registerOutputs({ restApiId: this.restApiId, executionArn: this.executionArn, stages: this.stages, ready: this.ready, definitionHash: this.definitionHash });
   }
 
-  /** Resources, methods and AWS_PROXY integrations for every route, and the Deployment of them. */
-  private declareRoutes(name: string, a: ResolvedRestApiStagesArgs, api: aws.apigateway.RestApi) {
-    const parent = { parent: this };
-    const partition = aws.getPartitionOutput({}, parent).partition;
-
-    // One resource per distinct path prefix, parents before children.
-    const resourceIds = new Map<string, pulumi.Output<string>>([["", api.rootResourceId]]);
-    const prefixes = [...new Set(a.routes.flatMap((r) => r.path.split("/").slice(1).map((_, i, parts) => `/${parts.slice(0, i + 1).join("/")}`)))];
-    for (const prefix of prefixes.sort((x, y) => x.split("/").length - y.split("/").length)) {
-      const parentPath = prefix.slice(0, prefix.lastIndexOf("/"));
-      const resource = new aws.apigateway.Resource(
-        childName(name, `resource-${pathSlug(prefix)}`),
-        { restApi: api.id, parentId: resourceIds.get(parentPath) as pulumi.Output<string>, pathPart: prefix.slice(prefix.lastIndexOf("/") + 1) },
-        parent,
-      );
-      resourceIds.set(prefix, resource.id);
-    }
-
+  /** The API imported from the OpenAPI body, and the Deployment of that body. */
+  private declareApi(name: string, a: ResolvedRestApiStagesArgs) {
+    const partition = aws.getPartitionOutput({}, { parent: this }).partition;
     const uri = pulumi.interpolate`arn:${partition}:apigateway:${a.region}:lambda:path/2015-03-31/functions/${a.functionArn}:${ALIAS_STAGE_VARIABLE_REF}/invocations`;
-    const definitionParts = a.routes.map((route) => {
-      const slug = `${route.method}-${pathSlug(route.path)}`;
-      const resourceId = resourceIds.get(route.path) as pulumi.Output<string>;
-      const method = new aws.apigateway.Method(childName(name, slug), { restApi: api.id, resourceId, httpMethod: route.method, authorization: "NONE" }, parent);
-      // Lambda proxy integrations are always invoked with POST, whatever the client's method.
-      const integration = new aws.apigateway.Integration(
-        childName(name, `${slug}-integration`),
-        { restApi: api.id, resourceId, httpMethod: method.httpMethod, type: "AWS_PROXY", integrationHttpMethod: "POST", uri },
-        parent,
-      );
-      return pulumi.all([route.method, route.path, resourceId, method.id, integration.id, integration.type, integration.uri]);
-    });
-    // Hashing the ids as well as the definition makes the Deployment wait for every method and
-    // integration (a deployment of an API without methods fails) without any dependsOn.
-    const definitionHash = pulumi.all(definitionParts).apply((parts) => createHash("sha256").update(JSON.stringify(parts)).digest("hex"));
+    const definition = uri.apply((integrationUri) => JSON.stringify(openApiDefinition({ routes: a.routes, integrationUri, title: name })));
+    const definitionHash = definition.apply((body) => createHash("sha256").update(body).digest("hex"));
+    const api = new aws.apigateway.RestApi(
+      childName(name, "api"),
+      {
+        endpointConfiguration: { types: "REGIONAL" },
+        description: "shiftline HTTP API",
+        body: definition,
+        // The default for updates is merge, which would keep removed routes; overwrite makes the API exactly the body.
+        putRestApiMode: "overwrite",
+      },
+      { parent: this },
+    );
+    // Reading the API id orders the Deployment after the body is imported; the hash replaces it
+    // whenever the body changes. https://www.pulumi.com/registry/packages/aws/api-docs/apigateway/deployment/
     const deployment = new aws.apigateway.Deployment(
       childName(name, "deployment"),
-      { restApi: api.id, triggers: { redeployment: definitionHash }, description: "Replaced whenever the API definition hash changes." },
-      parent,
+      { restApi: api.id, triggers: { redeployment: definitionHash }, description: "Replaced whenever the OpenAPI body's hash changes." },
+      { parent: this },
     );
-    return { deployment, definitionHash };
+    return { api, deployment, definition, definitionHash };
   }
 
-  /** One stage: its alias's permissions per route, then the stage, its access logs and method settings. */
+  /** One stage: its alias's permissions, its log groups, then the stage and its method settings. */
   private declareStage(name: string, a: ResolvedRestApiStagesArgs, api: aws.apigateway.RestApi, deployment: aws.apigateway.Deployment, stageName: string, alias: string) {
     const parent = { parent: this };
-    const permissionIds = a.routes.map(
-      (route) =>
-        new aws.lambda.Permission(
-          childName(name, `permission-${stageName}-${route.method}-${pathSlug(route.path)}`),
-          {
-            action: "lambda:InvokeFunction",
-            function: a.functionName,
-            qualifier: a.aliases[alias],
-            principal: "apigateway.amazonaws.com",
-            sourceArn: pulumi.interpolate`${api.executionArn}/${stageName}/${route.method}/${sourceArnPath(route.path)}`,
-          },
-          parent,
-        ).id,
+    const permission = (suffix: string, method: string, path: string) =>
+      new aws.lambda.Permission(
+        childName(name, `permission-${stageName}-${suffix}`),
+        {
+          action: "lambda:InvokeFunction",
+          function: a.functionName,
+          qualifier: a.aliases[alias],
+          principal: "apigateway.amazonaws.com",
+          sourceArn: pulumi.interpolate`${api.executionArn}/${stageName}/${method}/${sourceArnPath(path)}`,
+        },
+        parent,
+      ).id;
+    const permissionIds = [
+      ...a.routes.map((route) => permission(`${route.method}-${pathSlug(route.path)}`, route.method, route.path)),
+      // The ANY method on one path: every method, but still only this API, stage and path.
+      ...routePaths(a.routes).map((path) => permission(`ANY-${pathSlug(path)}`, "*", path)),
+    ];
+    const accessLogs = new aws.cloudwatch.LogGroup(childName(name, `${stageName}-access-logs`), { retentionInDays: a.logRetentionDays }, parent);
+    // The name API Gateway writes execution logs to; declared here so it has a retention.
+    const executionLogs = new aws.cloudwatch.LogGroup(
+      childName(name, `${stageName}-execution-logs`),
+      { name: pulumi.interpolate`API-Gateway-Execution-Logs_${api.id}/${stageName}`, retentionInDays: a.logRetentionDays },
+      parent,
     );
-    const logGroup = new aws.cloudwatch.LogGroup(childName(name, `${stageName}-access-logs`), { retentionInDays: a.logRetentionDays }, parent);
     const stage = new aws.apigateway.Stage(
       childName(name, `stage-${stageName}`),
       {
@@ -213,10 +220,11 @@ export class RestApiStages extends pulumi.ComponentResource {
         // Derived from the permission ids, so the stage is created only once it may invoke its
         // alias; the value is always the alias name.
         variables: { [ALIAS_STAGE_VARIABLE]: pulumi.all(permissionIds).apply(() => alias) },
-        accessLogSettings: { destinationArn: logGroup.arn, format: ACCESS_LOG_FORMAT },
+        accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
       },
-      // Access logging needs the account's CloudWatch role first; ordering only, nothing to redeploy.
-      { parent: this, dependsOn: a.accountSettings ? [a.accountSettings] : [] },
+      // Ordering only, nothing to redeploy: logging needs the account's CloudWatch role, and the
+      // execution log group must exist before API Gateway would create it without retention.
+      { parent: this, dependsOn: [executionLogs, ...(a.accountSettings ? [a.accountSettings] : [])] },
     );
     new aws.apigateway.MethodSettings(
       childName(name, `${stageName}-method-settings`),
@@ -232,7 +240,7 @@ export class RestApiStages extends pulumi.ComponentResource {
           throttlingBurstLimit: a.throttlingBurstLimit,
         },
       },
-      parent,
+      { parent: this, dependsOn: [executionLogs] },
     );
     return { permissionIds, invokeUrl: stage.invokeUrl };
   }

@@ -119,8 +119,7 @@ export class ShiftlineStack extends pulumi.ComponentResource {
       parent,
     );
 
-    const account = c.manageApiGatewayAccount ? new ApiGatewayAccount(childName(name, "apigateway-account"), {}, parent) : undefined;
-    const aliasOutputs = Object.fromEntries(c.aliases.map((alias, i) => [alias, service.aliasNames[i]]));
+    const account = c.manageApiGatewayAccount ? new ApiGatewayAccount(childName(name, "apigateway-account"), { region: c.region }, parent) : undefined;
     const api = new RestApiStages(
       childName(name, "http"),
       {
@@ -129,7 +128,7 @@ export class ShiftlineStack extends pulumi.ComponentResource {
         functionName: service.functionName,
         region: c.region,
         stages: c.stages,
-        aliases: aliasOutputs,
+        aliases: service.aliases,
         logRetentionDays: c.logRetentionDays,
         throttlingRateLimit: c.api.throttlingRateLimit,
         throttlingBurstLimit: c.api.throttlingBurstLimit,

@@ -4,9 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ValidationError } from "../../lib/validation";
 import { loadFunctionPackages, packageFor } from "../../components/build-manifest";
-import { ApiGatewayAccount } from "../../components/api-gateway-account";
 import { buildFunctions } from "../../lambda-src/build";
-import { MockCloud, evaluate, ofType } from "./mocks";
+import { MockCloud } from "./mocks";
 
 const SHA = "b".repeat(64);
 const entry = (file: string) => ({ name: "api", file, sha256: SHA, sha256Base64: "q".repeat(43) + "=", size: 10, key: `functions/api/${SHA}.zip` });
@@ -56,21 +55,6 @@ describe("function packages for the program", () => {
 
   it("names the built functions when the api package is missing", () => {
     assert.throws(() => packageFor([{ ...entry(zip), name: "worker" }], "api"), /no package was built for function api \(built: worker\)/);
-  });
-});
-
-describe("ApiGatewayAccount", () => {
-  it("gives API Gateway a CloudWatch role with AWS's push-to-logs service policy, attached before the setting", async () => {
-    const run = await evaluate("test", {}, () => ({ arn: new ApiGatewayAccount("account").cloudwatchRoleArn }));
-    const [role] = ofType(run.resources, "aws:iam/role:Role");
-    assert.match(String(role.inputs.assumeRolePolicy), /apigateway\.amazonaws\.com/);
-    const [attachment] = ofType(run.resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment");
-    assert.equal(attachment.inputs.policyArn, "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs");
-    const [account] = ofType(run.resources, "aws:apigateway/account:Account");
-    assert.equal(account.inputs.cloudwatchRoleArn, run.value.arn);
-    assert.deepEqual(account.dependsOn.map((d) => d.type), ["aws:iam/rolePolicyAttachment:RolePolicyAttachment"]);
-    for (const r of run.resources.filter((x) => x.custom)) assert.equal(r.parent?.type, "shiftline:api:ApiGatewayAccount");
-    assert.deepEqual(run.cloud.invokes, ["aws:index/getPartition:getPartition"]);
   });
 });
 

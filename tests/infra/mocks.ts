@@ -2,7 +2,7 @@
  * Pulumi mocks for the infrastructure tests: readable ids (`mocked::<type>::<name>`), the
  * computed outputs AWS would return (ARNs, versions, invoke URLs), a strict invoke mock that
  * throws on anything not stubbed, and a recorder that captures every resource's type, name,
- * inputs and options (parent, ignoreChanges, protect, dependsOn) through a stack transformation.
+ * inputs and options (parent, ignoreChanges, protect, retainOnDelete, dependsOn) through a stack transformation.
  */
 import * as pulumi from "@pulumi/pulumi";
 
@@ -20,6 +20,7 @@ export interface CapturedResource extends ResourceRef {
   readonly parent?: ResourceRef;
   readonly ignoreChanges: readonly string[];
   readonly protect: boolean;
+  readonly retainOnDelete: boolean;
   readonly dependsOn: readonly ResourceRef[];
   /** True for provider resources, false for components. */
   readonly custom: boolean;
@@ -43,6 +44,7 @@ interface PendingCapture extends ResourceRef {
   readonly parent?: pulumi.Resource;
   readonly ignoreChanges: readonly string[];
   readonly protect: boolean;
+  readonly retainOnDelete: boolean;
   readonly dependsOn: readonly pulumi.Resource[];
 }
 
@@ -89,6 +91,7 @@ export class MockCloud {
       parent: opts.parent,
       ignoreChanges: opts.ignoreChanges ?? [],
       protect: opts.protect === true,
+      retainOnDelete: opts.retainOnDelete === true,
       dependsOn: dependsOn as pulumi.Resource[],
     });
     return undefined;
@@ -109,6 +112,7 @@ export class MockCloud {
           parent: p.parent === undefined ? undefined : this.refs.get(p.parent),
           ignoreChanges: p.ignoreChanges,
           protect: p.protect,
+          retainOnDelete: p.retainOnDelete,
           dependsOn: p.dependsOn.map((d) => this.refs.get(d) ?? { type: "unknown", name: "unknown" }),
           props: p.props,
         };

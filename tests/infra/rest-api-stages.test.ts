@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ROUTES, type Route } from "../../lambda-src/routes";
-import { ACCESS_LOG_FORMAT, RestApiStages, resolveRestApiStagesArgs, sourceArnPath, type RestApiStagesArgs } from "../../components/rest-api-stages";
+import { createHash } from "node:crypto";
+import { RestApiStages, resolveRestApiStagesArgs, sourceArnPath, type RestApiStagesArgs } from "../../components/rest-api-stages";
 import { evaluate, ofType, unwrap, type CapturedResource } from "./mocks";
 import { problemsOf } from "../helpers/problems";
 
@@ -41,6 +42,11 @@ describe("RestApiStages", () => {
       ["no stages", { stages: {} }, /^stages = \{\}: at least one stage is needed/],
       ["a negative rate limit", { throttlingRateLimit: -5 }, /^throttlingRateLimit = -5: must be a number of requests per second/],
       ["a fractional burst", { throttlingBurstLimit: 2.5 }, /^throttlingBurstLimit = 2\.5: must be a whole number/],
+      [
+        "two paths that give one resource name",
+        { routes: [{ ...ROUTES[0], path: "/a-b" }, { ...ROUTES[0], path: "/a/b" }] },
+        /^routes = \["\/a-b","\/a\/b"\]: these paths give the same resource name; rename one/,
+      ],
     ];
     for (const [name, over, pattern] of cases) {
       it(`rejects ${name}, naming the field and rule`, () => {
@@ -73,12 +79,55 @@ describe("RestApiStages", () => {
       run = await declare(base({ throttlingRateLimit: 7, throttlingBurstLimit: 9, logRetentionDays: 14 }));
     });
 
-    it("builds one resource per distinct path prefix, nested under its parent", () => {
-      const resources = ofType(run.resources, "aws:apigateway/resource:Resource");
-      assert.deepEqual(resources.map((r) => r.inputs.pathPart).sort(), ["health", "names", "todo", "{todoId}"]);
-      const todo = byName(run.resources, "http-resource-todo");
-      assert.equal(byName(run.resources, "http-resource-todo-todoId").inputs.parentId, `mocked::${todo.type}::${todo.name}`);
-      assert.equal(todo.inputs.parentId, "http-api-root");
+    const body = () => JSON.parse(String(one(run.resources, "aws:apigateway/restApi:RestApi").inputs.body)) as OpenApiDoc;
+    const INTEGRATION = {
+      type: "aws_proxy",
+      httpMethod: "POST",
+      uri: "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:shiftline-test-api:${stageVariables.lambdaAlias}/invocations",
+      passthroughBehavior: "when_no_match",
+    };
+
+    it("imports the whole API as one OpenAPI body that replaces the previous one", () => {
+      const api = one(run.resources, "aws:apigateway/restApi:RestApi");
+      assert.equal(api.inputs.putRestApiMode, "overwrite");
+      assert.deepEqual(api.inputs.endpointConfiguration, { types: "REGIONAL" });
+      for (const type of ["resource:Resource", "method:Method", "integration:Integration"]) {
+        assert.equal(ofType(run.resources, `aws:apigateway/${type}`).length, 0, `no separate ${type} may outlive a deployment`);
+      }
+    });
+
+    it("serves each route's method through an AWS_PROXY integration on the stage's alias", () => {
+      const { paths } = body();
+      assert.deepEqual(Object.keys(paths).sort(), ["/health", "/names", "/todo", "/todo/{todoId}"]);
+      const served = Object.entries(paths).flatMap(([path, item]) => Object.keys(item).filter((k) => !k.startsWith("x-")).map((m) => `${m.toUpperCase()} ${path}`));
+      assert.deepEqual(served.sort(), ["GET /health", "GET /names", "GET /todo/{todoId}", "POST /todo"]);
+      assert.deepEqual(paths["/todo"].post["x-amazon-apigateway-integration"], INTEGRATION);
+      assert.deepEqual(paths["/todo/{todoId}"].get.parameters, [{ name: "todoId", in: "path", required: true, schema: { type: "string" } }]);
+    });
+
+    it("sends any other method on a route's path to the function, which answers 405", () => {
+      for (const [path, item] of Object.entries(body().paths)) {
+        assert.deepEqual(item["x-amazon-apigateway-any-method"]?.["x-amazon-apigateway-integration"], INTEGRATION, `${path} has no ANY method`);
+      }
+    });
+
+    it("answers a path no route matches with a JSON 404 instead of 403 Missing Authentication Token", () => {
+      const response = body()["x-amazon-apigateway-gateway-responses"].MISSING_AUTHENTICATION_TOKEN;
+      assert.equal(response.statusCode, "404");
+      assert.equal(response.responseParameters["gatewayresponse.header.Content-Type"], "'application/json'");
+      const rendered = response.responseTemplates["application/json"].replace("$context.path", "/prod/nope");
+      assert.deepEqual(JSON.parse(rendered), { message: "no route matches /prod/nope", errors: [] });
+    });
+
+    it("gives each stage an execution log group with retention, created before the stage and its method settings", () => {
+      const api = one(run.resources, "aws:apigateway/restApi:RestApi");
+      for (const stageName of ["stage", "prod"]) {
+        const group = byName(run.resources, `http-${stageName}-execution-logs`);
+        assert.equal(group.inputs.name, `API-Gateway-Execution-Logs_mocked::${api.type}::${api.name}/${stageName}`);
+        assert.equal(group.inputs.retentionInDays, 14);
+        assert.ok(byName(run.resources, `http-stage-${stageName}`).dependsOn.some((d) => d.name === group.name), `stage ${stageName} does not wait for ${group.name}`);
+        assert.ok(byName(run.resources, `http-${stageName}-method-settings`).dependsOn.some((d) => d.name === group.name));
+      }
     });
 
     it("sets each stage's lambdaAlias variable to the alias configured for it", () => {
@@ -89,8 +138,10 @@ describe("RestApiStages", () => {
     it("writes JSON access logs to a log group with the configured retention", async () => {
       for (const stage of ofType(run.resources, "aws:apigateway/stage:Stage")) {
         const settings = stage.inputs.accessLogSettings as { destinationArn: string; format: string };
-        assert.equal(settings.format, ACCESS_LOG_FORMAT);
-        assert.equal((JSON.parse(settings.format) as Record<string, string>).requestId, "$context.requestId");
+        const format = JSON.parse(settings.format) as Record<string, string>;
+        assert.equal(format.requestId, "$context.requestId");
+        assert.equal(format.status, "$context.status");
+        assert.equal(format.resourcePath, "$context.resourcePath");
         const group = byName(run.resources, `http-${String(stage.inputs.stageName)}-access-logs`);
         assert.equal(settings.destinationArn, `arn:aws:logs:eu-west-1:123456789012:log-group:${group.name}`);
         assert.equal(group.inputs.retentionInDays, 14);
@@ -108,24 +159,37 @@ describe("RestApiStages", () => {
 
     it("gives each (stage, route) a permission on that stage's alias with a scoped source ARN", () => {
       const permissions = ofType(run.resources, "aws:lambda/permission:Permission");
-      assert.equal(permissions.length, ROUTES.length * 2);
-      const prodHealth = byName(run.resources, "http-permission-prod-GET-health");
-      assert.equal(prodHealth.inputs.qualifier, "PROD");
-      assert.equal(prodHealth.inputs.function, "shiftline-test-api");
-      assert.match(String(prodHealth.inputs.sourceArn), /^arn:aws:execute-api:eu-west-1:123456789012:.+\/prod\/GET\/health$/);
-      const stageGet = byName(run.resources, "http-permission-stage-GET-todo-todoId");
-      assert.equal(stageGet.inputs.qualifier, "STAGE");
-      assert.match(String(stageGet.inputs.sourceArn), /\/stage\/GET\/todo\/\*$/);
-      for (const p of permissions) assert.doesNotMatch(String(p.inputs.sourceArn), /\/\*\/\*/);
+      const api = one(run.resources, "aws:apigateway/restApi:RestApi");
+      const executionArn = `arn:aws:execute-api:eu-west-1:123456789012:mocked::${api.type}::${api.name}`;
+      const sourceArns = (qualifier: string) => permissions.filter((p) => p.inputs.qualifier === qualifier).map((p) => String(p.inputs.sourceArn).replace(executionArn, "")).sort();
+      const expected = (stage: string) =>
+        [
+          `/${stage}/POST/todo`,
+          `/${stage}/GET/todo/*`,
+          `/${stage}/GET/names`,
+          `/${stage}/GET/health`,
+          `/${stage}/*/todo`,
+          `/${stage}/*/todo/*`,
+          `/${stage}/*/names`,
+          `/${stage}/*/health`,
+        ].sort();
+      assert.deepEqual(sourceArns("PROD"), expected("prod"));
+      assert.deepEqual(sourceArns("STAGE"), expected("stage"));
+      assert.equal(permissions.length, 16);
+      for (const p of permissions) {
+        assert.equal(p.inputs.function, "shiftline-test-api");
+        assert.equal(p.inputs.principal, "apigateway.amazonaws.com");
+        assert.doesNotMatch(String(p.inputs.sourceArn), /\/\*\/\*$/);
+      }
     });
 
-    it("redeploys through a trigger hash that waits for every method and integration, not dependsOn", async () => {
+    it("redeploys through a trigger that is the hash of the OpenAPI body, not dependsOn", async () => {
       const deployment = one(run.resources, "aws:apigateway/deployment:Deployment");
-      assert.match(String((deployment.inputs.triggers as Record<string, string>).redeployment), /^[0-9a-f]{64}$/);
+      const api = one(run.resources, "aws:apigateway/restApi:RestApi");
+      const sha = createHash("sha256").update(String(api.inputs.body)).digest("hex");
+      assert.deepEqual(deployment.inputs.triggers, { redeployment: sha });
       assert.deepEqual(deployment.dependsOn, []);
-      const waitsFor = (await run.cloud.dependenciesOf(deployment.props.triggers)).map((r) => r.type);
-      assert.equal(waitsFor.filter((t) => t === "aws:apigateway/integration:Integration").length, ROUTES.length);
-      assert.equal(waitsFor.filter((t) => t === "aws:apigateway/method:Method").length, ROUTES.length);
+      assert.ok((await run.cloud.dependenciesOf(deployment.props.restApi)).some((r) => r.name === api.name), "the deployment must wait for the imported body");
     });
 
     it("reports each stage's invoke URL only once every permission exists", async () => {
@@ -140,6 +204,7 @@ describe("RestApiStages", () => {
       const waitsFor = (await run.cloud.dependenciesOf(stage.props.variables)).map((r) => r.name);
       for (const route of ROUTES) {
         assert.ok(waitsFor.some((n) => n.startsWith(`http-permission-prod-${route.method}-`)), `stage prod does not wait for its ${route.method} ${route.path} permission`);
+        assert.ok(waitsFor.some((n) => n.startsWith("http-permission-prod-ANY-")), "stage prod does not wait for its ANY permissions");
       }
       assert.ok(!waitsFor.some((n) => n.startsWith("http-permission-stage-")), "stage prod waits for another stage's permissions");
     });
@@ -151,13 +216,33 @@ describe("RestApiStages", () => {
     });
   });
 
-  it("changes the deployment hash when a route changes, and only then", async () => {
-    const hash = async (routes: readonly Route[]) => (await declare(base({ routes }))).value.definitionHash;
-    const original = await hash(ROUTES);
-    assert.equal(await hash(ROUTES), original);
-    assert.notEqual(await hash([...ROUTES, { method: "DELETE", path: "/todo/{todoId}", handler: "getTodo", function: "api", summary: "x" }]), original);
+  it("drops a removed route from the imported API and redeploys, so it cannot stay live", async () => {
+    const evaluate = async (routes: readonly Route[]) => {
+      const run = await declare(base({ routes }));
+      const api = one(run.resources, "aws:apigateway/restApi:RestApi");
+      return { hash: run.value.definitionHash, paths: Object.keys((JSON.parse(String(api.inputs.body)) as OpenApiDoc).paths) };
+    };
+    const all = await evaluate(ROUTES);
+    assert.equal((await evaluate(ROUTES)).hash, all.hash, "the same routes give the same hash");
+    const fewer = await evaluate(ROUTES.filter((r) => r.path !== "/names"));
+    assert.ok(!fewer.paths.includes("/names"));
+    assert.notEqual(fewer.hash, all.hash);
+    const more = await evaluate([...ROUTES, { method: "DELETE", path: "/todo/{todoId}", handler: "getTodo", function: "api", summary: "x" }]);
+    assert.notEqual(more.hash, all.hash);
   });
 });
+
+interface OpenApiOperation {
+  readonly parameters?: unknown;
+  readonly "x-amazon-apigateway-integration"?: unknown;
+}
+interface OpenApiDoc {
+  readonly paths: Record<string, Record<string, OpenApiOperation>>;
+  readonly "x-amazon-apigateway-gateway-responses": Record<
+    string,
+    { statusCode: string; responseParameters: Record<string, string>; responseTemplates: Record<string, string> }
+  >;
+}
 
 function one(resources: readonly CapturedResource[], type: string): CapturedResource {
   const found = ofType(resources, type);

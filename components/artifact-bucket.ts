@@ -3,6 +3,15 @@
  * and one content-addressed object per package (`functions/<fn>/<sha256>.zip`). Same bytes ⇒
  * same key ⇒ nothing to update; a real change ⇒ a new key and a new object version, which the
  * function's `s3ObjectVersion` picks up.
+ *
+ * Replaced packages stay: Pulumi deletes a replaced BucketObjectv2 with every version of its key,
+ * so the objects are `retainOnDelete` and an old package stays in the bucket (as the current
+ * version of its own key) for inspection or a re-deploy. Lambda keeps its own copy of each
+ * published version's code, so nothing running depends on them. The lifecycle rule expires only
+ * noncurrent versions (a key overwritten or deleted, e.g. by hand); an expiry of current versions
+ * would also remove the live package, which a `pulumi refresh` would then see as gone and upload
+ * again as a new object version, hence a new function version with the same code.
+ * https://www.pulumi.com/docs/iac/concepts/options/retainondelete/
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -12,7 +21,7 @@ import { childName, throwIfProblems, type ArgProblem } from "./naming";
 export interface ArtifactBucketArgs {
   /** The packages to upload, from the build manifest. Required, at least one. */
   readonly packages: readonly FunctionPackage[];
-  /** Days a noncurrent (replaced or deleted) object version is kept before it expires. Defaults to 30. */
+  /** Days a noncurrent (overwritten or deleted) object version is kept before it expires. Defaults to 30. */
   readonly noncurrentVersionExpirationDays?: number;
   /** Let `pulumi destroy` delete the bucket with its objects and versions. Defaults to false. */
   readonly forceDestroy?: boolean;
@@ -77,7 +86,7 @@ export class ArtifactBucket extends pulumi.ComponentResource {
           contentType: "application/zip",
           checksumAlgorithm: "SHA256",
         },
-        { parent: this },
+        { parent: this, retainOnDelete: true },
       );
       objects[pkg.name] = { bucket: object.bucket, key: object.key, versionId: object.versionId, sha256Base64: pkg.sha256Base64 };
     }
@@ -88,24 +97,29 @@ export class ArtifactBucket extends pulumi.ComponentResource {
     this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, objects: this.objects });
   }
 
-  /** The bucket and its settings: ownership, public access block, encryption, versioning, TLS-only policy, lifecycle. */
+  /**
+   * The bucket and its settings: ownership, public access block, encryption, versioning, TLS-only
+   * policy, lifecycle. Each setting waits for the previous one: S3 answers concurrent
+   * configuration writes on one bucket with OperationAborted ("A conflicting conditional
+   * operation is currently in progress").
+   */
   private declareBucket(name: string, a: ResolvedArtifactBucketArgs) {
-    const parent = { parent: this };
-    const bucket = new aws.s3.Bucket(childName(name, "bucket"), { forceDestroy: a.forceDestroy }, parent);
+    const bucket = new aws.s3.Bucket(childName(name, "bucket"), { forceDestroy: a.forceDestroy }, { parent: this });
+    const after = (previous: pulumi.Resource): pulumi.CustomResourceOptions => ({ parent: this, dependsOn: [previous] });
     // ACLs off: every object belongs to the bucket owner, whoever uploads it (the release CLI too).
-    new aws.s3.BucketOwnershipControls(childName(name, "ownership"), { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, parent);
-    new aws.s3.BucketPublicAccessBlock(
+    const ownership = new aws.s3.BucketOwnershipControls(childName(name, "ownership"), { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, { parent: this });
+    const publicAccess = new aws.s3.BucketPublicAccessBlock(
       childName(name, "public-access"),
       { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
-      parent,
+      after(ownership),
     );
-    new aws.s3.BucketServerSideEncryptionConfiguration(
+    const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
       childName(name, "encryption"),
       { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] },
-      parent,
+      after(publicAccess),
     );
-    const versioning = new aws.s3.BucketVersioning(childName(name, "versioning"), { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, parent);
-    new aws.s3.BucketPolicy(childName(name, "tls-only"), { bucket: bucket.id, policy: tlsOnlyPolicy(bucket.arn) }, parent);
+    const versioning = new aws.s3.BucketVersioning(childName(name, "versioning"), { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, after(encryption));
+    const policy = new aws.s3.BucketPolicy(childName(name, "tls-only"), { bucket: bucket.id, policy: tlsOnlyPolicy(bucket.arn) }, after(versioning));
     new aws.s3.BucketLifecycleConfiguration(
       childName(name, "lifecycle"),
       {
@@ -120,7 +134,7 @@ export class ArtifactBucket extends pulumi.ComponentResource {
           },
         ],
       },
-      parent,
+      after(policy),
     );
 
     return { bucket, versioning };
@@ -128,8 +142,10 @@ export class ArtifactBucket extends pulumi.ComponentResource {
 }
 
 /**
- * Denies every request that does not use TLS. The deny on `s3:*` is AWS's documented pattern
- * (https://repost.aws/knowledge-center/s3-bucket-policy-for-config-rule); it grants nothing.
+ * Denies every request that does not use TLS, or uses TLS older than 1.2. The deny on `s3:*` is
+ * AWS's documented pattern (https://repost.aws/knowledge-center/s3-bucket-policy-for-config-rule,
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html#example-object-tls-version);
+ * it grants nothing.
  */
 export function tlsOnlyPolicy(bucketArn: pulumi.Input<string>): pulumi.Output<string> {
   return pulumi.jsonStringify({
@@ -142,6 +158,14 @@ export function tlsOnlyPolicy(bucketArn: pulumi.Input<string>): pulumi.Output<st
         Action: "s3:*",
         Resource: [bucketArn, pulumi.interpolate`${bucketArn}/*`],
         Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+      {
+        Sid: "DenyOldTls",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [bucketArn, pulumi.interpolate`${bucketArn}/*`],
+        Condition: { NumericLessThan: { "s3:TlsVersion": "1.2" } },
       },
     ],
   });

@@ -59,20 +59,49 @@ describe("ArtifactBucket", () => {
       assert.deepEqual(one(run.resources, "aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs.rule, { objectOwnership: "BucketOwnerEnforced" });
     });
 
-    it("denies every request without TLS, on the bucket and its objects", () => {
+    it("denies every request without TLS or with TLS older than 1.2, on the bucket and its objects", () => {
       const doc = parsePolicy(one(run.resources, "aws:s3/bucketPolicy:BucketPolicy").inputs.policy);
-      assert.equal(doc.Statement.length, 1);
-      const [deny] = doc.Statement;
-      assert.equal(deny.Effect, "Deny");
-      assert.equal(deny.Principal, "*");
-      assert.deepEqual(deny.Condition, { Bool: { "aws:SecureTransport": "false" } });
-      assert.deepEqual(deny.Resource, ["arn:aws:s3:::artifacts-bucket", "arn:aws:s3:::artifacts-bucket/*"]);
+      assert.deepEqual(
+        doc.Statement.map((s) => s.Condition),
+        [{ Bool: { "aws:SecureTransport": "false" } }, { NumericLessThan: { "s3:TlsVersion": "1.2" } }],
+      );
+      for (const deny of doc.Statement) {
+        assert.equal(deny.Effect, "Deny");
+        assert.equal(deny.Principal, "*");
+        assert.deepEqual(deny.Resource, ["arn:aws:s3:::artifacts-bucket", "arn:aws:s3:::artifacts-bucket/*"]);
+      }
     });
 
-    it("expires noncurrent artifact versions after the configured days", () => {
-      const [rule] = one(run.resources, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules as Array<Record<string, unknown>>;
-      assert.equal(rule.status, "Enabled");
-      assert.deepEqual(rule.noncurrentVersionExpiration, { noncurrentDays: 12 });
+    it("expires only noncurrent versions of artifacts, never the current package", () => {
+      const rules = one(run.resources, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules as Array<Record<string, unknown>>;
+      assert.deepEqual(rules, [
+        {
+          id: "expire-noncurrent-artifacts",
+          status: "Enabled",
+          filter: { prefix: "functions/" },
+          noncurrentVersionExpiration: { noncurrentDays: 12 },
+          abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+        },
+      ]);
+    });
+
+    it("keeps a replaced package in the bucket instead of deleting every version of its key", () => {
+      assert.equal(one(run.resources, "aws:s3/bucketObjectv2:BucketObjectv2").retainOnDelete, true);
+    });
+
+    it("writes the bucket's settings one after another, never two at once", () => {
+      const order = [
+        "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "aws:s3/bucketVersioning:BucketVersioning",
+        "aws:s3/bucketPolicy:BucketPolicy",
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+      ];
+      for (const [i, type] of order.entries()) {
+        if (i === 0) continue;
+        assert.deepEqual(one(run.resources, type).dependsOn.map((d) => d.type), [order[i - 1]], `${type} does not wait for ${order[i - 1]}`);
+      }
     });
 
     it("uploads the zip under its content address, after versioning is on, and exposes the version id", async () => {

@@ -18,7 +18,7 @@ export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Prom
 export interface ApiHandlerOptions {
   /** The container's logger; each invocation logs through a request log over it. */
   readonly logger: Logger;
-  /** Returns the container's dependencies (created once, on first use). */
+  /** Returns the container's dependencies (created once per container, see loadDependencies). */
   readonly dependencies: () => Dependencies;
   /**
    * Time kept back from `context.getRemainingTimeInMillis()`: DynamoDB calls still running

@@ -88,10 +88,21 @@ export function createDynamoDbClient(env: NodeJS.ProcessEnv, options: { readonly
   });
 }
 
-let containerDependencies: Dependencies | undefined;
-
-/** The per-container dependencies, built on first use from the function environment. */
-export function defaultDependencies(log?: SdkLogSink): Dependencies {
-  containerDependencies ??= { dynamodb: createDynamoDbClient(process.env, { log }), tables: tableNamesFromEnv(process.env), now: Date.now };
-  return containerDependencies;
+/**
+ * The container's dependencies, built now from the function environment: `handler.ts` calls
+ * this at module load, so the SDK client exists during Lambda's init phase (which has a CPU
+ * boost and runs ahead of traffic with provisioned concurrency), not on the first request.
+ * A missing table variable does not fail the init; every request then answers 500 and logs it.
+ */
+export function loadDependencies(env: NodeJS.ProcessEnv, log?: SdkLogSink): () => Dependencies {
+  const dynamodb = createDynamoDbClient(env, { log });
+  let deps: Dependencies;
+  try {
+    deps = { dynamodb, tables: tableNamesFromEnv(env), now: Date.now };
+  } catch (err) {
+    return () => {
+      throw err;
+    };
+  }
+  return () => deps;
 }

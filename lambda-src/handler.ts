@@ -1,11 +1,12 @@
 /**
  * The function's entry (`index.handler` in the bundle). Module scope holds only what may be
- * shared by every request in this container: the logger and, once created, the SDK client.
+ * shared by every request in this container: the logger and the SDK client, both created here
+ * during the init phase.
  */
 import { createApiHandler } from "./app";
-import { defaultDependencies } from "./dependencies";
+import { loadDependencies } from "./dependencies";
 import { createServiceLogger } from "./logger";
 
 const logger = createServiceLogger();
 
-export const handler = createApiHandler({ logger, dependencies: () => defaultDependencies(logger) });
+export const handler = createApiHandler({ logger, dependencies: loadDependencies(process.env, logger) });

@@ -36,6 +36,7 @@ describe("LambdaService", () => {
       ["zero provisioned concurrency", { provisionedConcurrency: { live: 0 } }, /^provisionedConcurrency\.live = 0: must be a whole number of executions, at least 1/],
       ["a wildcard table action", { tables: { todos: { arn: TABLE_ARN, actions: ["dynamodb:*"] } } }, /^tables\.todos\.actions = "dynamodb:\*": must be one explicit DynamoDB action/],
       ["a table with no actions", { tables: { todos: { arn: TABLE_ARN, actions: [] } } }, /^tables\.todos\.actions = \[\]: list the DynamoDB actions/],
+      ["a retention CloudWatch does not offer", { logRetentionDays: 10 }, /^logRetentionDays = 10: must be a retention CloudWatch Logs accepts: 1, 3, 5, 7, 14/],
       ["a p99 alarm at the timeout", { timeoutSeconds: 2, alarms: { p99DurationMs: 2000 } }, /^alarms\.p99DurationMs = 2000: must be below the timeout \(2000 ms\)/],
     ];
     for (const [name, over, pattern] of cases) {

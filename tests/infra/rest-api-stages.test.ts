@@ -42,6 +42,8 @@ describe("RestApiStages", () => {
       ["no stages", { stages: {} }, /^stages = \{\}: at least one stage is needed/],
       ["a negative rate limit", { throttlingRateLimit: -5 }, /^throttlingRateLimit = -5: must be a number of requests per second/],
       ["a fractional burst", { throttlingBurstLimit: 2.5 }, /^throttlingBurstLimit = 2\.5: must be a whole number/],
+      ["a retention CloudWatch does not offer", { logRetentionDays: 10 }, /^logRetentionDays = 10: must be a retention CloudWatch Logs accepts: 1, 3, 5, 7, 14/],
+      ["an unknown execution log level", { executionLogLevel: "DEBUG" as "INFO" }, /^executionLogLevel = "DEBUG": must be OFF, ERROR or INFO\./],
       [
         "two paths that give one resource name",
         { routes: [{ ...ROUTES[0], path: "/a-b" }, { ...ROUTES[0], path: "/a/b" }] },

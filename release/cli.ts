@@ -28,10 +28,7 @@ export interface CliIo {
   readonly createPorts: (region: string, clock: Clock, onRetry: CallContext["onRetry"]) => AwsPorts;
   readonly runPulumi: (stack: string) => string | undefined;
   readonly smokeEvents: () => readonly SmokeEvent[];
-  /**
-   * How the SDK waiter polls for the code update, given --code-update-timeout. The waiter
-   * sleeps on real timers, so tests pass millisecond delays here instead of a fake clock.
-   */
+  /** How the code-update waiter polls, given --code-update-timeout (default: every 2 s backing off to 20 s). */
   readonly waiterTiming?: (timeoutSeconds: number) => Omit<CodeUpdateWait, "abortSignal">;
 }
 
@@ -170,6 +167,9 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
+      // After an interrupt the SDK waiter's poll timer may still be pending (up to its maxDelay);
+      // the run is over and the alias settled, so exit now instead of waiting for it.
+      if (code === EXIT.interrupted) process.exit(code);
     },
     (e: unknown) => {
       process.stderr.write(`unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

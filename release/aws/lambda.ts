@@ -58,7 +58,7 @@ export interface InvokeResult {
   readonly payload: string;
 }
 
-/** How long and how often to poll for a code update; tests shrink these to milliseconds. */
+/** How long and how often to poll for a code update. */
 export interface CodeUpdateWait {
   readonly maxWaitSeconds: number;
   readonly minDelaySeconds: number;
@@ -72,10 +72,34 @@ export type CodeUpdateResult =
   | { readonly status: "TimedOut"; readonly lastStatus: string; readonly reason: string }
   | { readonly status: "Aborted" };
 
+/**
+ * Polls GetFunction until LastUpdateStatus leaves InProgress. Resolves with the final
+ * configuration's RevisionId on Successful; otherwise throws like the SDK waiter does: an
+ * error named AbortError (aborted), TimeoutError (maxWaitSeconds passed), or any other (Failed).
+ */
+export type CodeUpdateWaiter = (client: LambdaClient, functionName: string, wait: CodeUpdateWait) => Promise<{ revisionId?: string }>;
+
+/** The SDK's waiter (https://docs.aws.amazon.com/AWSJavaScriptSDK/v3/latest/Package/-aws-sdk-client-lambda/Function/waitUntilFunctionUpdatedV2/). */
+export const sdkCodeUpdateWaiter: CodeUpdateWaiter = async (client, functionName, wait) => {
+  // On abort the SDK waiter returns at once, but its poller may still wake once and send
+  // GetFunction; this client refuses that last call so nothing is sent after an interrupt.
+  const guarded = {
+    send: (...args: Parameters<LambdaClient["send"]>) =>
+      wait.abortSignal?.aborted === true ? Promise.reject(Object.assign(new Error("interrupted"), { name: "AbortError" })) : client.send(...args),
+  } as unknown as LambdaClient;
+  const result = await waitUntilFunctionUpdatedV2(
+    { client: guarded, maxWaitTime: wait.maxWaitSeconds, minDelay: wait.minDelaySeconds, maxDelay: wait.maxDelaySeconds, abortSignal: wait.abortSignal },
+    { FunctionName: functionName },
+  );
+  return { revisionId: result.reason?.Configuration?.RevisionId };
+};
+
 export class LambdaPort {
   constructor(
     private readonly client: LambdaClient,
     private readonly ctx: CallContext,
+    /** Replaceable so tests can drive the polling with a fake clock. */
+    private readonly codeUpdateWaiter: CodeUpdateWaiter = sdkCodeUpdateWaiter,
   ) {}
 
   async getAlias(functionName: string, alias: string): Promise<AliasState | undefined> {
@@ -205,11 +229,8 @@ export class LambdaPort {
    */
   async waitForCodeUpdate(functionName: string, wait: CodeUpdateWait): Promise<CodeUpdateResult> {
     try {
-      const result = await waitUntilFunctionUpdatedV2(
-        { client: this.client, maxWaitTime: wait.maxWaitSeconds, minDelay: wait.minDelaySeconds, maxDelay: wait.maxDelaySeconds, abortSignal: wait.abortSignal },
-        { FunctionName: functionName },
-      );
-      return { status: "Successful", revisionId: result.reason?.Configuration?.RevisionId };
+      const result = await this.codeUpdateWaiter(this.client, functionName, wait);
+      return { status: "Successful", revisionId: result.revisionId };
     } catch (e) {
       if (errorName(e) === "AbortError") return { status: "Aborted" };
       const now = await callAws(this.ctx, "GetFunctionCommand", () => this.client.send(new GetFunctionCommand({ FunctionName: functionName })));

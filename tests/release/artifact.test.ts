@@ -3,12 +3,13 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { PublishVersionCommand, UpdateFunctionCodeCommand } from "@aws-sdk/client-lambda";
+import { LambdaClient, PublishVersionCommand, UpdateFunctionCodeCommand } from "@aws-sdk/client-lambda";
 import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { strToU8, zipSync } from "fflate";
+import { sdkCodeUpdateWaiter } from "../../release/aws/lambda";
 import { main } from "../../release/cli";
 import { EXIT } from "../../release/outcome";
-import { awsError, harness, PROD, type Harness } from "./harness";
+import { awsError, harness, PROD, T0, type Harness } from "./harness";
 
 const dir = mkdtempSync(path.join(tmpdir(), "shiftline-artifact-"));
 const zipFile = path.join(dir, "api.zip");
@@ -57,24 +58,39 @@ describe("release run: artifact mode", () => {
     assert.equal(count(h, "PutObject"), 1);
   });
 
-  it("a code update stuck InProgress times out with no version published and no traffic moved (exit 3)", async () => {
+  it("a code update stuck InProgress times out within --code-update-timeout with no version published and no traffic moved (exit 3)", async () => {
     h.world.codeUpdate = { status: "InProgress" };
     const code = await main(args, h.io);
     assert.equal(code, EXIT.gateFailed);
-    assert.match(h.out(), /still InProgress after/);
+    assert.match(h.out(), /still InProgress after 60s/);
+    assert.ok(h.clock.now() - T0 <= 60_000, `gave up ${(h.clock.now() - T0) / 1000}s after the start, past the 60 s timeout`);
     assert.equal(count(h, "PublishVersion"), 0);
     assert.equal(count(h, "UpdateAlias"), 0);
     assert.ok(count(h, "GetFunction") > 1, "the SDK waiter polled more than once");
     assert.deepEqual(h.world.alias.functionVersion, "41");
   });
 
-  it("SIGINT while waiting for the code update stops the SDK waiter; nothing is published (exit 130)", async () => {
+  it("SIGINT while waiting for the code update stops the waiter at once: no further GetFunction, nothing published (exit 130)", async () => {
     h.world.codeUpdate = { status: "InProgress" };
-    const run = main([...args.slice(0, -1), "600"], h.io);
-    setTimeout(() => h.signals.emit("SIGINT"), 20);
-    assert.equal(await run, EXIT.interrupted);
+    let polledBeforeSignal = 0;
+    h.clock.at(10, () => {
+      polledBeforeSignal = count(h, "GetFunction");
+      h.signals.emit("SIGINT");
+    });
+    assert.equal(await main([...args.slice(0, -1), "600"], h.io), EXIT.interrupted);
+    assert.ok(polledBeforeSignal > 0);
+    assert.equal(count(h, "GetFunction"), polledBeforeSignal);
+    assert.ok(h.clock.now() - T0 < 20_000, "did not sleep out the poll delay after the signal");
     assert.equal(count(h, "PublishVersion"), 0);
-    assert.equal(h.world.alias.functionVersion, "41");
+    assert.deepEqual({ functionVersion: h.world.alias.functionVersion, weights: h.world.alias.weights }, { functionVersion: "41", weights: {} });
+  });
+
+  it("the SDK waiter adapter sends no GetFunction once interrupted", async () => {
+    const interrupted = new AbortController();
+    interrupted.abort("SIGINT");
+    const client = new LambdaClient({ region: "eu-west-1" });
+    await assert.rejects(sdkCodeUpdateWaiter(client, "fn", { maxWaitSeconds: 60, minDelaySeconds: 2, maxDelaySeconds: 20, abortSignal: interrupted.signal }), { name: "AbortError" });
+    assert.equal(count(h, "GetFunction"), 0);
   });
 
   it("a failed code update reports LastUpdateStatusReason (exit 3)", async () => {

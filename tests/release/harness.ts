@@ -23,7 +23,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { CloudWatchPort } from "../../release/aws/cloudwatch";
 import type { AwsPorts } from "../../release/aws/clients";
 import type { CallContext } from "../../release/aws/call";
-import { LambdaPort } from "../../release/aws/lambda";
+import { LambdaPort, type CodeUpdateWaiter } from "../../release/aws/lambda";
 import { S3Port } from "../../release/aws/s3";
 import type { CliIo } from "../../release/cli";
 import type { Clock } from "../../release/clock";
@@ -61,6 +61,29 @@ export class FakeClock implements Clock {
     await Promise.resolve();
   }
 }
+
+/**
+ * The code-update waiter on the fake clock: GetFunction at once, then again after minDelay,
+ * doubling up to maxDelay, until Successful, Failed, the timeout or an abort. It throws the
+ * error names the SDK's waitUntilFunctionUpdatedV2 throws, so LambdaPort treats both alike.
+ */
+export const fakeClockWaiter =
+  (clock: Clock): CodeUpdateWaiter =>
+  async (client, functionName, wait) => {
+    const named = (name: string, message: string) => Object.assign(new Error(message), { name });
+    const until = clock.now() + wait.maxWaitSeconds * 1000;
+    let delay = wait.minDelaySeconds * 1000;
+    for (;;) {
+      if (wait.abortSignal?.aborted === true) throw named("AbortError", "Request was aborted");
+      const out = await client.send(new GetFunctionCommand({ FunctionName: functionName }));
+      const status = out.Configuration?.LastUpdateStatus;
+      if (status === "Successful") return { revisionId: out.Configuration?.RevisionId };
+      if (status === "Failed") throw named("Error", "waiter reached a failure state");
+      if (clock.now() + delay > until) throw named("TimeoutError", "Waiter has timed out");
+      await clock.sleep(delay, wait.abortSignal);
+      delay = Math.min(delay * 2, wait.maxDelaySeconds * 1000);
+    }
+  };
 
 export interface VersionSpec {
   state?: string;
@@ -305,7 +328,7 @@ export function harness(options: { smoke?: SmokeEvent[]; tty?: boolean } = {}): 
   const ctx: CallContext = { clock, retry: { attempts: 4, baseDelayMs: 200, maxDelayMs: 2000 } };
   const createPorts = (_region: string, c: Clock, onRetry: CallContext["onRetry"]): AwsPorts => {
     const context = { ...ctx, clock: c, onRetry };
-    return { lambda: new LambdaPort(new LambdaClient({ region: "eu-west-1" }), context), cloudwatch: new CloudWatchPort(new CloudWatchClient({ region: "eu-west-1" }), context), s3: new S3Port(new S3Client({ region: "eu-west-1" }), context) };
+    return { lambda: new LambdaPort(new LambdaClient({ region: "eu-west-1" }), context, fakeClockWaiter(c)), cloudwatch: new CloudWatchPort(new CloudWatchClient({ region: "eu-west-1" }), context), s3: new S3Port(new S3Client({ region: "eu-west-1" }), context) };
   };
   const io: CliIo = {
     stdout: { write: (s: string) => stdout.push(s), isTTY: options.tty ?? false },
@@ -316,8 +339,6 @@ export function harness(options: { smoke?: SmokeEvent[]; tty?: boolean } = {}): 
     createPorts,
     runPulumi: () => undefined,
     smokeEvents: () => options.smoke ?? SMOKE,
-    // The real SDK waiter, polling every few milliseconds and timing out after timeout/1000 seconds.
-    waiterTiming: (timeoutSeconds) => ({ maxWaitSeconds: timeoutSeconds / 1000, minDelaySeconds: 0.001, maxDelaySeconds: 0.002 }),
   };
   return {
     world,

@@ -20,8 +20,10 @@ import { serviceTrustPolicy } from "./policies";
  * policy AmazonAPIGatewayPushToCloudWatchLogs, which grants them on "*". Here they are limited
  * to this account's log groups in this region; API Gateway names execution log groups itself
  * (`API-Gateway-Execution-Logs_<api id>/<stage>`) and the role serves every API in the region,
- * so the log group name cannot be narrowed further.
+ * so the log group name cannot be narrowed further. Each of these actions accepts a log-group
+ * ARN as its resource, so none of them needs "*".
  * https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonAPIGatewayPushToCloudWatchLogs.html
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html
  */
 export const API_GATEWAY_LOG_ACTIONS = [
   "logs:CreateLogGroup",

@@ -115,7 +115,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
 
   const interrupt = new AbortController();
   const onSignal = (name: NodeJS.Signals) => {
-    if (interrupt.signal.aborted) progress.line(`${name} again: still rolling back, please wait`);
+    if (interrupt.signal.aborted) progress.line(`${name} again: already stopping; the alias is being put wholly on one version, please wait`);
     else {
       progress.line(`${name}: stopping and rolling back`);
       interrupt.abort(name);

@@ -44,6 +44,12 @@ export async function preflight(lambda: LambdaPort, input: PreflightInput): Prom
         `alias ${aliasName} already routes ${percent}% to version ${splitVersion} (not the target ${target}): another release is running or was left unfinished. Wait for it, or run again with --abort to put the alias wholly on version ${alias.functionVersion}.`,
       );
     }
+    const odd = alias.nonWholeWeights?.[splitVersion];
+    if (odd !== undefined && input.resume) {
+      throw conflict(
+        `alias ${aliasName} routes weight ${odd} to version ${target}, which is not a whole percentage (this CLI writes only whole percentages, so someone else set it); resuming would bake a step that was never planned. Run again with --abort to put the alias wholly on version ${alias.functionVersion}, then release again.`,
+      );
+    }
     if (!input.resume) {
       throw conflict(
         `an unfinished release of version ${target} is on alias ${aliasName} at ${percent}%. Run again with --resume to continue from ${percent}%, or with --abort to roll back wholly to version ${alias.functionVersion}.`,

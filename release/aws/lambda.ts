@@ -24,6 +24,8 @@ export interface AliasState {
   /** Additional versions and their share in whole percent, e.g. { "8": 10 }. */
   readonly weights: Readonly<Record<string, number>>;
   readonly revisionId: string;
+  /** Weights read back that are not a whole percentage (e.g. 0.125): this CLI never writes those. */
+  readonly nonWholeWeights?: Readonly<Record<string, number>>;
 }
 
 /** Same primary version and same weights (whole percentages). */
@@ -106,8 +108,12 @@ export class LambdaPort {
     try {
       const out = await callAws(this.ctx, "GetAliasCommand", () => this.client.send(new GetAliasCommand({ FunctionName: functionName, Name: alias })));
       const weights: Record<string, number> = {};
-      for (const [version, weight] of Object.entries(out.RoutingConfig?.AdditionalVersionWeights ?? {})) weights[version] = fromAwsWeight(weight);
-      return { functionVersion: out.FunctionVersion ?? "", weights, revisionId: out.RevisionId ?? "" };
+      const nonWholeWeights: Record<string, number> = {};
+      for (const [version, weight] of Object.entries(out.RoutingConfig?.AdditionalVersionWeights ?? {})) {
+        weights[version] = fromAwsWeight(weight);
+        if (Math.abs(weight * 100 - weights[version]) > 1e-6 || (weight > 0 && weights[version] === 0)) nonWholeWeights[version] = weight;
+      }
+      return { functionVersion: out.FunctionVersion ?? "", weights, revisionId: out.RevisionId ?? "", ...(Object.keys(nonWholeWeights).length > 0 ? { nonWholeWeights } : {}) };
     } catch (e) {
       if (errorName(e) === "ResourceNotFoundException") return undefined;
       throw e;

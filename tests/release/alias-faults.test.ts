@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { PreconditionFailedException } from "@aws-sdk/client-lambda";
+import { GetAliasCommand, PreconditionFailedException } from "@aws-sdk/client-lambda";
 import { main } from "../../release/cli";
 import { preflight } from "../../release/preflight";
 import { EXIT } from "../../release/outcome";
@@ -171,4 +171,19 @@ describe("preflight: stage permission", () => {
     assert.equal(result.kind, "ready");
     assert.equal(h.sent().filter((n) => n === "GetPolicy").length, 1);
   });
+});
+
+describe("release run: weights read back from AWS", () => {
+  let h: Harness;
+  beforeEach(() => (h = harness()));
+  afterEach(() => h.restore());
+
+  for (const weight of [0.125, 0.004]) {
+    it(`--resume refuses a split at weight ${weight}, which is no whole percentage, and points to --abort (exit 4)`, async () => {
+      h.lambda.on(GetAliasCommand).resolves({ FunctionVersion: "41", RoutingConfig: { AdditionalVersionWeights: { "42": weight } }, RevisionId: h.world.revisionId });
+      assert.equal(await main(["--outputs", PROD, "--resume"], h.io), EXIT.conflict);
+      assert.match(h.out(), new RegExp(`weight ${weight} to version 42, which is not a whole percentage.*--abort`));
+      assert.equal(h.world.aliasWrites.length, 0, "the alias is left exactly as it was");
+    });
+  }
 });

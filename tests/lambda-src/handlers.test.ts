@@ -76,6 +76,21 @@ describe("API handler on DynamoDB Local", function () {
       assert.deepEqual(await stored("t02-0002"), before);
     });
 
+    it("detects a conflict with one conditional PutItem that returns the stored item, and no extra GetItem", async () => {
+      await invoke(postTodo({ todoId: "t02-0003", title: "original" }));
+      const sent: string[] = [];
+      const counting: Dependencies["dynamodb"] = {
+        send: ((command: { constructor: { name: string } }, options?: unknown) => {
+          sent.push(command.constructor.name);
+          return (client.send as (c: unknown, o?: unknown) => Promise<unknown>)(command, options);
+        }) as Dependencies["dynamodb"]["send"],
+      };
+      const countingHandler = createApiHandler({ logger: new CapturingLogger(), dependencies: () => ({ dynamodb: counting, tables, now: () => clock }) });
+      const result = await countingHandler(postTodo({ todoId: "t02-0003", title: "changed" }), lambdaContext());
+      assert.equal(result.statusCode, 409);
+      assert.deepEqual(sent, ["PutItemCommand"]);
+    });
+
     for (const title of ["アレを買う", "🛒 milk & eggs", "e\u0301 (combining accent)", "  leading and trailing spaces  ", "ア".repeat(TITLE_MAX_CHARS)]) {
       it(`round-trips the title ${JSON.stringify(title.slice(0, 24))} exactly`, async () => {
         const todoId = `u-${Buffer.from(title).toString("hex").slice(0, 20)}`;

@@ -2,13 +2,14 @@
  * `npm start`: DynamoDB Local (data kept under .data/) + the tables + the seed names + the API
  * on http://localhost:$PORT. Ctrl-C (or SIGTERM) stops the server and DynamoDB Local.
  *
- * Environment: PORT (default 3000); DYNAMODB_PORT (default 8000) for the DynamoDB Local it
- * starts; DYNAMODB_ENDPOINT to use an already running DynamoDB instead; FUNCTION_VERSION to
- * report another `context.functionVersion` than `$LATEST` (handy for replaying seed 000).
+ * Environment: PORT (default 3000); DYNAMODB_PORT (default 8000) and DYNAMODB_DATA_DIR
+ * (default .data/dynamodb) for the DynamoDB Local it starts; DYNAMODB_ENDPOINT to use an
+ * already running DynamoDB instead; FUNCTION_VERSION to report another
+ * `context.functionVersion` than `$LATEST` (handy for replaying seed 000).
  */
 import type { Server } from "node:http";
 import { createServer as createNetServer } from "node:net";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import * as z from "zod/mini";
 import { formatProblem, problemsFromZod } from "../lib/validation";
 import { ROUTES } from "../lambda-src/routes";
@@ -17,12 +18,13 @@ import { addNames, NAMES_SEED_FILE, readNamesFile } from "./names";
 import { createLocalServer } from "./server";
 import { ensureTables, LOCAL_TABLE_NAMES, tableEnv } from "./tables";
 
-const DATA_DIR = join(__dirname, "..", ".data", "dynamodb");
+const DEFAULT_DATA_DIR = join(__dirname, "..", ".data", "dynamodb");
 
 const port = z.coerce.number().check(z.int(), z.gte(1), z.lte(65_535));
 const envSchema = z.object({
   PORT: z._default(port, 3000),
   DYNAMODB_PORT: z._default(port, 8000),
+  DYNAMODB_DATA_DIR: z._default(z.string().check(z.minLength(1)), DEFAULT_DATA_DIR),
   DYNAMODB_ENDPOINT: z.optional(z.url()),
   FUNCTION_VERSION: z._default(z.string().check(z.regex(/^(\$LATEST|\d+)$/, "must be $LATEST or a version number")), "$LATEST"),
 });
@@ -77,8 +79,9 @@ async function main(): Promise<void> {
     if (!(await portIsFree(env.DYNAMODB_PORT))) {
       throw new Error(`port ${env.DYNAMODB_PORT} is in use; set DYNAMODB_PORT to a free port, or DYNAMODB_ENDPOINT to use the DynamoDB already listening there.`);
     }
-    console.log(`starting DynamoDB Local on port ${env.DYNAMODB_PORT} (data in ${DATA_DIR})...`);
-    running.dynamo = await startDynamoDbLocal({ port: env.DYNAMODB_PORT, dataDir: DATA_DIR });
+    const dataDir = resolve(env.DYNAMODB_DATA_DIR);
+    console.log(`starting DynamoDB Local on port ${env.DYNAMODB_PORT} (data in ${dataDir})...`);
+    running.dynamo = await startDynamoDbLocal({ port: env.DYNAMODB_PORT, dataDir });
     endpoint = running.dynamo.endpoint;
   }
 

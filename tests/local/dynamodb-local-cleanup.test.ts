@@ -1,38 +1,10 @@
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { freePort, startDynamoDbLocal } from "../../local/dynamodb-local";
+import { javaOnPort, killAll, until } from "../helpers/processes";
 
 const REPO = join(__dirname, "..", "..");
-
-/** Process ids of DynamoDB Local Java processes listening on `port`, read from `ps`. */
-function javaOnPort(port: number): number[] {
-  const lines = execFileSync("ps", ["-eo", "pid,args"], { encoding: "utf8" }).split("\n");
-  const java = new RegExp(`^\\s*(\\d+)\\s+\\S*java\\s.*DynamoDBLocal\\.jar.*\\s-port ${port}(\\s|$)`);
-  return lines.flatMap((l) => {
-    const match = java.exec(l);
-    return match ? [Number(match[1])] : [];
-  });
-}
-
-async function until(check: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return check();
-}
-
-function killAll(pids: readonly number[]): void {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
-}
 
 describe("DynamoDB Local launcher cleanup", function () {
   this.timeout(40_000);

@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../../local/dynamodb-local";
 import { sharedDynamoDbLocal } from "../helpers/dynamodb-local";
+import { javaOnPort, killAll, until } from "../helpers/processes";
 
 const REPO = join(__dirname, "..", "..");
 
@@ -50,6 +53,30 @@ describe("npm start (local/start.ts)", function () {
         child.kill("SIGTERM");
         assert.equal(await exited, 0);
       }
+    }
+  });
+
+  it("by default starts its own DynamoDB Local on DYNAMODB_PORT with data on disk, and on SIGINT stops it and exits 0", async () => {
+    const [port, dynamoPort] = [await freePort(), await freePort()];
+    const dataDir = mkdtempSync(join(tmpdir(), "shiftline-start-"));
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DYNAMODB_PORT: String(dynamoPort), DYNAMODB_DATA_DIR: dataDir, POWERTOOLS_LOG_LEVEL: "WARN" };
+    delete env.DYNAMODB_ENDPOINT;
+    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "local/start.ts"], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      const output = await waitForOutput(child, /shiftline API on http:\/\/localhost:\d+/, 45_000);
+      assert.match(output, new RegExp(`DynamoDB at http://127\\.0\\.0\\.1:${dynamoPort}`));
+      assert.equal(javaOnPort(dynamoPort).length, 1, "its own DynamoDB Local runs on DYNAMODB_PORT");
+      const post = await fetch(`http://127.0.0.1:${port}/todo`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"todoId":"t01-0001","title":"アレを買う"}' });
+      assert.equal(post.status, 200);
+      assert.ok(readdirSync(dataDir).some((f) => f.endsWith(".db")), `a database file in ${dataDir}`);
+      const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
+      child.kill("SIGINT");
+      assert.equal(await exited, 0);
+      assert.ok(await until(() => javaOnPort(dynamoPort).length === 0, 5_000), "DynamoDB Local stopped with it");
+    } finally {
+      child.kill("SIGKILL");
+      killAll(javaOnPort(dynamoPort));
+      if (existsSync(dataDir)) rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

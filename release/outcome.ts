@@ -25,7 +25,7 @@ export const EXIT = {
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 export const EXIT_CODE_HELP: ReadonlyArray<readonly [ExitCode, string]> = [
-  [EXIT.ok, "promoted, nothing to release, or dry run"],
+  [EXIT.ok, "promoted (the report says if the read-back failed), nothing to release, or dry run"],
   [EXIT.rolledBack, "rolled back (health failed, or --abort); alias wholly on the previous version"],
   [EXIT.badInput, "bad input (flags, outputs file, stack outputs)"],
   [EXIT.gateFailed, "preflight, smoke gate or code update failed; no traffic moved"],

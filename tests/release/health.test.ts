@@ -22,6 +22,10 @@ describe("health verdict", () => {
     ["too few target invocations are not judged", { target: { invocations: 19, errors: 19 } }, new Set(), true, /19 of 20 invocations needed/],
     ["a previous version with too few invocations falls back to the plain threshold", { target: { invocations: 50, errors: 1 }, previous: { invocations: 5, errors: 5 } }, new Set(), false, /above 1% \(threshold 1%\)/],
     ["throttles over the tolerance are unhealthy", { throttles: 1 }, new Set(), false, /1 throttled invocations/],
+    ["throttles within the alias's pre-release rate are tolerated", { throttles: 4, usualThrottles: 4 }, new Set(), true, /target error rate 0%/],
+    ["throttles above the pre-release rate are unhealthy", { throttles: 5, usualThrottles: 4 }, new Set(), false, /5 throttled invocations on the alias \(at most 4 tolerated: maxThrottles 0 \+ 4/],
+    ["metrics CloudWatch could not compute are not judged, even if they read as clean", { metricsUnavailable: "targetErrors: InternalError" }, new Set(), true, /metrics not judged: CloudWatch could not compute them/],
+    ["a new alarm still counts when the metrics are unavailable", { alarms: { errors: "ALARM" }, metricsUnavailable: "x: Forbidden" }, new Set(), false, /alarm errors is in ALARM/],
   ];
   for (const [name, over, preexisting, healthy, pattern] of cases) {
     it(name, () => {

@@ -99,6 +99,9 @@ describe("release run: faults end with the alias wholly on one version", () => {
     const code = await main(["--outputs", PROD], h.io);
     assert.equal(code, EXIT.rolledBack);
     assert.deepEqual(writes(h), [{ functionVersion: "41", weights: { "42": 10 } }, wholly("41")]);
+    const rollback = h.lambda.commandCalls(UpdateAliasCommand).at(-1)?.args[0].input;
+    assert.deepEqual(rollback?.RoutingConfig, { AdditionalVersionWeights: {} }, "the rollback clears the weights explicitly");
+    assert.equal(rollback?.RevisionId, "alias-rev-2", "guarded by the RevisionId read just before it");
     assert.deepEqual(aliasNow(h), wholly("41"));
     assert.match(h.out(), /alarm shiftline-prod-api-live-errors is in ALARM/);
   });
@@ -236,7 +239,7 @@ describe("release run: faults end with the alias wholly on one version", () => {
     assert.match(h.out(), /interrupted by SIGINT/);
   });
 
-  it("SIGTERM during the final bake rolls the promoted alias back too", async () => {
+  it("SIGTERM during the final bake rolls the held alias back too (exit 130)", async () => {
     h.clock.at(400, () => h.signals.emit("SIGTERM"));
     assert.equal(await main(["--outputs", PROD], h.io), EXIT.interrupted);
     assert.deepEqual(writes(h).at(-1), wholly("41"));

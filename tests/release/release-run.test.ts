@@ -179,6 +179,7 @@ describe("release run: faults end with the alias wholly on one version", () => {
     h.world.invoke = () => ({ functionError: "Unhandled" });
     assert.equal(await main(["--outputs", PROD], h.io), EXIT.gateFailed);
     assert.equal(count(h, "UpdateAlias"), 0);
+    assert.deepEqual(aliasNow(h), wholly("41"));
   });
 
   it("retries throttled API calls with backoff on the injected clock and still promotes", async () => {
@@ -251,6 +252,7 @@ describe("release run: faults end with the alias wholly on one version", () => {
     const code = await main(["--outputs", PROD], h.io);
     assert.equal(code, EXIT.ok);
     assert.equal(count(h, "UpdateAlias"), 0);
+    assert.deepEqual(aliasNow(h), wholly("42"));
     assert.match(h.out(), /nothing to release/);
   });
 
@@ -261,6 +263,7 @@ describe("release run: faults end with the alias wholly on one version", () => {
     assert.equal(await main(["--outputs", PROD, "--to-version", "99"], h.io), EXIT.gateFailed);
     assert.match(h.out(), /version 99 is not published/);
     assert.equal(count(h, "UpdateAlias"), 0);
+    assert.deepEqual(aliasNow(h), wholly("41"));
   });
 
   it("refuses a weighted release between versions with different roles, and a stage without permission, listing both (exit 3)", async () => {
@@ -271,6 +274,7 @@ describe("release run: faults end with the alias wholly on one version", () => {
     assert.match(h.out(), /same execution role/);
     assert.match(h.out(), /stage prod .* has no permission/);
     assert.equal(count(h, "UpdateAlias"), 0);
+    assert.deepEqual(aliasNow(h), wholly("41"));
   });
 
   it("refuses when a configured alarm does not exist (health could not be watched)", async () => {
@@ -345,6 +349,7 @@ describe("release run: crash, then resume or abort", () => {
   it("--abort with nothing in flight changes nothing (exit 0)", async () => {
     assert.equal(await main(["--outputs", PROD, "--abort"], h.io), EXIT.ok);
     assert.equal(count(h, "UpdateAlias"), 0);
+    assert.deepEqual(aliasNow(h), wholly("41"));
   });
 
   it("refuses to resume over a split towards a different version", async () => {
@@ -352,5 +357,6 @@ describe("release run: crash, then resume or abort", () => {
     assert.equal(await main(["--outputs", PROD, "--resume"], h.io), EXIT.conflict);
     assert.match(h.out(), /routes 20% to version 43 \(not the target 42\)/);
     assert.equal(count(h, "UpdateAlias"), 0);
+    assert.deepEqual(aliasNow(h), { functionVersion: "41", weights: { "43": 20 } }, "left exactly as the other release set it");
   });
 });

@@ -126,7 +126,7 @@ export class LambdaPort {
    * https://docs.aws.amazon.com/lambda/latest/api/API_UpdateAlias.html
    *
    * A weight of 100 is written as 1.0 (AliasRoutingConfiguration allows 0.0–1.0,
-   * https://docs.aws.amazon.com/lambda/latest/api/API_AliasRoutingConfiguration.html): the
+   * https://docs.aws.amazon.com/lambda/latest/dg/API_AliasRoutingConfiguration.html): the
    * final bake holds the alias as "primary = previous, target at 1.0", so the split stays
    * visible to --resume and --abort until the release is promoted.
    *

@@ -4,7 +4,7 @@
  */
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { renderValue } from "../lib/validation";
-import { HttpError, headerValue } from "./http";
+import { HttpError, headerValues } from "./http";
 import { MAX_BODY_BYTES } from "./input";
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -16,8 +16,17 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  * in UTF-8.
  */
 function checkContentType(event: Pick<APIGatewayProxyEvent, "headers" | "multiValueHeaders">): void {
-  const contentType = headerValue(event, "content-type");
-  if (contentType === undefined || contentType.trim() === "") return;
+  const sent = headerValues(event, "content-type").filter((v) => v.trim() !== "");
+  // Two different types (possibly under differently cased names) leave the body's format
+  // unknown; picking one would be a guess that a proxy in front might have made differently.
+  const distinct = [...new Set(sent.map((v) => v.trim().toLowerCase()))];
+  if (distinct.length > 1) {
+    throw new HttpError(400, `the request has ${distinct.length} different content types; send one.`, [
+      { field: "content-type", value: renderValue(sent), message: "must be sent once (or repeated with the same value); send a single Content-Type: application/json." },
+    ]);
+  }
+  const contentType = sent[0];
+  if (contentType === undefined) return;
   const [mediaType, ...params] = contentType.split(";").map((part) => part.trim().toLowerCase());
   const isJson = mediaType === "application/json" || /^application\/[\w.+-]+\+json$/.test(mediaType);
   const charset = params.find((p) => p.startsWith("charset="))?.slice("charset=".length).replace(/"/g, "");
@@ -27,9 +36,20 @@ function checkContentType(event: Pick<APIGatewayProxyEvent, "headers" | "multiVa
   ]);
 }
 
+function tooLarge(size: string): HttpError {
+  return new HttpError(413, `the request body is ${size}; the limit is ${MAX_BODY_BYTES} bytes.`, [
+    { field: "(body)", value: size, message: `must be at most ${MAX_BODY_BYTES} bytes; send a shorter title.` },
+  ]);
+}
+
+/** Base64 text longer than this cannot decode to MAX_BODY_BYTES or less (4 characters per 3 bytes). */
+const MAX_BASE64_CHARS = Math.ceil(MAX_BODY_BYTES / 3) * 4;
+
 function bodyBytes(event: Pick<APIGatewayProxyEvent, "body" | "isBase64Encoded">): Buffer {
   const body = event.body ?? "";
   if (!event.isBase64Encoded) return Buffer.from(body, "utf8");
+  // Checked before the pattern and the decoding, so an oversized body costs no work.
+  if (body.length > MAX_BASE64_CHARS) throw tooLarge(`${body.length} base64 characters`);
   if (!BASE64.test(body)) {
     throw new HttpError(400, "the request body is marked base64 but is not valid base64.", [
       { field: "(body)", value: renderValue(body), message: "must be valid base64 when isBase64Encoded is true; encode the JSON with standard base64." },
@@ -42,11 +62,7 @@ function bodyBytes(event: Pick<APIGatewayProxyEvent, "body" | "isBase64Encoded">
 export function readJsonBody(event: Pick<APIGatewayProxyEvent, "body" | "isBase64Encoded" | "headers" | "multiValueHeaders">): unknown {
   checkContentType(event);
   const bytes = bodyBytes(event);
-  if (bytes.byteLength > MAX_BODY_BYTES) {
-    throw new HttpError(413, `the request body is ${bytes.byteLength} bytes; the limit is ${MAX_BODY_BYTES}.`, [
-      { field: "(body)", value: `${bytes.byteLength} bytes`, message: `must be at most ${MAX_BODY_BYTES} bytes; send a shorter title.` },
-    ]);
-  }
+  if (bytes.byteLength > MAX_BODY_BYTES) throw tooLarge(`${bytes.byteLength} bytes`);
   if (bytes.byteLength === 0) {
     throw new HttpError(400, "the request body is empty.", [
       { field: "(body)", value: "(missing)", message: 'is required; send a JSON object like {"todoId":"t01-0001","title":"アレを買う"}.' },
@@ -60,12 +76,59 @@ export function readJsonBody(event: Pick<APIGatewayProxyEvent, "body" | "isBase6
       { field: "(body)", value: `${bytes.byteLength} bytes`, message: "must be UTF-8 encoded JSON; re-encode the text as UTF-8." },
     ]);
   }
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     throw new HttpError(400, "the request body is not valid JSON.", [
       { field: "(body)", value: renderValue(text), message: `must be valid JSON (${reason}); check quotes, commas and braces.` },
     ]);
   }
+  const duplicates = duplicateKeys(text);
+  if (duplicates.length > 0) {
+    throw new HttpError(400, `the request body repeats ${duplicates.length === 1 ? "a key" : "keys"}; send each key once.`, [
+      ...duplicates.map((key) => ({ field: key, value: "(given more than once)", message: "appears more than once in one object; JSON.parse would silently keep the last, so send it once." })),
+    ]);
+  }
+  return value;
+}
+
+/**
+ * Keys that occur twice in one object of `text`, which must already be valid JSON. Keys are
+ * compared after unescaping (`"\u0074itle"` is `title`). A small scanner instead of a JSON
+ * library: strings, braces and brackets are all it needs to track.
+ */
+export function duplicateKeys(text: string): string[] {
+  const found = new Set<string>();
+  // One entry per open object (its keys so far) or array (null).
+  const open: Array<Set<string> | null> = [];
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "{") {
+      open.push(new Set());
+      expectKey = true;
+    } else if (c === "[") {
+      open.push(null);
+      expectKey = false;
+    } else if (c === "}" || c === "]") {
+      open.pop();
+      expectKey = false;
+    } else if (c === ",") {
+      expectKey = open[open.length - 1] instanceof Set;
+    } else if (c === '"') {
+      let end = i + 1;
+      while (text[end] !== '"') end += text[end] === "\\" ? 2 : 1;
+      const keys = open[open.length - 1];
+      if (expectKey && keys) {
+        const key = JSON.parse(text.slice(i, end + 1)) as string;
+        if (keys.has(key)) found.add(key);
+        keys.add(key);
+      }
+      expectKey = false;
+      i = end;
+    }
+  }
+  return [...found];
 }

@@ -41,16 +41,21 @@ export function errorResult(error: HttpError): APIGatewayProxyResult {
 }
 
 /**
- * Header value by case-insensitive name. API Gateway passes names as the client sent them;
- * for a repeated header `headers` holds the last value, so that is what this returns too.
+ * Every value sent for a header, by case-insensitive name: API Gateway keeps names as the
+ * client sent them, so `Content-Type` and `content-type` are separate keys, and a repeated
+ * header has all its values in `multiValueHeaders` but only the last in `headers`.
  */
-export function headerValue(event: Pick<APIGatewayProxyEvent, "headers" | "multiValueHeaders">, name: string): string | undefined {
+export function headerValues(event: Pick<APIGatewayProxyEvent, "headers" | "multiValueHeaders">, name: string): string[] {
   const wanted = name.toLowerCase();
+  const values: string[] = [];
+  const fromMulti = new Set<string>();
+  for (const [key, list] of Object.entries(event.multiValueHeaders ?? {})) {
+    if (key.toLowerCase() !== wanted || !list) continue;
+    fromMulti.add(key);
+    values.push(...list);
+  }
   for (const [key, value] of Object.entries(event.headers ?? {})) {
-    if (key.toLowerCase() === wanted && value !== undefined) return value;
+    if (key.toLowerCase() === wanted && value !== undefined && !fromMulti.has(key)) values.push(value);
   }
-  for (const [key, values] of Object.entries(event.multiValueHeaders ?? {})) {
-    if (key.toLowerCase() === wanted && values && values.length > 0) return values[values.length - 1];
-  }
-  return undefined;
+  return values;
 }

@@ -18,6 +18,16 @@ export const TITLE_MAX_CHARS = 200;
 export const NAME_MAX_CHARS = 100;
 
 const CONTROL_CHARACTER = /\p{Cc}/u;
+/** Something that shows: not a space or separator (\p{Z}, e.g. U+3000) and not an invisible format character (\p{Cf}, e.g. U+200B). */
+const VISIBLE_CHARACTER = /[^\p{Z}\p{Cf}\s]/u;
+/** Line and paragraph separators (U+2028, U+2029): line breaks in all but name. */
+const LINE_SEPARATOR = /[\u2028\u2029]/;
+/**
+ * Bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) reorder how
+ * the text around them is shown, so a title could display differently from what it holds.
+ * The plain marks U+200E/U+200F that right-to-left text needs stay allowed.
+ */
+const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/;
 /** A surrogate half without its partner: JSON allows the escape, DynamoDB (UTF-8) cannot store it. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -37,8 +47,14 @@ function textSchema(subject: string, maxChars: number) {
   return z
     .string({ error: (issue) => (issue.input === undefined ? `is required; send the ${subject} as a string.` : `must be a string; send the ${subject} as text in quotes.`) })
     .check(
-      z.refine((s) => s.trim() !== "", { error: `must contain at least one visible character; send a non-empty ${subject}.`, abort: true }),
-      z.refine((s) => !CONTROL_CHARACTER.test(s), { error: "must not contain control characters (tabs, newlines, U+0000–U+001F, U+007F–U+009F); remove them." }),
+      z.refine((s) => VISIBLE_CHARACTER.test(s), {
+        error: `must contain at least one visible character (not only spaces or invisible characters such as U+200B); send a non-empty ${subject}.`,
+        abort: true,
+      }),
+      z.refine((s) => !CONTROL_CHARACTER.test(s) && !LINE_SEPARATOR.test(s), {
+        error: "must not contain control characters (tabs, newlines, U+0000–U+001F, U+007F–U+009F, U+2028, U+2029); remove them.",
+      }),
+      z.refine((s) => !BIDI_CONTROL.test(s), { error: "must not contain bidirectional override, embedding or isolate characters (U+202A–U+202E, U+2066–U+2069); remove them." }),
       z.refine((s) => !LONE_SURROGATE.test(s), { error: "must be well-formed Unicode (no lone surrogate escapes such as \\ud800); fix the encoding." }),
       z.refine((s) => characterCount(s) <= maxChars, { error: `must be at most ${maxChars} characters; shorten it.` }),
     );

@@ -91,7 +91,7 @@ describe("API handler on DynamoDB Local", function () {
       assert.deepEqual(sent, ["PutItemCommand"]);
     });
 
-    for (const title of ["アレを買う", "🛒 milk & eggs", "e\u0301 (combining accent)", "  leading and trailing spaces  ", "ア".repeat(TITLE_MAX_CHARS)]) {
+    for (const title of ["アレを買う", "🛒 milk & eggs", "שלום\u200f עולם", "👩\u200d💻 zero-width joiner", "e\u0301 (combining accent)", "  leading and trailing spaces  ", "ア".repeat(TITLE_MAX_CHARS)]) {
       it(`round-trips the title ${JSON.stringify(title.slice(0, 24))} exactly`, async () => {
         const todoId = `u-${Buffer.from(title).toString("hex").slice(0, 20)}`;
         assert.equal((await invoke(postTodo({ todoId, title }))).statusCode, 200);
@@ -134,6 +134,20 @@ describe("API handler on DynamoDB Local", function () {
         fields: ["(body)"],
       },
       { name: `a body over ${MAX_BODY_BYTES} bytes`, event: () => postTodo({ todoId: "t09-0001", title: "a".repeat(MAX_BODY_BYTES) }), status: 413, fields: ["(body)"] },
+      { name: "a base64 body far over the limit, before decoding it", event: () => ({ ...postTodo(""), body: "!".repeat(4 * MAX_BODY_BYTES), isBase64Encoded: true }), status: 413, fields: ["(body)"] },
+      { name: "a title of only a zero-width space", event: () => postTodo({ todoId: "t09-0001", title: "\u200b" }), status: 400, fields: ["title"] },
+      { name: "a title of only invisible format characters and separators", event: () => postTodo({ todoId: "t09-0001", title: "\u2060\u00a0\ufeff" }), status: 400, fields: ["title"] },
+      { name: "a right-to-left override in the title", event: () => postTodo({ todoId: "t09-0001", title: "invoice\u202egnp.exe" }), status: 400, fields: ["title"] },
+      { name: "a bidi isolate in the title", event: () => postTodo({ todoId: "t09-0001", title: "a\u2067b\u2069" }), status: 400, fields: ["title"] },
+      { name: "a line separator in the title", event: () => postTodo({ todoId: "t09-0001", title: "a\u2028b" }), status: 400, fields: ["title"] },
+      { name: "a duplicated title key", event: () => postTodo('{"todoId":"t09-0001","title":"first","title":"second"}'), status: 400, fields: ["title"] },
+      { name: "a duplicated key spelled with an escape", event: () => postTodo('{"todoId":"t09-0001","title":"a","\\u0074odoId":"t09-0002"}'), status: 400, fields: ["todoId"] },
+      {
+        name: "two different content types in differently cased headers",
+        event: () => ({ ...postTodo({ todoId: "t09-0001", title: "a" }), headers: { "Content-Type": "application/json", "content-type": "text/plain" }, multiValueHeaders: { "Content-Type": ["application/json"], "content-type": ["text/plain"] } }),
+        status: 400,
+        fields: ["content-type"],
+      },
     ];
 
     for (const bad of badInputs) {

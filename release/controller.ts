@@ -191,7 +191,7 @@ class ReleaseRun {
     for (const s of this.smoke) this.deps.progress.line(`smoke ${s.ok ? "ok  " : "FAIL"} ${s.name}${s.statusCode !== undefined ? ` → ${s.statusCode}` : ""}${s.problem !== undefined ? `: ${s.problem}` : ""}`);
     const failed = this.smoke.filter((s) => !s.ok);
     if (failed.length > 0) {
-      throw gateFailed(`smoke gate: ${failed.length} of ${this.smoke.length} invocations of version ${target} failed (${failed.map((f) => `${f.name}: ${f.problem ?? ""}`).join("; ")}); no traffic was moved.`);
+      throw gateFailed(`smoke gate: ${failed.length} of ${this.smoke.length} invocations of version ${target} failed (${failed.map((f) => `${f.name}: ${f.problem ?? ""}`).join("; ")}); no traffic was moved. Fix what these events show (run them locally with 'npm start'), publish a new version and release it.`);
     }
   }
 
@@ -287,7 +287,7 @@ class ReleaseRun {
         `[step ${index + 1}/${this.steps.length}] ${this.percent}% · step ${formatDuration(left)} left, total ${formatDuration(left + later)} · target ${sample.target.errors}/${sample.target.invocations} errors` +
           `${verdict.targetErrorRate !== undefined ? ` (${verdict.targetErrorRate.toFixed(2)}%)` : ""} · previous ${sample.previous.errors}/${sample.previous.invocations} · throttles ${sample.throttles} · alarms ${firing.length === 0 ? "ok" : firing.join(",")}`,
       );
-      if (!verdict.healthy) throw stop("rolled-back", EXIT.rolledBack, `health failed at ${this.percent}%: ${verdict.reasons.join("; ")}`);
+      if (!verdict.healthy) throw stop("rolled-back", EXIT.rolledBack, `health failed at ${this.percent}%: ${verdict.reasons.join("; ")}. Look into version ${this.target ?? "?"} (its logs and the alarm or metric named), fix it and release a new version`);
     }
     if (unavailable !== undefined) {
       throw stop("rolled-back", EXIT.rolledBack, `health unknown at ${step.percent}%: CloudWatch could not compute the metrics at the step's last check (${unavailable}); check cloudwatch:GetMetricData access and rerun`);
@@ -309,14 +309,14 @@ class ReleaseRun {
   private throwIfInterrupted(): void {
     if (this.deps.signal.aborted) {
       const why = typeof this.deps.signal.reason === "string" ? this.deps.signal.reason : "a signal";
-      throw stop("interrupted", EXIT.interrupted, `interrupted by ${why}`);
+      throw stop("interrupted", EXIT.interrupted, `interrupted by ${why}; run the release again when ready`);
     }
   }
 
   /** `--abort`: put a split alias wholly back on its primary version. */
   private async abort(): Promise<ReleaseReport> {
     const alias = await this.deps.aws.lambda.getAlias(this.req.functionName, this.req.alias);
-    if (alias === undefined) throw gateFailed(`alias ${this.req.alias} does not exist on function ${this.req.functionName}.`);
+    if (alias === undefined) throw gateFailed(`alias ${this.req.alias} does not exist on function ${this.req.functionName}; check --alias (or the stack outputs) and run 'pulumi up' for this stack.`);
     const split = Object.entries(alias.weights);
     this.finalAlias = alias;
     this.previous = alias.functionVersion;

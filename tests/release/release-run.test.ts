@@ -103,7 +103,7 @@ describe("release run: faults end with the alias wholly on one version", () => {
     assert.deepEqual(rollback?.RoutingConfig, { AdditionalVersionWeights: {} }, "the rollback clears the weights explicitly");
     assert.equal(rollback?.RevisionId, "alias-rev-2", "guarded by the RevisionId read just before it");
     assert.deepEqual(aliasNow(h), wholly("41"));
-    assert.match(h.out(), /alarm shiftline-prod-api-live-errors is in ALARM/);
+    assert.match(h.out(), /alarm shiftline-prod-api-live-errors is in ALARM\. Look into version 42 .*fix it and release a new version; rolled back: alias live is wholly on version 41/);
   });
 
   it("the target's error rate crossing the threshold rolls back (exit 1)", async () => {

@@ -180,6 +180,12 @@ describe("API handler on DynamoDB Local", function () {
       assert.equal(result.headers?.["x-function-version"], "13");
     });
 
+    it("rejects query parameters on GET /todo/{todoId} with 400 naming each, as GET /names does", async () => {
+      const result = await invoke(apiEvent({ method: "GET", url: "/todo/t01-0001?x=1&fields=title" }));
+      assert.equal(result.statusCode, 400);
+      assert.deepEqual(errorBody(result).errors.map((e) => e.field).sort(), ["fields", "x"]);
+    });
+
     it("answers 404 with a JSON message for an unknown todoId", async () => {
       const result = await invoke(apiEvent({ method: "GET", url: "/todo/t03-9999" }));
       assert.equal(result.statusCode, 404);

@@ -86,6 +86,7 @@ export const sdkCodeUpdateWaiter: CodeUpdateWaiter = async (client, functionName
   // On abort the SDK waiter returns at once, but its poller may still wake once and send
   // GetFunction; this client refuses that last call so nothing is sent after an interrupt.
   const guarded = {
+    config: client.config,
     send: (...args: Parameters<LambdaClient["send"]>) =>
       wait.abortSignal?.aborted === true ? Promise.reject(Object.assign(new Error("interrupted"), { name: "AbortError" })) : client.send(...args),
   } as unknown as LambdaClient;

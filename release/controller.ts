@@ -64,6 +64,8 @@ class ReleaseRun {
   private percent = 0;
   /** The alias has been changed by this run (or was found split by an earlier one). */
   private touched = false;
+  /** The last rollback changed the alias (false: it was already wholly on the previous version). */
+  private rollbackWrote = false;
   private smoke: SmokeResult[] = [];
   private readonly checks: CheckRecord[] = [];
   private readonly notes: string[] = [];
@@ -334,6 +336,7 @@ class ReleaseRun {
     const result = await rollbackAlias(this.deps.aws.lambda, { functionName: this.req.functionName, alias: this.req.alias, previous: this.previous ?? "", target: this.target ?? "" }, this.deps.progress);
     if (result.finalAlias !== undefined) this.finalAlias = result.finalAlias;
     if (result.stop === undefined) this.percent = 0;
+    this.rollbackWrote = result.wrote === true;
     return result.stop;
   }
 
@@ -343,7 +346,8 @@ class ReleaseRun {
     if (!this.touched || reason.kind === "conflict") return this.fromStop(reason);
     const failed = await this.rollback();
     if (failed !== undefined) return this.report(failed.kind, failed.exitCode, `${reason.message}; then ${failed.message}`);
-    return this.report(reason.kind, reason.exitCode, `${reason.message}; rolled back: alias ${this.req.alias} is wholly on version ${this.previous ?? "?"}.`);
+    const where = `alias ${this.req.alias} is wholly on version ${this.previous ?? "?"}`;
+    return this.report(reason.kind, reason.exitCode, `${reason.message}; ${this.rollbackWrote ? `rolled back: ${where}` : `no traffic had moved: ${where}`}.`);
   }
 
   private fromStop(s: ReleaseStop): ReleaseReport {

@@ -23,6 +23,8 @@ export interface RollbackResult {
   readonly stop?: ReleaseStop;
   /** The alias as last read. */
   readonly finalAlias?: AliasState;
+  /** false when the alias was already wholly on `previous` (nothing had moved), so nothing was written. */
+  readonly wrote?: boolean;
 }
 
 export async function rollbackAlias(lambda: LambdaPort, scope: RollbackScope, progress: Progress): Promise<RollbackResult> {
@@ -33,7 +35,7 @@ export async function rollbackAlias(lambda: LambdaPort, scope: RollbackScope, pr
     const now = await lambda.getAlias(functionName, alias);
     if (now === undefined) return { stop: new ReleaseStop("rollback-failed", EXIT.rollbackFailed, `alias ${alias} no longer exists on ${functionName}; recreate it with 'pulumi up'.`) };
     finalAlias = now;
-    if (sameAlias(now, wholly)) return { finalAlias };
+    if (sameAlias(now, wholly)) return { finalAlias, wrote: false };
     if (!writtenByRelease(now, scope)) {
       return {
         finalAlias,
@@ -51,7 +53,7 @@ export async function rollbackAlias(lambda: LambdaPort, scope: RollbackScope, pr
     if (after === undefined || !sameAlias(after, wholly)) {
       return { finalAlias, stop: new ReleaseStop("rollback-failed", EXIT.rollbackFailed, `rollback was written but GetAlias does not show alias ${alias} wholly on version ${previous}; run again with --abort.`) };
     }
-    return { finalAlias };
+    return { finalAlias, wrote: true };
   } catch (e) {
     if (e instanceof ReleaseStop && e.kind === "conflict") return { finalAlias, stop: new ReleaseStop("conflict", EXIT.conflict, `not rolled back: ${e.message}`) };
     return { finalAlias, stop: new ReleaseStop("rollback-failed", EXIT.rollbackFailed, `rolling back failed (${describeError(e)}); alias ${alias} may still be split: run again with --abort.`) };

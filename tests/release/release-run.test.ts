@@ -196,6 +196,7 @@ describe("release run: faults end with the alias wholly on one version", () => {
   it("gives up after the retry budget, before the alias was touched (exit 5)", async () => {
     h.world.fail("UpdateAlias", ...Array.from({ length: 4 }, () => awsError("TooManyRequestsException", "Rate exceeded", 429)));
     assert.equal(await main(["--outputs", PROD], h.io), EXIT.awsError);
+    assert.match(h.out(), /TooManyRequestsException: Rate exceeded; no traffic had moved: alias live is wholly on version 41/);
     assert.deepEqual(aliasNow(h), wholly("41"));
   });
 

@@ -144,13 +144,7 @@ class ReleaseRun {
         `preflight: alarm${baseline.missing.length === 1 ? "" : "s"} ${baseline.missing.join(", ")} configured for alias ${req.alias} not found (metric alarms); health could not be watched. Fix alarmNames in the stack outputs (or pass --alarm with existing names).`,
       );
     }
-    if (baseline.firing.length > 0) this.note(`already in ALARM before the release (judged by version error rates instead): ${baseline.firing.join(", ")}`);
-
-    this.throwIfInterrupted();
-    await this.smokeGate(target);
-    if (req.alarmNames.length === 0) this.skipped.push("alarms: none configured for this alias");
-
-    if (req.mode === "resume" && baseline.firing.length > 0) {
+    if (req.mode === "resume" && this.percent > 0 && baseline.firing.length > 0) {
       // The firing alarm may be the in-flight split's own doing; nothing tells it apart from an inherited one.
       throw stop(
         "rolled-back",
@@ -158,6 +152,11 @@ class ReleaseRun {
         `cannot resume: alarm${baseline.firing.length === 1 ? "" : "s"} ${baseline.firing.join(", ")} in ALARM while version ${target} already has ${this.percent}% of traffic, so the split may be the cause. Once the alarm is OK, start the release again`,
       );
     }
+    if (baseline.firing.length > 0) this.note(`already in ALARM before the release (judged by version error rates instead): ${baseline.firing.join(", ")}`);
+
+    this.throwIfInterrupted();
+    await this.smokeGate(target);
+    if (req.alarmNames.length === 0) this.skipped.push("alarms: none configured for this alias");
 
     // Metrics are read from a minute before the first shift, so the minute it happened in is
     // whole. A resumed run has no record of when the split began: it looks back over every

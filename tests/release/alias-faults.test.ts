@@ -137,7 +137,16 @@ describe("release run: health that cannot be judged, and resumed health", () => 
     const code = await main(["--outputs", PROD, "--resume"], h.io);
     assert.equal(code, EXIT.rolledBack);
     assert.match(h.out(), /cannot resume: alarm shiftline-prod-api-live-errors in ALARM/);
+    assert.equal(h.sent().filter((n) => n === "Invoke").length, 0, "refused before the smoke gate");
     assert.deepEqual(aliasNow(h), wholly("41"));
+  });
+
+  it("--resume with nothing in flight starts over, judging an alarm already firing by error rates as usual (exit 0)", async () => {
+    h.world.alarms["shiftline-prod-api-live-errors"] = "ALARM";
+    const code = await main(["--outputs", PROD, "--resume"], h.io);
+    assert.equal(code, EXIT.ok, h.out());
+    assert.match(h.out(), /no unfinished release on alias live; starting from the beginning/);
+    assert.deepEqual(aliasNow(h), wholly("42"));
   });
 
   it("--resume judges the errors the split caused before the crash, not only those after it (exit 1)", async () => {

@@ -77,7 +77,12 @@ function toErrorResult(err: unknown, logger: RequestLog, requestId: string, dead
   }
   // A stored item that fails its schema, a missing table, a bug: the client gets a request id
   // to quote, the log gets the cause.
-  logger.error(err instanceof ValidationError ? "stored data failed validation" : "unexpected failure", { error: err as Error });
+  if (err instanceof ValidationError) {
+    // Its message quotes the stored values (titles people typed); the fields and rules are enough.
+    logger.error("stored data failed validation", { subject: err.subject, problems: err.problems.map((p) => ({ field: p.field, rule: p.message })) });
+  } else {
+    logger.error("unexpected failure", { error: err as Error });
+  }
   return errorResult(new HttpError(500, `internal error; nothing more is known to the client. Quote request id ${requestId} when reporting it.`));
 }
 

@@ -90,10 +90,13 @@ describe("API handler when DynamoDB fails", function () {
 
   it("answers 500 when a stored item does not have the shape the service writes", async () => {
     const client = new DynamoDBClient({ region: "eu-west-1" });
-    const mock = mockClient(client).on(GetItemCommand).resolves({ Item: { todoId: { S: "t01-0001" }, title: { N: "1" } } });
+    const mock = mockClient(client).on(GetItemCommand).resolves({ Item: { todoId: { S: "t01-0001" }, title: { S: 8675309 }, createdAt: { N: "someone's private note" }, lambdaVersion: { S: "1" } } } as never);
     const result = await handlerWith(client)(apiEvent({ method: "GET", url: "/todo/t01-0001" }), lambdaContext());
     assert.equal(result.statusCode, 500);
-    assert.ok(lines.some((l) => l.message === "stored data failed validation"));
+    const logged = lines.find((l) => l.message === "stored data failed validation");
+    assert.ok(logged, "the cause is logged");
+    assert.match(JSON.stringify(logged), /item\.title/, "the log names the field that failed");
+    for (const stored of ["8675309", "private note"]) assert.ok(!JSON.stringify(lines).includes(stored), `the stored value ${stored} stays out of the log`);
     mock.restore();
   });
 

@@ -162,5 +162,8 @@ export function fromProxyResult(result: unknown): HttpAnswer {
     const multi = values.map(String);
     headers[name] = [...(headers[name] ?? []).filter((v) => !multi.includes(v)), ...multi];
   }
+  // A REST API answers `Content-Type: application/json` for a proxy result that sets none
+  // (seed 002's empty 404 included), so the local server does too.
+  if (!Object.keys(headers).some((name) => name.toLowerCase() === "content-type")) headers["content-type"] = ["application/json"];
   return { statusCode: r.statusCode, headers, body: r.isBase64Encoded ? Buffer.from(r.body, "base64") : Buffer.from(r.body, "utf8") };
 }

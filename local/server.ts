@@ -111,3 +111,25 @@ export function createLocalServer(options: LocalServerOptions): Server {
     );
   });
 }
+
+/**
+ * Stops accepting connections, lets requests in flight finish for up to `graceMs` (idle
+ * keep-alive connections are closed at once), then cuts whatever is still open.
+ * Resolves once the server is closed; true when nothing had to be cut.
+ */
+export async function closeGracefully(server: Server, graceMs = 5_000): Promise<boolean> {
+  const closed = new Promise<void>((done) => server.close(() => done()));
+  // A keep-alive connection goes idle once its last answer is sent; close it then, not after
+  // the keep-alive timeout.
+  server.closeIdleConnections();
+  const sweep = setInterval(() => server.closeIdleConnections(), 50);
+  let timer: NodeJS.Timeout | undefined;
+  const drained = await Promise.race([closed.then(() => true), new Promise<boolean>((done) => (timer = setTimeout(() => done(false), graceMs)))]);
+  clearTimeout(timer);
+  clearInterval(sweep);
+  if (!drained) {
+    server.closeAllConnections();
+    await closed;
+  }
+  return drained;
+}

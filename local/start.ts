@@ -15,7 +15,7 @@ import { formatProblem, problemsFromZod } from "../lib/validation";
 import { ROUTES } from "../lambda-src/routes";
 import { localClient, startDynamoDbLocal, type DynamoDbLocal } from "./dynamodb-local";
 import { addNames, NAMES_SEED_FILE, readNamesFile } from "./names";
-import { createLocalServer } from "./server";
+import { closeGracefully, createLocalServer } from "./server";
 import { ensureTables, LOCAL_TABLE_NAMES, tableEnv } from "./tables";
 
 const DEFAULT_DATA_DIR = join(__dirname, "..", ".data", "dynamodb");
@@ -56,11 +56,8 @@ async function main(): Promise<void> {
     stopping = true;
     console.log(`\n${signal}: stopping the API and DynamoDB Local...`);
     const { server, dynamo } = running;
-    if (server) {
-      const closed = new Promise((done) => server.close(done));
-      server.closeAllConnections();
-      await closed;
-    }
+    // Requests in flight get up to 5 s to finish (a POST cut mid-write leaves its client unsure).
+    if (server) await closeGracefully(server);
     await dynamo?.stop();
     console.log("stopped.");
     process.exit(0);

@@ -59,8 +59,13 @@ describe("HTTP request to REST proxy event", () => {
 describe("REST proxy result to HTTP answer", () => {
   it("merges headers and multiValueHeaders, keeping a pair given in both once", () => {
     const answer = fromProxyResult({ statusCode: 201, headers: { a: "1", b: 2 }, multiValueHeaders: { a: ["1", "x"], "set-cookie": ["c=1", "d=2"] }, body: "{}" });
-    assert.deepEqual(answer.headers, { a: ["1", "x"], b: ["2"], "set-cookie": ["c=1", "d=2"] });
+    assert.deepEqual(answer.headers, { a: ["1", "x"], b: ["2"], "set-cookie": ["c=1", "d=2"], "content-type": ["application/json"] });
     assert.equal(answer.statusCode, 201);
+  });
+
+  it("adds Content-Type: application/json only when the result sets no content type, in any case", () => {
+    assert.deepEqual(fromProxyResult({ statusCode: 404, body: "" }).headers, { "content-type": ["application/json"] });
+    assert.deepEqual(fromProxyResult({ statusCode: 200, headers: { "Content-Type": "text/plain" }, body: "x" }).headers, { "Content-Type": ["text/plain"] });
   });
 
   it("decodes a base64 body", () => {

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { createApiHandler, type ApiHandler } from "../../lambda-src/app";
 import type { Dependencies } from "../../lambda-src/dependencies";
 import { addNames } from "../../local/names";
-import { createLocalServer } from "../../local/server";
+import { closeGracefully, createLocalServer } from "../../local/server";
 import { CapturingLogger } from "../helpers/capture-logger";
 import { freshTables, sharedClient } from "../helpers/dynamodb-local";
 
@@ -84,6 +84,7 @@ describe("local server on DynamoDB Local", function () {
     assert.deepEqual([found.status, JSON.parse(found.body)], [200, { name: "John" }]);
     const missing = await send(base, "GET", "/names?name=Nobody");
     assert.deepEqual([missing.status, missing.body], [404, ""]);
+    assert.equal(missing.headers["content-type"], "application/json", "as API Gateway adds to a proxy result without one");
   });
 
   it("answers an unknown path with 404 itself, without invoking the function (API Gateway's mapped gateway response)", async () => {
@@ -168,5 +169,38 @@ describe("local server when the function fails", () => {
     } finally {
       await close(server);
     }
+  });
+});
+
+describe("local server shutdown", () => {
+  const ok = { statusCode: 200, headers: { "content-type": "application/json" }, body: '{"message":"ok"}' };
+
+  it("lets a request in flight finish before closing", async () => {
+    let begun: () => void = () => undefined;
+    const started = new Promise<void>((done) => (begun = done));
+    let release: () => void = () => undefined;
+    const handler: ApiHandler = () => {
+      begun();
+      return new Promise((done) => (release = () => done(ok)));
+    };
+    const server = createLocalServer({ handler });
+    const base = await listen(server);
+    const reply = send(base, "GET", "/health");
+    await started;
+    const closing = closeGracefully(server, 10_000);
+    release();
+    assert.equal((await reply).status, 200);
+    assert.equal(await closing, true);
+  });
+
+  it("cuts a request still running when the grace period ends", async () => {
+    const server = createLocalServer({ handler: () => new Promise(() => undefined) });
+    const base = await listen(server);
+    const reply = send(base, "GET", "/health").catch((err: NodeJS.ErrnoException) => err.code);
+    await new Promise((r) => setTimeout(r, 50));
+    const started = Date.now();
+    assert.equal(await closeGracefully(server, 100), false);
+    assert.ok(Date.now() - started < 2_000);
+    assert.equal(await reply, "ECONNRESET");
   });
 });

@@ -24,6 +24,17 @@ export interface BuiltFunction {
   readonly size: number;
   /** Content-addressed S3 key, `functions/<name>/<sha256>.zip`. */
   readonly key: string;
+  /** The Lambda handler string, `index.handler`. */
+  readonly handler: string;
+  /** The Lambda runtime the bundle targets, `nodejs22.x`. */
+  readonly runtime: string;
+  /** The bundle's source map, written beside the zip (not inside it). */
+  readonly sourceMap: {
+    /** Absolute path. */
+    readonly file: string;
+    /** Hex sha256 of the map, to tell which build a stack trace belongs to. */
+    readonly sha256: string;
+  };
 }
 
 export interface BuildManifest {
@@ -45,6 +56,9 @@ export const FUNCTION_ENTRIES: Readonly<Record<FunctionName, string>> = {
 
 /** The Lambda handler string for every bundle: `index.js`, export `handler`. */
 export const LAMBDA_HANDLER = "index.handler";
+
+/** The Lambda runtime the bundles are built for (esbuild target node22). */
+export const LAMBDA_RUNTIME = "nodejs22.x";
 
 /** Regular file, rw-r--r--, in the upper 16 bits of the external attributes (unix "made by"). */
 const FILE_ATTRS = (0o100644 << 16) >>> 0;
@@ -133,10 +147,21 @@ export function buildFunctions(options: BuildFunctionsOptions = {}): BuildManife
     const zip = deterministicZip(new Map([["index.js", bundle.code]]));
     const file = join(outDir, `${name}.zip`);
     writeFileSync(file, zip);
-    writeFileSync(sourceMapPath(outDir, name), bundle.map);
+    const mapFile = sourceMapPath(outDir, name);
+    writeFileSync(mapFile, bundle.map);
     const digest = createHash("sha256").update(zip).digest();
     const sha256 = digest.toString("hex");
-    return { name, file, sha256, sha256Base64: digest.toString("base64"), size: zip.byteLength, key: `functions/${name}/${sha256}.zip` };
+    return {
+      name,
+      file,
+      sha256,
+      sha256Base64: digest.toString("base64"),
+      size: zip.byteLength,
+      key: `functions/${name}/${sha256}.zip`,
+      handler: LAMBDA_HANDLER,
+      runtime: LAMBDA_RUNTIME,
+      sourceMap: { file: mapFile, sha256: createHash("sha256").update(bundle.map).digest("hex") },
+    };
   });
   const manifest: BuildManifest = { functions };
   writeFileSync(join(outDir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);

@@ -61,6 +61,11 @@ describe("lambda build", function () {
       assert.equal(fn.sha256, createHash("sha256").update(bytes).digest("hex"));
       assert.equal(fn.sha256Base64, createHash("sha256").update(bytes).digest("base64"));
       assert.equal(fn.key, `functions/${fn.name}/${fn.sha256}.zip`);
+      assert.deepEqual([fn.handler, fn.runtime], ["index.handler", "nodejs22.x"]);
+      assert.equal(fn.sourceMap.file, join(outDir, `${fn.name}.index.js.map`));
+      const map = readFileSync(fn.sourceMap.file);
+      assert.equal(fn.sourceMap.sha256, createHash("sha256").update(map).digest("hex"));
+      assert.equal(JSON.parse(map.toString("utf8")).version, 3, "a source map (version 3)");
     }
     assert.deepEqual(JSON.parse(readFileSync(join(outDir, "manifest.json"), "utf8")), manifest);
   });

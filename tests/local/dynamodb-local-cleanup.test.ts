@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, startDynamoDbLocal } from "../../local/dynamodb-local";
 import { javaOnPort, killAll, until } from "../helpers/processes";
@@ -33,6 +34,20 @@ describe("DynamoDB Local launcher cleanup", function () {
       }
     });
   }
+
+  it("runs DynamoDB Local with its telemetry turned off, by flag and by environment", async () => {
+    const port = await freePort();
+    const dynamo = await startDynamoDbLocal({ port });
+    try {
+      const [pid] = javaOnPort(port);
+      assert.ok(pid, "DynamoDB Local runs");
+      assert.ok(readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes("-disableTelemetry"));
+      assert.ok(readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes("DDB_LOCAL_TELEMETRY=0"));
+    } finally {
+      await dynamo.stop();
+    }
+    assert.deepEqual(javaOnPort(port), [], "stop() leaves no Java behind");
+  });
 
   it("stops Java when DynamoDB Local does not answer within the start timeout", async () => {
     const port = await freePort();

@@ -10,11 +10,9 @@ import { z } from "zod";
 import { ValidationError, problemsFromZod, renderValue, type Problem } from "../lib/validation";
 import { releaseSettingsSchema } from "../release/settings";
 import { deployerSettingsSchema } from "./deployer-role";
+import { isLogRetention, LOG_RETENTION_DAYS } from "./log-retention";
 
 export const CONFIG_NAMESPACE = "shiftline";
-
-/** The values CloudWatch Logs accepts for a log group's retention. */
-export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 const wholeNumber = (key: string, min: number, max: number, rule: string) =>
   z
@@ -40,9 +38,7 @@ const recordError = (typeRule: string) => (issue: { code?: string; issues?: Read
 
 const retention = z
   .number({ error: "logRetentionDays must be a number of days." })
-  .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
-    error: `logRetentionDays must be one of the values CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(", ")}.`,
-  });
+  .refine(isLogRetention, { error: `logRetentionDays must be one of the values CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(", ")}.` });
 
 export const alarmsSchema = z
   .object({

@@ -11,7 +11,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AliasAlarms } from "./alias-alarms";
 import type { ArtifactObject } from "./artifact-bucket";
-import { LOG_RETENTION_DAYS } from "./config";
+import { isLogRetention, LOG_RETENTION_RULE } from "./log-retention";
 import { childName, throwIfProblems, type ArgProblem } from "./naming";
 import { executionRolePolicy, serviceTrustPolicy, type TableGrant } from "./policies";
 
@@ -79,9 +79,7 @@ export function resolveLambdaServiceArgs(args: LambdaServiceArgs): ResolvedLambd
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(r.functionName)) problems.push(["functionName", r.functionName, "must be 1-64 letters, digits, hyphens or underscores."]);
   if (!Number.isInteger(r.memorySize) || r.memorySize < 128 || r.memorySize > 10_240) problems.push(["memorySize", r.memorySize, "must be a whole number of MB between 128 and 10240."]);
   if (!Number.isInteger(r.timeoutSeconds) || r.timeoutSeconds < 1 || r.timeoutSeconds > 900) problems.push(["timeoutSeconds", r.timeoutSeconds, "must be a whole number of seconds between 1 and 900."]);
-  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(r.logRetentionDays)) {
-    problems.push(["logRetentionDays", r.logRetentionDays, `must be a retention CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(", ")}.`]);
-  }
+  if (!isLogRetention(r.logRetentionDays)) problems.push(["logRetentionDays", r.logRetentionDays, LOG_RETENTION_RULE]);
   if (r.aliases.length === 0) problems.push(["aliases", r.aliases, "at least one alias is needed for the API to invoke, e.g. [live]."]);
   if (new Set(r.aliases).size !== r.aliases.length) problems.push(["aliases", r.aliases, "each alias may be listed once."]);
   for (const alias of r.aliases) if (!ALIAS.test(alias)) problems.push(["aliases", alias, "an alias name is 1-128 letters, digits, hyphens or underscores, not only digits."]);

@@ -22,7 +22,7 @@ import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Route } from "../lambda-src/routes";
-import { LOG_RETENTION_DAYS } from "./config";
+import { isLogRetention, LOG_RETENTION_RULE } from "./log-retention";
 import { childName, throwIfProblems, type ArgProblem } from "./naming";
 import { ALIAS_STAGE_VARIABLE, ALIAS_STAGE_VARIABLE_REF, openApiDefinition, routePaths } from "./openapi";
 
@@ -122,9 +122,7 @@ export function resolveRestApiStagesArgs(args: RestApiStagesArgs): ResolvedRestA
     if (!/^[A-Za-z0-9_-]{1,128}$/.test(stage)) problems.push([`stages.${stage}`, stage, "a stage name is 1-128 letters, digits, hyphens or underscores."]);
     if (!(alias in r.aliases)) problems.push([`stages.${stage}`, alias, `selects an alias that does not exist (aliases: ${Object.keys(r.aliases).join(", ") || "none"}).`]);
   }
-  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(r.logRetentionDays)) {
-    problems.push(["logRetentionDays", r.logRetentionDays, `must be a retention CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(", ")}.`]);
-  }
+  if (!isLogRetention(r.logRetentionDays)) problems.push(["logRetentionDays", r.logRetentionDays, LOG_RETENTION_RULE]);
   if (!["OFF", "ERROR", "INFO"].includes(r.executionLogLevel)) problems.push(["executionLogLevel", r.executionLogLevel, "must be OFF, ERROR or INFO."]);
   if (!(r.throttlingRateLimit >= 0)) problems.push(["throttlingRateLimit", r.throttlingRateLimit, "must be a number of requests per second, 0 or more."]);
   if (!Number.isInteger(r.throttlingBurstLimit) || r.throttlingBurstLimit < 0) problems.push(["throttlingBurstLimit", r.throttlingBurstLimit, "must be a whole number, 0 or more."]);

@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
 import { buildSync, type BuildOptions } from "esbuild";
 import { zipSync, type Zippable } from "fflate";
 import { FUNCTION_NAMES, type FunctionName } from "../routes";
@@ -40,6 +40,9 @@ export interface BuiltFunction {
 export interface BuildManifest {
   readonly functions: BuiltFunction[];
 }
+
+/** The manifest's file name inside the output folder. */
+export const MANIFEST_FILE = "manifest.json";
 
 export interface BuildFunctionsOptions {
   /** Where the zips and manifest.json go. Defaults to `<repo>/.build`. */
@@ -139,7 +142,8 @@ export function deterministicZip(files: ReadonlyMap<string, Uint8Array>): Uint8A
 /**
  * Builds every function into `<outDir>/<name>.zip` (holding `index.js`; handler `index.handler`),
  * writes each source map to `<outDir>/<name>.index.js.map` and the manifest to
- * `<outDir>/manifest.json`.
+ * `<outDir>/manifest.json` (paths in the file relative to it; see `portableManifest`). The
+ * returned manifest holds absolute paths.
  */
 export function buildFunctions(options: BuildFunctionsOptions = {}): BuildManifest {
   const outDir = resolve(options.outDir ?? DEFAULT_OUT_DIR);
@@ -166,6 +170,19 @@ export function buildFunctions(options: BuildFunctionsOptions = {}): BuildManife
     };
   });
   const manifest: BuildManifest = { functions };
-  writeFileSync(join(outDir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  writeFileSync(join(outDir, MANIFEST_FILE), `${JSON.stringify(portableManifest(manifest, outDir), null, 2)}\n`);
   return manifest;
+}
+
+/**
+ * The manifest as written to manifest.json: every path relative to the manifest's own folder,
+ * with forward slashes, so the folder can be moved or carried to another machine (a CI
+ * artifact built in one job and deployed from another) and still be read
+ * (components/build-manifest.ts resolves the paths against the manifest's folder).
+ */
+export function portableManifest(manifest: BuildManifest, outDir: string): unknown {
+  const portable = (file: string) => relative(resolve(outDir), file).split(sep).join("/");
+  return {
+    functions: manifest.functions.map((fn) => ({ ...fn, file: portable(fn.file), sourceMap: { ...fn.sourceMap, file: portable(fn.sourceMap.file) } })),
+  };
 }

@@ -1,15 +1,18 @@
 /**
  * The GitHub Actions workflows, read as YAML: deployments are serialised per stack and never
  * cancelled mid-release, `pulumi up` and the release step assume different roles in that
- * order, and every action is pinned to a major version.
+ * order, every step that runs pulumi reaches the shared state backend, the deployment ships
+ * the test workflow's build, and every action is pinned to a major version.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
 import { REPO_ROOT } from "./deployer-iam";
 
 interface Step {
+  name?: string;
   uses?: string;
   run?: string;
   with?: Record<string, unknown>;
@@ -24,9 +27,11 @@ interface Job {
   with?: Record<string, unknown>;
   secrets?: unknown;
   strategy?: { matrix?: Record<string, unknown> };
+  env?: Record<string, unknown>;
   steps?: Step[];
 }
 interface Workflow {
+  env?: Record<string, unknown>;
   on: Record<string, { branches?: string[] } | null>;
   concurrency?: { group: string; "cancel-in-progress": boolean };
   permissions?: Record<string, string>;
@@ -36,6 +41,14 @@ interface Workflow {
 const DIR = path.join(REPO_ROOT, ".github", "workflows");
 const read = (file: string): Workflow => YAML.parse(fs.readFileSync(path.join(DIR, file), "utf8")) as Workflow;
 const allSteps = (w: Workflow): Step[] => Object.values(w.jobs).flatMap((j) => j.steps ?? []);
+
+/** A step that runs the pulumi CLI: pulumi/actions (which drives it), or a shell line invoking `pulumi`. */
+const runsPulumi = (s: Step): boolean => s.uses?.startsWith("pulumi/actions@") === true || (s.run !== undefined && /(?:^|[\s;&|(])pulumi(?=\s|$)/m.test(s.run));
+/** The environment a step runs with: workflow env, overridden by job env, overridden by step env. */
+const effectiveEnv = (w: Workflow, job: Job, step: Step): Record<string, unknown> => ({ ...w.env, ...job.env, ...step.env });
+const BACKEND_CHECK = "Check the state backend";
+/** Where the test workflow leaves the build and the deploy job picks it up: `${{ runner.temp }}` and `$RUNNER_TEMP` are one folder. */
+const folder = (p: string) => p.replace("${{ runner.temp }}", "$RUNNER_TEMP").replace(/\/+$/, "");
 
 describe("GitHub Actions workflows", () => {
   const files = fs.existsSync(DIR) ? fs.readdirSync(DIR).filter((f) => f.endsWith(".yml")) : [];
@@ -113,6 +126,79 @@ describe("GitHub Actions workflows", () => {
     assert.equal(step?.with?.command, "preview");
     assert.equal(step?.with?.["comment-on-pr"], true);
     assert.equal(step?.with?.["stack-name"], "${{ matrix.stack }}");
+  });
+
+  // Pulumi resolves the backend as PULUMI_BACKEND_URL, then Pulumi.yaml's backend.url, then the stored
+  // login (pulumi/pulumi sdk/go/common/workspace/creds.go, GetCurrentCloudURL; pulumi/pulumi#5789).
+  // Pulumi.yaml names file://./.pulumi-state, so the `pulumi login` of pulumi/actions' cloud-url is
+  // never consulted: only the environment variable reaches the shared state.
+  it("gives every step that runs pulumi the state backend through PULUMI_BACKEND_URL (Pulumi.yaml's file backend wins over a login)", () => {
+    const project = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as { backend?: { url?: string } };
+    assert.match(String(project.backend?.url), /^file:/, "the precondition this rule exists for");
+    const checked: string[] = [];
+    for (const f of files) {
+      const w = read(f);
+      for (const [jobName, job] of Object.entries(w.jobs)) {
+        const steps = job.steps ?? [];
+        steps.forEach((step, i) => {
+          if (!runsPulumi(step)) return;
+          const where = `${f} job ${jobName} step ${step.name ?? step.uses ?? step.run}`;
+          checked.push(where);
+          const backend = effectiveEnv(w, job, step).PULUMI_BACKEND_URL;
+          assert.equal(backend, "${{ vars.PULUMI_BACKEND_URL }}", `${where}: needs env PULUMI_BACKEND_URL (step, job or workflow level); got ${String(backend)}`);
+          const check = steps.findIndex((s) => s.name === BACKEND_CHECK);
+          assert.ok(check >= 0 && check < i, `${where}: the "${BACKEND_CHECK}" step must come first`);
+        });
+      }
+    }
+    // The preview (pull requests), `pulumi up` and `pulumi stack output` (deploy.yml) at least.
+    assert.ok(checked.length >= 3, `found only ${checked.join("; ")}`);
+  });
+
+  it("stops before pulumi runs when PULUMI_BACKEND_URL is unset or a local file backend", () => {
+    const scripts = files.flatMap((f) => allSteps(read(f)).filter((s) => s.name === BACKEND_CHECK).map((s) => [f, String(s.run)] as const));
+    assert.deepEqual(scripts.map(([f]) => f).sort(), ["deploy.yml", "pull-request.yml"]);
+    for (const [f, script] of scripts) {
+      const run = (url: string) => spawnSync("bash", ["-e", "-c", script], { env: { PATH: process.env.PATH, PULUMI_BACKEND_URL: url }, encoding: "utf8" });
+      for (const bad of ["", "file://./.pulumi-state", "file://~"]) {
+        const r = run(bad);
+        assert.equal(r.status, 1, `${f}: ${JSON.stringify(bad)} must stop the job`);
+        assert.match(r.stdout, /::error::vars\.PULUMI_BACKEND_URL = .*set it in this GitHub environment/);
+      }
+      assert.equal(run("s3://acme-pulumi-state/shiftline").status, 0, `${f}: an S3 backend passes`);
+    }
+  });
+
+  it("builds the function packages once, after the checks, and keeps them as a workflow artifact", () => {
+    const steps = read("test.yml").jobs.test.steps ?? [];
+    const test = steps.findIndex((s) => s.run === "npm test");
+    const build = steps.findIndex((s) => s.run?.startsWith("npm run build -- --out-dir ") === true);
+    const upload = steps.findIndex((s) => s.uses?.startsWith("actions/upload-artifact@") === true);
+    assert.ok(test >= 0 && test < build && build < upload, "order: npm test, npm run build, upload-artifact");
+    const outDir = /--out-dir "([^"]+)"/.exec(String(steps[build].run))?.[1] ?? "";
+    assert.equal(folder(String(steps[upload].with?.path)), folder(outDir), "uploads the folder the build wrote");
+    assert.ok(!folder(outDir).split("/").some((part) => part.startsWith(".")), "upload-artifact leaves out hidden folders by default");
+    assert.equal(steps[upload].with?.name, "function-packages");
+    assert.equal(steps[upload].with?.["if-no-files-found"], "error");
+  });
+
+  it("deploys the tested build: deploy.yml downloads the artifact and passes its manifest, and never builds", () => {
+    const job = read("deploy.yml").jobs.deploy;
+    const steps = job.steps ?? [];
+    for (const s of steps) {
+      assert.doesNotMatch(String(s.run ?? ""), /npm run build|lambda-src\/build|esbuild/, `deploy.yml must not build: ${s.run}`);
+    }
+    const upload = (read("test.yml").jobs.test.steps ?? []).find((s) => s.uses?.startsWith("actions/upload-artifact@"));
+    const download = steps.findIndex((s) => s.uses?.startsWith("actions/download-artifact@") === true);
+    const up = steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@") === true && s.with?.command === "up");
+    assert.ok(download >= 0 && download < up, "the artifact is downloaded before pulumi up");
+    assert.equal(steps[download].with?.name, upload?.with?.name, "downloads the artifact the test workflow uploads");
+    // pulumi/actions sets `config-map` on the stack before running the command (action.yml
+    // input config-map, a YAML map of {value, secret}; src/main.ts stack.setAllConfig).
+    const configMap = YAML.parse(String(steps[up].with?.["config-map"])) as Record<string, { value?: unknown; secret?: unknown }>;
+    assert.deepEqual(configMap["shiftline:artifactManifest"], { value: `${String(steps[download].with?.path)}/manifest.json`, secret: false });
+    // The program reads it as `shiftline:artifactManifest` (components/config.ts), and then builds nothing (index.ts).
+    assert.match(fs.readFileSync(path.join(REPO_ROOT, "index.ts"), "utf8"), /loadFunctionPackages\(\{ manifestPath: config\.artifactManifest,/);
   });
 
   it("runs npm ci and npm test in the shared test workflow", () => {

@@ -201,6 +201,28 @@ describe("GitHub Actions workflows", () => {
     assert.match(fs.readFileSync(path.join(REPO_ROOT, "index.ts"), "utf8"), /loadFunctionPackages\(\{ manifestPath: config\.artifactManifest,/);
   });
 
+  it("matches the README's prerequisites and CI backend rule", () => {
+    const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+    const section = (title: string) => {
+      const start = readme.indexOf(title);
+      assert.ok(start >= 0, `README has ${title}`);
+      const next = readme.slice(start + title.length).search(/\n#{2,3} /);
+      return readme.slice(start, next < 0 ? undefined : start + title.length + next);
+    };
+    const prerequisites = section("## Prerequisites");
+    const engines = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { engines: { node: string } }).engines.node;
+    assert.equal(engines, ">=20");
+    assert.match(prerequisites, /Node\.js \| 20 or later locally[^|]*22 in the workflows and in Lambda \(`nodejs22\.x`/);
+    assert.match(prerequisites, /Java \| 17 or later/);
+    assert.match(prerequisites, /Pulumi CLI \| 3\.x/);
+    const ci = section("### Continuous integration");
+    assert.match(ci, /PULUMI_BACKEND_URL: \$\{\{ vars\.PULUMI_BACKEND_URL \}\}/);
+    assert.match(ci, /function-packages/);
+    const deploying = section("### Deploying");
+    assert.match(deploying, /mkdir -p \.pulumi-state[\s\S]*pulumi stack init staging\ngit add Pulumi\.staging\.yaml[\s\S]*pulumi up -s staging/, "in order: state folder, stack init, commit the stack file, up");
+    assert.match(deploying, /\*\*`encryptionsalt`: commit it\.\*\*/);
+  });
+
   it("runs npm ci and npm test in the shared test workflow", () => {
     const runs = allSteps(read("test.yml")).map((s) => s.run);
     assert.ok(runs.includes("npm ci --no-audit --no-fund"));

@@ -1,13 +1,16 @@
 /**
  * AliasAlarms: the CloudWatch alarms of one alias — errors, throttles and p99 duration —
  * on the `FunctionName` + `Resource` (`<fn>:<alias>`) dimensions, so they watch exactly the
- * traffic the alias serves. The release step reads their names from the stack outputs and
+ * traffic the alias serves; and, from the function's own request metrics (lambda-src/metrics.ts),
+ * the share of its answers that were server errors, handled or not, which Lambda's `Errors`
+ * does not count. The release step reads their names from the stack outputs and
  * rolls back if any is in ALARM. Plain `aws.cloudwatch.MetricAlarm`s: a metric helper library
  * (awsx) would add a provider plugin to every `pulumi up` for three resources.
  * https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { DIMENSION, METRIC } from "../lambda-src/metric-names";
 import { childName, throwIfProblems, type ArgProblem } from "./naming";
 
 export interface AliasAlarmsArgs {
@@ -25,9 +28,17 @@ export interface AliasAlarmsArgs {
   readonly periodSeconds?: number;
   /** Periods evaluated before the state changes. Defaults to 1. */
   readonly evaluationPeriods?: number;
+  /** Share of answers (percent) that were server errors (5xx) in one period that raises the server-error-rate alarm. Defaults to 5. */
+  readonly serverErrorRatePercent?: number;
+  /**
+   * Where the function writes its request metrics: the namespace and the `service` dimension
+   * Powertools adds (POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME). Defaults to none:
+   * no server-error-rate alarm.
+   */
+  readonly requestMetrics?: { readonly namespace: string; readonly serviceName: string };
 }
 
-export type ResolvedAliasAlarmsArgs = Required<AliasAlarmsArgs>;
+export type ResolvedAliasAlarmsArgs = Required<Omit<AliasAlarmsArgs, "requestMetrics">> & Pick<AliasAlarmsArgs, "requestMetrics">;
 
 /** Applies defaults and validates; throws listing every problem. */
 export function resolveAliasAlarmsArgs(args: AliasAlarmsArgs): ResolvedAliasAlarmsArgs {
@@ -37,6 +48,7 @@ export function resolveAliasAlarmsArgs(args: AliasAlarmsArgs): ResolvedAliasAlar
     p99DurationMs: 3000,
     periodSeconds: 60,
     evaluationPeriods: 1,
+    serverErrorRatePercent: 5,
     ...stripUndefined(args),
   } as ResolvedAliasAlarmsArgs;
   const problems: ArgProblem[] = [];
@@ -46,6 +58,7 @@ export function resolveAliasAlarmsArgs(args: AliasAlarmsArgs): ResolvedAliasAlar
   if (![10, 20, 30].includes(r.periodSeconds) && !(Number.isInteger(r.periodSeconds) && r.periodSeconds >= 60 && r.periodSeconds % 60 === 0)) {
     problems.push(["periodSeconds", r.periodSeconds, "must be 10, 20, 30 or a multiple of 60 (CloudWatch alarm periods)."]);
   }
+  if (!(r.serverErrorRatePercent > 0 && r.serverErrorRatePercent <= 100)) problems.push(["serverErrorRatePercent", r.serverErrorRatePercent, "must be a percentage above 0 and at most 100."]);
   if (r.alias.length === 0) problems.push(["alias", r.alias, "must name the alias to watch, e.g. live."]);
   throwIfProblems("AliasAlarms", problems);
   return r;
@@ -56,7 +69,7 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 }
 
 export class AliasAlarms extends pulumi.ComponentResource {
-  /** Physical alarm names, in the order errors, throttles, p99 duration. */
+  /** Physical alarm names, in the order errors, throttles, p99 duration, then server-error rate when request metrics are given. */
   public readonly alarmNames: pulumi.Output<string[]>;
   /** Alarm ARNs, same order (what a deployer role's DescribeAlarms grant is scoped to). */
   public readonly alarmArns: pulumi.Output<string[]>;
@@ -87,8 +100,38 @@ export class AliasAlarms extends pulumi.ComponentResource {
       alarmDescription: `p99 duration of ${a.functionName}:${a.alias} in ms.`,
     });
 
-    this.alarmNames = pulumi.all([errors.name, throttles.name, duration.name]);
-    this.alarmArns = pulumi.all([errors.arn, throttles.arn, duration.arn]);
+    const alarms = [errors, throttles, duration];
+    if (a.requestMetrics !== undefined) alarms.push(this.serverErrorRate(name, a, a.requestMetrics));
+
+    this.alarmNames = pulumi.all(alarms.map((x) => x.name));
+    this.alarmArns = pulumi.all(alarms.map((x) => x.arn));
     this.registerOutputs({ alarmNames: this.alarmNames, alarmArns: this.alarmArns });
+  }
+
+  /**
+   * Server errors as a share of requests through the alias, by metric math over the function's
+   * EMF metrics (dimension set service + FunctionName + Alias). With no requests the expression
+   * has no data, which is not breaching. Metric math alarms:
+   * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create-alarm-on-metric-math-expression.html
+   */
+  private serverErrorRate(name: string, a: ResolvedAliasAlarmsArgs, metrics: { readonly namespace: string; readonly serviceName: string }): aws.cloudwatch.MetricAlarm {
+    const dimensions = { service: metrics.serviceName, [DIMENSION.functionName]: a.functionName, [DIMENSION.alias]: a.alias };
+    const sum = (id: string, metricName: string) => ({ id, returnData: false, metric: { namespace: metrics.namespace, metricName, dimensions, period: a.periodSeconds, stat: "Sum" } });
+    return new aws.cloudwatch.MetricAlarm(
+      childName(name, "server-error-rate"),
+      {
+        alarmDescription: `Share of answers of ${a.functionName}:${a.alias} that were server errors (5xx, handled or not), in percent.`,
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+        threshold: a.serverErrorRatePercent,
+        evaluationPeriods: a.evaluationPeriods,
+        treatMissingData: "notBreaching",
+        metricQueries: [
+          sum("requests", METRIC.requests),
+          sum("errors", METRIC.serverErrors),
+          { id: "rate", expression: "100 * errors / requests", label: "server error rate (%)", returnData: true },
+        ],
+      },
+      { parent: this },
+    );
   }
 }

@@ -7,6 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { DEFAULT_METRICS_NAMESPACE } from "../lambda-src/metric-names";
 import { ValidationError, problemsFromZod, renderValue, type Problem } from "../lib/validation";
 import { releaseSettingsSchema } from "../release/settings";
 import { deployerSettingsSchema } from "./deployer-role";
@@ -56,6 +57,10 @@ export const alarmsSchema = z
       }),
     /** Periods evaluated before the alarm state changes. Defaults to 1. */
     evaluationPeriods: wholeNumber("alarms.evaluationPeriods", 1, 100, "how many periods are evaluated"),
+    /** Share of answers (percent) that were server errors in one period that raises the alias's and each stage's server-error-rate alarm. Defaults to 5. */
+    serverErrorRatePercent: z
+      .number({ error: "alarms.serverErrorRatePercent must be a number (percent)." })
+      .refine((p) => p > 0 && p <= 100, { error: "alarms.serverErrorRatePercent must be a percentage above 0 and at most 100, e.g. 5." }),
   })
   .strict();
 
@@ -95,6 +100,16 @@ export const stackConfigSchema = z
     logRetentionDays: retention.default(30),
     /** POWERTOOLS_LOG_LEVEL of the function. Defaults to INFO. */
     logLevel: z.enum(["DEBUG", "INFO", "WARN", "ERROR"], { error: "logLevel must be DEBUG, INFO, WARN or ERROR." }).default("INFO"),
+    /**
+     * CloudWatch namespace of the function's request metrics (POWERTOOLS_METRICS_NAMESPACE; see
+     * lambda-src/metrics.ts). Defaults to Shiftline. 1-255 printable ASCII characters, not starting
+     * with "AWS/" (reserved for AWS services) and without ":" first
+     * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_Metric.html).
+     */
+    metricsNamespace: z
+      .string({ error: "metricsNamespace must be a string." })
+      .regex(/^(?!AWS\/)[\x20-\x39\x3b-\x7e][\x20-\x7e]{0,254}$/, { error: 'metricsNamespace must be 1-255 printable ASCII characters, not starting with "AWS/" (reserved for AWS services) or ":"; set e.g. Shiftline.' })
+      .default(DEFAULT_METRICS_NAMESPACE),
     /** POWERTOOLS_SERVICE_NAME of the function. Defaults to shiftline. */
     serviceName: z.string({ error: "serviceName must be a string." }).min(1, { error: "serviceName must not be empty." }).default("shiftline"),
     /** API Gateway stage name → the alias it serves. Defaults to { <stack>: live }. */
@@ -153,7 +168,7 @@ export interface StackConfig extends Omit<ParsedConfig, "namePrefix" | "stages" 
 
 export const DEFAULT_ALIAS = "live";
 export const API_DEFAULTS: ApiSettings = { throttlingRateLimit: 100, throttlingBurstLimit: 200, metricsEnabled: true, executionLogLevel: "ERROR" };
-export const ALARM_DEFAULTS = { errorsThreshold: 1, throttlesThreshold: 1, periodSeconds: 60, evaluationPeriods: 1 } as const;
+export const ALARM_DEFAULTS = { errorsThreshold: 1, throttlesThreshold: 1, periodSeconds: 60, evaluationPeriods: 1, serverErrorRatePercent: 5 } as const;
 /** The p99 duration alarm defaults to this share of the timeout. */
 export const P99_DEFAULT_SHARE_OF_TIMEOUT = 0.8;
 

@@ -52,12 +52,15 @@ export interface LambdaServiceArgs {
     readonly p99DurationMs?: number;
     readonly periodSeconds?: number;
     readonly evaluationPeriods?: number;
+    readonly serverErrorRatePercent?: number;
   };
+  /** Where the function writes its request metrics, for the server-error-rate alarm. Defaults to none (no such alarm). */
+  readonly requestMetrics?: { readonly namespace: string; readonly serviceName: string };
 }
 
 export interface ResolvedLambdaServiceArgs
-  extends Required<Omit<LambdaServiceArgs, "alarms">>,
-    Pick<LambdaServiceArgs, "alarms"> {}
+  extends Required<Omit<LambdaServiceArgs, "alarms" | "requestMetrics">>,
+    Pick<LambdaServiceArgs, "alarms" | "requestMetrics"> {}
 
 const ALIAS = /^(?!\d+$)[A-Za-z0-9_-]{1,128}$/;
 
@@ -200,7 +203,7 @@ export class LambdaService extends pulumi.ComponentResource {
         { parent: this },
       );
     }
-    const alarms = new AliasAlarms(childName(name, `alarms-${aliasName}`), { functionName: a.functionName, alias: aliasName, ...a.alarms }, { parent: this });
+    const alarms = new AliasAlarms(childName(name, `alarms-${aliasName}`), { functionName: a.functionName, alias: aliasName, ...a.alarms, requestMetrics: a.requestMetrics }, { parent: this });
     return { name: alias.name, alarms };
   }
 }

@@ -132,6 +132,8 @@ export function resolveRestApiStagesArgs(args: RestApiStagesArgs): ResolvedRestA
 
 export class RestApiStages extends pulumi.ComponentResource {
   public readonly restApiId: pulumi.Output<string>;
+  /** The API's name: the `ApiName` dimension of API Gateway's metrics. */
+  public readonly restApiName: pulumi.Output<string>;
   public readonly executionArn: pulumi.Output<string>;
   /** Stage name → stage info. */
   public readonly stages: Readonly<Record<string, StageInfo>>;
@@ -154,10 +156,11 @@ export class RestApiStages extends pulumi.ComponentResource {
       declared.map((d) => [d.stageName, { stageName: d.stageName, alias: d.alias, restApiId: api.id, invokeUrl: pulumi.all([d.invokeUrl, this.ready]).apply(([url]) => url) }]),
     );
     this.restApiId = api.id;
+    this.restApiName = api.name;
     this.executionArn = api.executionArn;
     this.definition = definition;
     this.definitionHash = definitionHash;
-    this.registerOutputs({ restApiId: this.restApiId, executionArn: this.executionArn, stages: this.stages, ready: this.ready, definitionHash: this.definitionHash });
+    this.registerOutputs({ restApiId: this.restApiId, restApiName: this.restApiName, executionArn: this.executionArn, stages: this.stages, ready: this.ready, definitionHash: this.definitionHash });
   }
 
   /** The API imported from the OpenAPI body, and the Deployment of that body. */

@@ -17,6 +17,7 @@ import type { StackConfig } from "./config";
 import { LambdaService } from "./lambda-service";
 import { childName, throwIfProblems, type ArgProblem } from "./naming";
 import { RestApiStages } from "./rest-api-stages";
+import { StageAlarms } from "./stage-alarms";
 import { ServiceTables } from "./service-tables";
 import type { TableGrant } from "./policies";
 
@@ -93,7 +94,7 @@ export class ShiftlineStack extends pulumi.ComponentResource {
     const artifacts = new ArtifactBucket(childName(name, "artifacts"), { packages: a.packages, noncurrentVersionExpirationDays: c.artifactNoncurrentDays }, parent);
     const tables = new ServiceTables(childName(name, "tables"), { tables: a.tables, protect: c.tableProtection }, parent);
 
-    const environment: Record<string, pulumi.Input<string>> = { POWERTOOLS_SERVICE_NAME: c.serviceName, POWERTOOLS_LOG_LEVEL: c.logLevel };
+    const environment: Record<string, pulumi.Input<string>> = { POWERTOOLS_SERVICE_NAME: c.serviceName, POWERTOOLS_LOG_LEVEL: c.logLevel, POWERTOOLS_METRICS_NAMESPACE: c.metricsNamespace };
     const grants: Record<string, TableGrant> = {};
     for (const [key, spec] of Object.entries(a.tables)) {
       environment[spec.env] = tables.tableNames[key];
@@ -115,6 +116,7 @@ export class ShiftlineStack extends pulumi.ComponentResource {
         provisionedConcurrency: c.provisionedConcurrency,
         tables: grants,
         alarms: c.alarms,
+        requestMetrics: { namespace: c.metricsNamespace, serviceName: c.serviceName },
       },
       parent,
     );
@@ -139,6 +141,24 @@ export class ShiftlineStack extends pulumi.ComponentResource {
       parent,
     );
 
+    // Each stage's own 5xx alarm joins the alarms of the alias it serves: the release step
+    // watches what callers of every stage on that alias see.
+    const stageAlarms = Object.entries(c.stages).map(([stageName, alias]) => ({
+      alias,
+      alarms: new StageAlarms(
+        childName(name, `stage-alarms-${stageName}`),
+        { apiName: api.restApiName, stageName, serverErrorRatePercent: c.alarms.serverErrorRatePercent, evaluationPeriods: c.alarms.evaluationPeriods, periodSeconds: Math.max(60, Math.ceil(c.alarms.periodSeconds / 60) * 60) },
+        parent,
+      ),
+    }));
+    const alarmNames: Record<string, pulumi.Output<string[]>> = Object.fromEntries(
+      Object.entries(service.alarmNames).map(([alias, names]) => [
+        alias,
+        pulumi.all([names, pulumi.all(stageAlarms.filter((s) => s.alias === alias).map((s) => s.alarms.alarmName))]).apply(([own, staged]) => [...own, ...staged]),
+      ]),
+    );
+    const alarmArns = pulumi.all([service.alarmArns, pulumi.all(stageAlarms.map((s) => s.alarms.alarmArn))]).apply(([own, staged]) => [...own, ...staged]);
+
     if (c.deployer !== undefined) {
       // Scoped to exactly what this stack's release step touches: this function and its
       // aliases, this artifact prefix and these alarms (see components/deployer-role.ts).
@@ -150,7 +170,7 @@ export class ShiftlineStack extends pulumi.ComponentResource {
           aliasNames: c.aliases,
           artifactBucket: artifacts.bucketName,
           artifactKeyPrefix: artifactKeyPrefix(API_FUNCTION),
-          alarmArns: service.alarmArns,
+          alarmArns,
         },
         parent,
       );
@@ -159,7 +179,7 @@ export class ShiftlineStack extends pulumi.ComponentResource {
 
     this.ready = api.ready;
     this.functionArn = service.functionArn;
-    this.alarmArns = service.alarmArns;
+    this.alarmArns = alarmArns;
     this.outputs = {
       environment: c.environment,
       region: c.region,
@@ -167,7 +187,7 @@ export class ShiftlineStack extends pulumi.ComponentResource {
       latestVersion: service.latestVersion,
       aliases: pulumi.all(service.aliasNames),
       stages: api.stages,
-      alarmNames: service.alarmNames,
+      alarmNames,
       artifactBucket: artifacts.bucketName,
       artifactKeyPrefix: artifactKeyPrefix(API_FUNCTION),
       codeDeployment: c.codeDeployment,

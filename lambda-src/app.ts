@@ -9,6 +9,7 @@ import { isTemporaryAwsFailure, serviceUnavailable } from "./aws-errors";
 import type { Dependencies } from "./dependencies";
 import { HANDLERS } from "./handlers";
 import { requestLog, type RequestLog } from "./logger";
+import type { RequestMetrics } from "./metrics";
 import { errorResult, HttpError } from "./http";
 import { matchRoute, type RouteMatch } from "./router";
 import { ROUTES } from "./routes";
@@ -26,6 +27,12 @@ export interface ApiHandlerOptions {
    * the function instead of a 502 from API Gateway when Lambda ends it. Defaults to 1 000 ms.
    */
   readonly deadlineReserveMs?: number;
+  /**
+   * Where each invocation's request metrics go (lambda-src/metrics.ts): published once per
+   * invocation, also when the handler throws. Defaults to none (tools and tests that only
+   * want the answers).
+   */
+  readonly metrics?: RequestMetrics;
 }
 
 /** Aborts this invocation's DynamoDB calls when its time is nearly up. */
@@ -87,6 +94,25 @@ function toErrorResult(err: unknown, logger: RequestLog, requestId: string, dead
 }
 
 export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
+  const answer = createAnswering(options);
+  const metrics = options.metrics;
+  if (metrics === undefined) return answer;
+  return async (event, context) => {
+    const started = performance.now();
+    let statusCode: number | undefined;
+    try {
+      const result = await answer(event, context);
+      statusCode = result.statusCode;
+      return result;
+    } finally {
+      // In `finally`, so an invocation that throws (Lambda then reports an error and the
+      // caller gets a 502) is still counted, as a server error.
+      metrics.publish({ functionName: context.functionName, invokedFunctionArn: context.invokedFunctionArn, functionVersion: context.functionVersion, statusCode, latencyMs: performance.now() - started });
+    }
+  };
+}
+
+function createAnswering(options: ApiHandlerOptions): ApiHandler {
   const reserveMs = options.deadlineReserveMs ?? 1_000;
   // Container state, not request data: whether this container has served a request yet.
   // Provisioned-concurrency containers initialise ahead of traffic, so they never start cold.

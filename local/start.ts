@@ -12,6 +12,7 @@ import { createServer as createNetServer } from "node:net";
 import { join, resolve } from "node:path";
 import * as z from "zod/mini";
 import { formatProblem, problemsFromZod } from "../lib/validation";
+import { DEFAULT_METRICS_NAMESPACE } from "../lambda-src/metric-names";
 import { ROUTES } from "../lambda-src/routes";
 import { localClient, startDynamoDbLocal, type DynamoDbLocal } from "./dynamodb-local";
 import { addNames, NAMES_SEED_FILE, readNamesFile } from "./names";
@@ -95,6 +96,8 @@ async function main(): Promise<void> {
   // The handler reads its configuration from the environment exactly as in Lambda.
   Object.assign(process.env, tableEnv(LOCAL_TABLE_NAMES), { DYNAMODB_ENDPOINT: endpoint });
   process.env.POWERTOOLS_SERVICE_NAME ??= "shiftline-api";
+  // The request metrics' EMF documents go to this process's output, as they go to the function's log in Lambda.
+  process.env.POWERTOOLS_METRICS_NAMESPACE ??= DEFAULT_METRICS_NAMESPACE;
   const { handler } = await import("../lambda-src/handler");
   const listening = createLocalServer({
     handler,

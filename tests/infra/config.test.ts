@@ -21,10 +21,11 @@ describe("stack config", () => {
     assert.equal(c.logRetentionDays, 30);
     assert.equal(c.logLevel, "INFO");
     assert.equal(c.serviceName, "shiftline");
+    assert.equal(c.metricsNamespace, "Shiftline");
     assert.deepEqual(c.stages, { staging: "live" });
     assert.deepEqual(c.aliases, ["live"]);
     assert.deepEqual(c.provisionedConcurrency, {});
-    assert.deepEqual(c.alarms, { errorsThreshold: 1, throttlesThreshold: 1, p99DurationMs: 8000, periodSeconds: 60, evaluationPeriods: 1 });
+    assert.deepEqual(c.alarms, { errorsThreshold: 1, throttlesThreshold: 1, p99DurationMs: 8000, periodSeconds: 60, evaluationPeriods: 1, serverErrorRatePercent: 5 });
     assert.deepEqual(c.api, { throttlingRateLimit: 100, throttlingBurstLimit: 200, metricsEnabled: true, executionLogLevel: "ERROR" });
     assert.equal(c.manageApiGatewayAccount, false);
     assert.equal(c.artifactNoncurrentDays, 30);
@@ -72,6 +73,11 @@ describe("stack config", () => {
     ["a retention CloudWatch does not offer", { logRetentionDays: 10 }, /^shiftline:logRetentionDays = 10: logRetentionDays must be one of the values CloudWatch Logs accepts: 1, 3, 5, 7, 14/],
     ["an unknown log level", { logLevel: "TRACE" }, /^shiftline:logLevel = "TRACE": logLevel must be DEBUG, INFO, WARN or ERROR/],
     ["an empty service name", { serviceName: "" }, /^shiftline:serviceName = "": serviceName must not be empty/],
+    ["a metrics namespace reserved for AWS", { metricsNamespace: "AWS/Lambda" }, /^shiftline:metricsNamespace = "AWS\/Lambda": metricsNamespace must be 1-255 printable ASCII characters, not starting with "AWS\/"/],
+    ["an empty metrics namespace", { metricsNamespace: "" }, /^shiftline:metricsNamespace = "": metricsNamespace must be 1-255/],
+    ["a metrics namespace with a control character", { metricsNamespace: "Ship\tline" }, /^shiftline:metricsNamespace = "Ship\\tline": metricsNamespace must be/],
+    ["a metrics namespace starting with a colon", { metricsNamespace: ":x" }, /^shiftline:metricsNamespace = ":x": metricsNamespace must be/],
+    ["a zero server-error rate", { alarms: { serverErrorRatePercent: 0 } }, /^shiftline:alarms.serverErrorRatePercent = 0: alarms.serverErrorRatePercent must be a percentage above 0 and at most 100/],
     ["a stage name with a space", { stages: { "pro d": "live" } }, /^shiftline:stages\.pro d = "pro d": a stage name is 1-128 letters/],
     ["an alias that reads as a version", { stages: { prod: "7" } }, /^shiftline:stages\.prod = "7": an alias name is 1-128 letters, digits, hyphens or underscores and not only digits/],
     ["provisioned concurrency on an alias that reads as a version", { provisionedConcurrency: { "7": 1 } }, /^shiftline:provisionedConcurrency\.7 = "7": an alias name is/],

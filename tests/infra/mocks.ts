@@ -146,7 +146,7 @@ export class MockCloud {
       case "aws:dynamodb/table:Table":
         return { name: physical, arn: `arn:aws:dynamodb:${region}:${MOCK_ACCOUNT}:table/${physical}` };
       case "aws:apigateway/restApi:RestApi":
-        return { rootResourceId: `${name}-root`, executionArn: `arn:aws:execute-api:${region}:${MOCK_ACCOUNT}:${id}` };
+        return { name: physical, rootResourceId: `${name}-root`, executionArn: `arn:aws:execute-api:${region}:${MOCK_ACCOUNT}:${id}` };
       case "aws:apigateway/stage:Stage":
         return { invokeUrl: `https://${slug(String(inputs.restApi))}.execute-api.${region}.amazonaws.com/${String(inputs.stageName)}` };
       case "aws:cloudwatch/metricAlarm:MetricAlarm":

@@ -8,6 +8,8 @@ import { parseOrThrow } from "../../lib/validation";
 import { parseConfigValue } from "../../components/config";
 import { TABLE_ACTIONS } from "../../lambda-src/permissions";
 import { TABLES } from "../../lambda-src/tables";
+import { createRequestMetrics } from "../../lambda-src/metrics";
+import { emfDocuments } from "../helpers/emf";
 import { countByType, MOCK_ACCOUNT, ofType, type CapturedResource } from "./mocks";
 import { REPO_ROOT, evaluateProgram, readStackConfig, STACKS, type StackName } from "./program";
 import { allowStatements, parsePolicy } from "./policy-reading";
@@ -62,12 +64,67 @@ describe("the program under both stack files", function () {
         assert.deepEqual(releaseContract(get().value).release, fromFixture);
       });
 
-      it("names three alarms per alias for the release step to watch", () => {
+      it("names five alarms per alias for the release step to watch: three Lambda ones, the server-error rate and its stage's 5XXError", () => {
         const outputs = releaseContract(get().value);
         const alarms = ofType(get().resources, "aws:cloudwatch/metricAlarm:MetricAlarm").map((r) => r.inputs.name ?? r.name);
         for (const alias of outputs.aliases) {
-          assert.equal(outputs.alarmNames[alias].length, 3);
+          assert.equal(outputs.alarmNames[alias].length, 3 + 1 + Object.values(yamlValue("stages") as Record<string, string>).filter((a) => a === alias).length);
           for (const name of outputs.alarmNames[alias]) assert.ok(alarms.includes(name), `${name} is not a declared alarm`);
+        }
+      });
+
+      it("alarms on the server-error rate of exactly the metrics the function writes for that alias", () => {
+        const { resources } = get();
+        const fn = one(resources, "aws:lambda/function:Function");
+        const variables = (fn.inputs.environment as { variables: Record<string, string> }).variables;
+        // One EMF document as the function writes it for a 500 through the alias, with the stack's settings.
+        const alias = (yamlValue("stages") as Record<string, string>)[stack];
+        let printed = "";
+        const write = process.stdout.write.bind(process.stdout);
+        process.stdout.write = ((chunk: string) => ((printed += chunk), true)) as typeof process.stdout.write;
+        try {
+          createRequestMetrics({ namespace: variables.POWERTOOLS_METRICS_NAMESPACE, serviceName: variables.POWERTOOLS_SERVICE_NAME }).publish({
+            functionName: String(fn.inputs.name),
+            invokedFunctionArn: `arn:aws:lambda:eu-west-1:${MOCK_ACCOUNT}:function:${String(fn.inputs.name)}:${alias}`,
+            functionVersion: "1",
+            statusCode: 500,
+            latencyMs: 1,
+          });
+        } finally {
+          process.stdout.write = write;
+        }
+        const [doc] = emfDocuments(printed);
+        const aliasWide = doc.dimensionSets.find((set) => !set.includes("Version"));
+        assert.ok(aliasWide, "the function writes an alias-wide dimension set");
+        const written = Object.fromEntries(aliasWide.map((d) => [d, doc.dimensions[d]]));
+        const alarm = ofType(resources, "aws:cloudwatch/metricAlarm:MetricAlarm").find((r) => r.name.endsWith(`alarms-${alias}-server-error-rate`));
+        assert.ok(alarm, "no server-error-rate alarm for the alias");
+        const queries = alarm.inputs.metricQueries as { id: string; expression?: string; metric?: { namespace: string; metricName: string; dimensions: Record<string, string>; stat: string } }[];
+        const metrics = queries.filter((q) => q.metric !== undefined);
+        assert.deepEqual(metrics.map((q) => q.metric?.metricName).sort(), ["Requests", "ServerErrors"]);
+        for (const q of metrics) {
+          assert.equal(q.metric?.namespace, doc.namespace);
+          assert.deepEqual(q.metric?.dimensions, written, "the alarm's dimensions are one of the sets the function writes");
+          assert.equal(q.metric?.stat, "Sum");
+          assert.ok(doc.metrics.some((m) => m.name === q.metric?.metricName), `${q.metric?.metricName} is a metric the function writes`);
+        }
+        const byName = Object.fromEntries(metrics.map((q) => [q.metric?.metricName, q.id]));
+        assert.equal(queries.find((q) => q.expression !== undefined)?.expression, `100 * ${byName.ServerErrors} / ${byName.Requests}`);
+        assert.equal(alarm.inputs.threshold, 5);
+      });
+
+      it("alarms on API Gateway's 5XXError share of each stage", () => {
+        const { resources } = get();
+        const api = one(resources, "aws:apigateway/restApi:RestApi");
+        for (const stageName of Object.keys(yamlValue("stages") as object)) {
+          const alarm = ofType(resources, "aws:cloudwatch/metricAlarm:MetricAlarm").find((r) => r.name.endsWith(`stage-alarms-${stageName}-5xx-rate`));
+          assert.ok(alarm, `no 5XXError alarm for stage ${stageName}`);
+          assert.equal(alarm.inputs.namespace, "AWS/ApiGateway");
+          assert.equal(alarm.inputs.metricName, "5XXError");
+          assert.deepEqual(alarm.inputs.dimensions, { ApiName: api.inputs.name ?? api.name, Stage: stageName });
+          assert.equal(alarm.inputs.statistic, "Average");
+          assert.equal(alarm.inputs.threshold, 0.05);
+          assert.ok((alarm.inputs.period as number) >= 60 && (alarm.inputs.period as number) % 60 === 0);
         }
       });
 
@@ -250,7 +307,7 @@ describe("the program under both stack files", function () {
       "aws:apigateway/restApi:RestApi": 1,
       "aws:apigateway/stage:Stage": 1,
       "aws:cloudwatch/logGroup:LogGroup": 3,
-      "aws:cloudwatch/metricAlarm:MetricAlarm": 3,
+      "aws:cloudwatch/metricAlarm:MetricAlarm": 5,
       "aws:dynamodb/table:Table": 2,
       "aws:lambda/alias:Alias": 1,
       "aws:lambda/function:Function": 1,

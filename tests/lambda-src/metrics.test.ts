@@ -1,0 +1,138 @@
+import assert from "node:assert/strict";
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { mockClient } from "aws-sdk-client-mock";
+import type { Context } from "aws-lambda";
+import { createApiHandler } from "../../lambda-src/app";
+import { aliasOf, createRequestMetrics, DIRECT_VERSION, UNQUALIFIED, type RequestOutcome } from "../../lambda-src/metrics";
+import { CapturingLogger, type LogLine } from "../helpers/capture-logger";
+import { emfDocuments, metricValues } from "../helpers/emf";
+import { apiEvent, lambdaContext, postTodo } from "../helpers/events";
+
+const ARN = "arn:aws:lambda:eu-west-1:123456789012:function:shiftline-api";
+
+/** What Powertools writes to stdout (through its own Console on process.stdout) while `fn` runs. */
+function stdoutOf(fn: () => void): string {
+  const write = process.stdout.write.bind(process.stdout);
+  let out = "";
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    out += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    fn();
+  } finally {
+    process.stdout.write = write;
+  }
+  return out;
+}
+
+describe("request metrics (EMF)", () => {
+  describe("the alias an invocation came through, from invokedFunctionArn", () => {
+    const table: [string, string][] = [
+      [`${ARN}:live`, "live"],
+      [`${ARN}:staging-live`, "staging-live"],
+      [`${ARN}:7`, DIRECT_VERSION],
+      [`${ARN}:$LATEST`, UNQUALIFIED],
+      [ARN, UNQUALIFIED],
+    ];
+    for (const [arn, alias] of table) it(`${arn.slice(ARN.length) || "(no qualifier)"} → ${alias}`, () => assert.equal(aliasOf(arn), alias));
+  });
+
+  function publish(outcome: Partial<RequestOutcome>) {
+    const metrics = createRequestMetrics({ namespace: "ShiftlineTest", serviceName: "shiftline-api" });
+    const out = stdoutOf(() => metrics.publish({ functionName: "shiftline-api", invokedFunctionArn: `${ARN}:live`, functionVersion: "7", statusCode: 200, latencyMs: 12.345, ...outcome }));
+    assert.doesNotMatch(out, /warn|already|collision/i, "Powertools warns about nothing");
+    const docs = emfDocuments(out);
+    assert.equal(docs.length, 1, `one EMF document per invocation, got:\n${out}`);
+    return docs[0];
+  }
+
+  it("writes one document per invocation with the alias × version and alias dimension sets, all at 1 s resolution", () => {
+    const doc = publish({});
+    assert.equal(doc.namespace, "ShiftlineTest");
+    assert.deepEqual(doc.dimensionSets.map((s) => [...s].sort()), [
+      ["Alias", "FunctionName", "Version", "service"],
+      ["Alias", "FunctionName", "service"],
+    ]);
+    assert.deepEqual(doc.dimensions, { service: "shiftline-api", FunctionName: "shiftline-api", Alias: "live", Version: "7" });
+    for (const m of doc.metrics) assert.equal(m.storageResolution, 1, `${m.name} is high resolution`);
+    assert.deepEqual(Object.fromEntries(doc.metrics.map((m) => [m.name, m.unit])), { Requests: "Count", ServerErrors: "Count", ClientErrors: "Count", Latency: "Milliseconds" });
+    assert.deepEqual(metricValues(doc), { Requests: 1, ServerErrors: 0, ClientErrors: 0, Latency: 12.35 });
+  });
+
+  const outcomes: [string, number | undefined, { ServerErrors: number; ClientErrors: number }][] = [
+    ["a 201", 201, { ServerErrors: 0, ClientErrors: 0 }],
+    ["a 404", 404, { ServerErrors: 0, ClientErrors: 1 }],
+    ["a 409", 409, { ServerErrors: 0, ClientErrors: 1 }],
+    ["a handled 500", 500, { ServerErrors: 1, ClientErrors: 0 }],
+    ["a handled 503", 503, { ServerErrors: 1, ClientErrors: 0 }],
+    ["a thrown error (no status)", undefined, { ServerErrors: 1, ClientErrors: 0 }],
+  ];
+  for (const [what, statusCode, expected] of outcomes) {
+    it(`counts ${what} as ${expected.ServerErrors ? "a server error" : expected.ClientErrors ? "a client error" : "neither error"}`, () => {
+      const values = metricValues(publish({ statusCode }));
+      assert.equal(values.Requests, 1);
+      assert.equal(values.ServerErrors, expected.ServerErrors);
+      assert.equal(values.ClientErrors, expected.ClientErrors);
+    });
+  }
+
+  it("carries nothing from one invocation to the next (dimensions are per invocation)", () => {
+    const metrics = createRequestMetrics({ namespace: "ShiftlineTest", serviceName: "shiftline-api" });
+    const out = stdoutOf(() => {
+      metrics.publish({ functionName: "shiftline-api", invokedFunctionArn: `${ARN}:live`, functionVersion: "7", statusCode: 500, latencyMs: 1 });
+      metrics.publish({ functionName: "shiftline-api", invokedFunctionArn: `${ARN}:8`, functionVersion: "8", statusCode: 200, latencyMs: 1 });
+    });
+    const [first, second] = emfDocuments(out);
+    assert.equal(second.dimensionSets.length, 2, "no dimension set of the first invocation is repeated");
+    assert.deepEqual([first.dimensions.Alias, first.dimensions.Version, second.dimensions.Alias, second.dimensions.Version], ["live", "7", DIRECT_VERSION, "8"]);
+    assert.equal(metricValues(second).ServerErrors, 0);
+  });
+});
+
+describe("the API handler publishes what the caller saw", () => {
+  let published: RequestOutcome[];
+  let lines: LogLine[];
+  const dynamodb = mockClient(DynamoDBClient);
+  afterEach(() => dynamodb.reset());
+
+  function handler() {
+    published = [];
+    lines = [];
+    const client = new DynamoDBClient({ region: "eu-west-1" });
+    return createApiHandler({
+      logger: new CapturingLogger(lines),
+      dependencies: () => ({ dynamodb: client, tables: { todos: "todos", names: "names" }, now: () => 1 }),
+      metrics: { publish: (o) => void published.push(o) },
+    });
+  }
+
+  it("a 2xx", async () => {
+    dynamodb.on(PutItemCommand).resolves({});
+    const result = await handler()(postTodo({ todoId: "m-1", title: "x" }), lambdaContext("7"));
+    assert.equal(result.statusCode, 200);
+    assert.equal(published.length, 1);
+    assert.equal(published[0].statusCode, 200);
+    assert.equal(published[0].functionVersion, "7");
+    assert.ok(published[0].latencyMs >= 0);
+  });
+
+  it("a 4xx", async () => {
+    const result = await handler()(apiEvent({ method: "GET", url: "/nowhere" }), lambdaContext());
+    assert.equal(result.statusCode, 404);
+    assert.deepEqual(published.map((p) => p.statusCode), [404]);
+  });
+
+  it("a handled 5xx (Lambda would count this invocation as a success)", async () => {
+    dynamodb.on(GetItemCommand).rejects(Object.assign(new Error("Requested resource not found"), { name: "ResourceNotFoundException", $metadata: { httpStatusCode: 400 } }));
+    const result = await handler()(apiEvent({ method: "GET", url: "/todo/m-2" }), lambdaContext());
+    assert.equal(result.statusCode, 500);
+    assert.deepEqual(published.map((p) => p.statusCode), [500]);
+  });
+
+  it("an invocation that throws, which is still published, then rethrown for Lambda to report", async () => {
+    const broken: Context = { ...lambdaContext(), getRemainingTimeInMillis: () => { throw new Error("context is broken"); } };
+    await assert.rejects(handler()(apiEvent({ method: "GET", url: "/health" }), broken), /context is broken/);
+    assert.deepEqual(published.map((p) => p.statusCode), [undefined]);
+  });
+});

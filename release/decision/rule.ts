@@ -128,10 +128,6 @@ function judgeCounts(d: SignalData, s: DecisionSettings, logHarmThreshold: numbe
   const verdict: Outcome =
     harmLogRatio >= logHarmThreshold ? "harm" : healthLogRatio >= logHealthThreshold && d.target.requests >= s.minTargetRequests ? "healthy" : "inconclusive";
   const method: Method = comparable ? "vs-previous" : "vs-fixed-rate";
-  const counts = `target ${d.target.events}/${d.target.requests}` + (comparable && d.baseline ? ` vs previous ${d.baseline.events}/${d.baseline.requests}` : ` vs fixed ${pct(d.fixedRate)}`);
-  const harmText = `harm log LR ${num(harmLogRatio)} (needs ${num(logHarmThreshold)}; ${comparable ? `π₀ ${harmNull.toPrecision(3)}` : `p₀ ${pct(harmNull)}`})`;
-  const healthText = `health log LR ${num(healthLogRatio)} (needs ${num(logHealthThreshold)}; rate < ${pct(healthBound)})`;
-  const tooFew = verdict === "inconclusive" && healthLogRatio >= logHealthThreshold ? `; fewer than minTargetRequests ${s.minTargetRequests}` : "";
   return {
     signal: d.signal,
     verdict,
@@ -145,7 +141,14 @@ function judgeCounts(d: SignalData, s: DecisionSettings, logHarmThreshold: numbe
     healthLogRatio,
     healthLogThreshold: logHealthThreshold,
     requiredForHealth: d.requiredForHealth,
-    summary: `${d.signal} ${verdict}: ${counts}; ${harmText}; ${healthText}${tooFew}`,
+    // Built on demand: the rule is asked every few seconds (and thousands of times in the simulator).
+    get summary() {
+      const counts = `target ${d.target.events}/${d.target.requests}` + (comparable && d.baseline ? ` vs previous ${d.baseline.events}/${d.baseline.requests}` : ` vs fixed ${pct(d.fixedRate)}`);
+      const harmText = `harm log LR ${num(harmLogRatio)} (needs ${num(logHarmThreshold)}; ${comparable ? `π₀ ${harmNull.toPrecision(3)}` : `p₀ ${pct(harmNull)}`})`;
+      const healthText = `health log LR ${num(healthLogRatio)} (needs ${num(logHealthThreshold)}; rate < ${pct(healthBound)})`;
+      const tooFew = verdict === "inconclusive" && healthLogRatio >= logHealthThreshold ? `; fewer than minTargetRequests ${s.minTargetRequests}` : "";
+      return `${d.signal} ${verdict}: ${counts}; ${harmText}; ${healthText}${tooFew}`;
+    },
   };
 }
 
@@ -214,13 +217,21 @@ export function decide(input: DecisionInput, settings: DecisionSettings): Decisi
   const harmful = checks.filter((c) => c.verdict === "harm");
   const required = checks.filter((c) => c.requiredForHealth);
   const outcome: Outcome = harmful.length > 0 ? "harm" : required.every((c) => c.verdict === "healthy") ? "healthy" : "inconclusive";
-  const reason =
+  const because = (): string =>
     outcome === "harm"
       ? `evidence of harm: ${harmful.map((c) => c.summary).join("; ")}`
       : outcome === "healthy"
         ? `evidence of health: ${required.map((c) => c.summary).join("; ")}`
         : `not enough evidence yet: ${required.filter((c) => c.verdict !== "healthy").map((c) => c.summary).join("; ")}`;
-  return { outcome, action: actionFor(outcome, input, settings), reason, checks, notes };
+  return {
+    outcome,
+    action: actionFor(outcome, input, settings),
+    get reason() {
+      return because();
+    },
+    checks,
+    notes,
+  };
 }
 
 function actionFor(outcome: Outcome, input: DecisionInput, s: DecisionSettings): Action {

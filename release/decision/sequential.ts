@@ -52,8 +52,9 @@ export function logEvidenceBelow(x: number, n: number, p1: number): number {
 /**
  * Share of the merged failures expected on the target when its rate is `ratio` times the
  * baseline's: Poisson counts with exposures t and b, conditioned on their sum, split as
- * Binomial(n, ρt / (ρt + b)) whatever the common rate (Lehmann & Romano, Testing Statistical
- * Hypotheses, §4.5: the comparison of two Poisson means).
+ * Binomial(n, ρt / (ρt + b)) whatever the common rate; this is the classic conditional test for
+ * two Poisson means (Przyborowski & Wilenski, Biometrika 31, 1940; Lehmann & Romano, Testing
+ * Statistical Hypotheses, ch. 4, on UMP unbiased tests for two Poisson parameters).
  */
 export function targetShare(targetRequests: number, baselineRequests: number, ratio: number): number {
   const t = ratio * targetRequests;

@@ -35,15 +35,21 @@ async function main(): Promise<void> {
     .sort();
   if (files.length === 0) throw new Error(`no benchmark matched ${only.join(", ")}; available: ${readdirSync(__dirname).filter((f) => f.endsWith(".bench.ts")).join(", ")}`);
   const rows: BenchRow[] = [];
+  const sections: Record<string, unknown> = {};
   for (const file of files) {
     process.stderr.write(`running ${file}...\n`);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const bench = (require(join(__dirname, file)) as { default: Bench }).default;
-    rows.push(...(await bench()));
+    const result = await bench();
+    if (Array.isArray(result)) rows.push(...result);
+    else {
+      rows.push(...result.rows);
+      Object.assign(sections, result.sections);
+    }
   }
   console.log(table(rows));
   const out = join(__dirname, "results.json");
-  writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, rows }, null, 2)}\n`);
+  writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, rows, ...sections }, null, 2)}\n`);
   console.log(`\nwrote ${out}`);
 }
 

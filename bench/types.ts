@@ -12,5 +12,11 @@ export interface BenchRow {
   readonly note?: string;
 }
 
+/** Rows for the summary table, plus named sections written as they are to bench/results.json. */
+export interface BenchResult {
+  readonly rows: BenchRow[];
+  readonly sections?: Readonly<Record<string, unknown>>;
+}
+
 /** A benchmark module (`bench/*.bench.ts`) default-exports one of these. */
-export type Bench = () => Promise<BenchRow[]>;
+export type Bench = () => Promise<BenchRow[] | BenchResult>;

@@ -1,0 +1,119 @@
+/**
+ * The release simulator's own sanity: its traffic, routing, metric visibility and alarms behave
+ * as its stated assumptions say, and both contenders end with the alias wholly on one version.
+ * Statistical checks use fixed seeds and tolerances of several standard deviations.
+ */
+import assert from "node:assert/strict";
+import { GetMetricDataCommand, CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { DEFAULT_RETRY } from "../../release/aws/call";
+import { LambdaPort } from "../../release/aws/lambda";
+import { ReleaseStop } from "../../release/outcome";
+import { SimAlarms } from "../../bench/release/alarms";
+import { releaseWithCodeDeploy, SIM_FUNCTION, worldClock } from "../../bench/release/contenders";
+import { simCloudWatchClient, simLambdaClient } from "../../bench/release/sim-aws";
+import { HEALTHY, simulate, WORKLOADS } from "../../bench/release/simulate";
+import { World, type VersionBehaviour } from "../../bench/release/world";
+
+const START = Date.UTC(2027, 0, 1);
+const world = (versions: Record<string, VersionBehaviour>, rps = 10, seed = 1) =>
+  new World({ seed, rps, versions, primary: "1", emfDelaySeconds: 10, standardDelaySeconds: 60, startMs: START });
+const workload = (id: string) => {
+  const w = WORKLOADS.find((x) => x.id === id);
+  assert.ok(w);
+  return w;
+};
+
+describe("release simulator", function () {
+  this.timeout(20_000);
+
+  it("sends Poisson traffic at the given rate, and its metrics count every request exactly once", () => {
+    const w = world({ "1": { ...HEALTHY, unhandledRate: 0.1 } });
+    w.advanceTo(START + 1000_000);
+    const served = w.served.get("1");
+    assert.ok(served);
+    // 10 rps for 1000 s: mean 10 000, standard deviation 100.
+    assert.ok(Math.abs(served.requests - 10_000) < 500, `${served.requests} requests`);
+    const all = w.period(undefined, START, 1000_000, Infinity, "emf");
+    assert.equal(all?.requests, served.requests);
+    assert.equal((all?.unhandled ?? 0) + (all?.handled ?? 0), served.failed);
+    assert.ok(Math.abs(served.failed / served.requests - 0.1) < 0.015);
+  });
+
+  it("routes each request by the alias's weights at its arrival", () => {
+    const w = world({ "1": HEALTHY, "2": HEALTHY });
+    w.writeAlias("1", { "2": 0.1 });
+    w.advanceTo(START + 2000_000);
+    const onTarget = w.served.get("2")?.requests ?? 0;
+    const total = onTarget + (w.served.get("1")?.requests ?? 0);
+    // Binomial(20 000, 0.1): standard deviation about 42.
+    assert.ok(Math.abs(onTarget / total - 0.1) < 0.01, `${onTarget} of ${total} on the target`);
+  });
+
+  it("shows a second of EMF data only after its delay, and a standard minute only after the minute and its delay", async () => {
+    const w = world({ "1": HEALTHY });
+    const cw = simCloudWatchClient(w, SIM_FUNCTION, new SimAlarms(w, SIM_FUNCTION, []));
+    const query = (namespace: string, metricName: string, dimensions: Record<string, string>, period: number) =>
+      (cw as unknown as CloudWatchClient).send(
+        new GetMetricDataCommand({
+          StartTime: new Date(START),
+          EndTime: new Date(START + 120_000),
+          MetricDataQueries: [{ Id: "m", MetricStat: { Metric: { Namespace: namespace, MetricName: metricName, Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })) }, Period: period, Stat: "Sum" } }],
+        }),
+      );
+    const emf = { service: SIM_FUNCTION.serviceName, FunctionName: SIM_FUNCTION.functionName, Alias: SIM_FUNCTION.aliasName };
+    const lambda = { FunctionName: SIM_FUNCTION.functionName, Resource: `${SIM_FUNCTION.functionName}:live` };
+    w.advanceTo(START + 9_000);
+    assert.equal((await query(SIM_FUNCTION.metricsNamespace, "Requests", emf, 1)).MetricDataResults?.[0].Values?.length, 0, "nothing visible 9 s in");
+    w.advanceTo(START + 15_000);
+    assert.ok(((await query(SIM_FUNCTION.metricsNamespace, "Requests", emf, 1)).MetricDataResults?.[0].Values?.length ?? 0) >= 3, "seconds 0-4 visible 15 s in");
+    w.advanceTo(START + 119_000);
+    assert.equal((await query("AWS/Lambda", "Invocations", lambda, 60)).MetricDataResults?.[0].Values?.length, 0, "the first minute is not visible before 120 s");
+    w.advanceTo(START + 120_000);
+    assert.equal((await query("AWS/Lambda", "Invocations", lambda, 60)).MetricDataResults?.[0].Values?.length, 1);
+    await assert.rejects(query("AWS/Lambda", "Invocations", lambda, 10), /multiple of 60/);
+  });
+
+  it("refuses an UpdateAlias with a stale RevisionId, which the real port reports as a concurrent change", async () => {
+    const w = world({ "1": HEALTHY, "2": HEALTHY });
+    const port = new LambdaPort(simLambdaClient(w, SIM_FUNCTION), { clock: worldClock(w), retry: DEFAULT_RETRY });
+    const before = await port.getAlias(SIM_FUNCTION.functionName, "live");
+    w.writeAlias("1", { "2": 0.5 });
+    await assert.rejects(port.updateAlias(SIM_FUNCTION.functionName, "live", { functionVersion: "2", weights: {}, revisionId: before?.revisionId ?? "" }), (e: unknown) => e instanceof ReleaseStop && e.kind === "conflict");
+    assert.deepEqual(w.alias.weights, { "2": 0.5 }, "the other writer's weights stay");
+  });
+
+  it("raises a Sum ≥ 1 alarm only once the failing minute is visible", () => {
+    const w = world({ "1": { ...HEALTHY, unhandledRate: 1 } });
+    const alarms = new SimAlarms(w, SIM_FUNCTION, [{ name: "errors", metric: { namespace: "AWS/Lambda", metricName: "Errors", dimensions: { FunctionName: SIM_FUNCTION.functionName, Resource: `${SIM_FUNCTION.functionName}:live` }, stat: "Sum" }, threshold: 1, periodSeconds: 60, evaluationPeriods: 1 }]);
+    w.advanceTo(START + 60_000);
+    assert.equal(alarms.states(w.nowMs)[0].state, "OK", "minute 0 is not visible at 60 s");
+    w.advanceTo(START + 120_000);
+    assert.equal(alarms.states(w.nowMs)[0].state, "ALARM");
+  });
+
+  it("models CodeDeploy: a good version promoted after 300 s, a 50%-failing one rolled back within three minutes", () => {
+    const good = world({ "1": HEALTHY, "2": HEALTHY });
+    good.advanceTo(START + 900_000);
+    assert.equal(releaseWithCodeDeploy(good, "2").promoted, true);
+    assert.deepEqual([good.alias.functionVersion, good.alias.weights], ["2", {}]);
+    assert.equal(((good.writes.at(-1)?.atMs ?? 0) - (good.writes[0]?.atMs ?? 0)) / 1000, 300);
+    const bad = world({ "1": HEALTHY, "2": { ...HEALTHY, unhandledRate: 0.5 } });
+    bad.advanceTo(START + 900_000);
+    assert.equal(releaseWithCodeDeploy(bad, "2").promoted, false);
+    assert.deepEqual([bad.alias.functionVersion, bad.alias.weights], ["1", {}]);
+    assert.ok(((bad.writes.at(-1)?.atMs ?? 0) - (bad.writes[0]?.atMs ?? 0)) / 1000 <= 180);
+  });
+
+  it("runs the real release step to a promotion on a good version, ending wholly on it", async () => {
+    const r = await simulate(workload("W3"), "shiftline", 1);
+    assert.equal(r.promoted, true, r.detail);
+    assert.equal(r.failed, 0);
+    assert.ok(r.decisionSeconds > 0);
+  });
+
+  it("is reproducible: the same seed gives the same run", async () => {
+    const a = await simulate(workload("W1"), "codedeploy", 7);
+    const b = await simulate(workload("W1"), "codedeploy", 7);
+    assert.deepEqual(a, b);
+  });
+});

@@ -11,6 +11,7 @@ import { runSmoke, type SmokeEvent, type SmokeResult } from "./gate";
 import { HealthMonitor } from "./health";
 import { EXIT, ReleaseStop, conflict, gateFailed, type ExitCode, type OutcomeKind } from "./outcome";
 import { preflight } from "./preflight";
+import { waitForAliasToSettle, waitForInheritedTransition, waitForProvisionedReady, type PrimaryChange } from "./provisioned";
 import { describeError, rollbackAlias } from "./rollback";
 import type { CheckRecord, Progress, ReleaseReport } from "./report";
 import { planSchedule, type Step } from "./schedule";
@@ -60,6 +61,12 @@ class ReleaseRun {
   private target?: string;
   private previous?: string;
   private revisionId = "";
+  /** `revisionId` is the answer of our last write (or the read it was based on); false while a write's answer is outstanding or lost. */
+  private revisionKnown = false;
+  /** Which of the alias and the two versions have provisioned concurrency configured. */
+  private provisioned = { alias: false, versions: new Set<string>() };
+  /** Set while our last write moved the primary version of a provisioned alias (Lambda may still be moving it). */
+  private transition?: Pick<PrimaryChange, "primary" | "from">;
   /** Share on the target as last written to the alias. */
   private percent = 0;
   /** The alias has been changed by this run (or was found split by an earlier one). */
@@ -106,6 +113,10 @@ class ReleaseRun {
     const target = this.target;
     if (target === undefined) throw gateFailed("no target version: give --to-version N, or --artifact <zip>.");
 
+    // A split left by Lambda's own provisioned-concurrency transition is no release to refuse,
+    // resume or abort: wait until Lambda is done with it (provisioned.ts).
+    await waitForInheritedTransition(this.waitDeps(), req.functionName, req.alias);
+
     const pre = await preflight(aws.lambda, {
       functionName: req.functionName,
       alias: req.alias,
@@ -122,7 +133,12 @@ class ReleaseRun {
     }
     this.previous = pre.previous;
     this.revisionId = pre.alias.revisionId;
+    this.revisionKnown = true;
     for (const n of pre.notes) this.note(n);
+    if (pre.alias.zeroWeights !== undefined) {
+      this.note(`alias ${req.alias} lists version ${pre.alias.zeroWeights.join(", ")} at weight 0, which routes no traffic; this release's first write clears it`);
+    }
+    await this.findProvisioned(pre.previous, target);
     if (pre.resumeFromPercent !== undefined) {
       const current = pre.resumeFromPercent;
       this.percent = current;
@@ -205,7 +221,9 @@ class ReleaseRun {
     this.throwIfInterrupted();
     // Marked before the call: a write that AWS applied but whose answer was lost must still be rolled back.
     this.touched = true;
+    this.revisionKnown = false;
     this.revisionId = await this.deps.aws.lambda.updateAlias(this.req.functionName, this.req.alias, { functionVersion: this.previous ?? "", weights: { [target]: percent }, revisionId: this.revisionId });
+    this.revisionKnown = true;
     this.percent = percent;
     this.deps.progress.line(`[step ${index + 1}/${this.steps.length}] ${percent}% on version ${target}${percent === 100 ? ` (final bake; version ${this.previous ?? "?"} stays primary until promotion)` : ""}`);
   }
@@ -214,7 +232,10 @@ class ReleaseRun {
   private async promote(target: string): Promise<void> {
     this.throwIfInterrupted();
     this.touched = true;
+    this.revisionKnown = false;
     this.revisionId = await this.deps.aws.lambda.updateAlias(this.req.functionName, this.req.alias, { functionVersion: target, weights: {}, revisionId: this.revisionId });
+    this.revisionKnown = true;
+    if (this.provisioned.alias && this.previous !== undefined) this.transition = { primary: target, from: this.previous };
     this.percent = 100;
     this.deps.progress.line(`promoting: alias ${this.req.alias} now points wholly to version ${target}`);
   }
@@ -227,8 +248,9 @@ class ReleaseRun {
     const { req } = this;
     let final: AliasState | undefined;
     try {
-      final = await this.deps.aws.lambda.getAlias(req.functionName, req.alias);
+      final = this.transition !== undefined ? await this.settle(this.transition) : await this.deps.aws.lambda.getAlias(req.functionName, req.alias);
     } catch (e) {
+      if (e instanceof ReleaseStop) throw e;
       this.skipped.push(`promotion check: GetAlias failed (${describeError(e)})`);
       return this.report(
         "promoted",
@@ -237,6 +259,11 @@ class ReleaseRun {
       );
     }
     this.finalAlias = final;
+    if (final !== undefined && this.revisionKnown && this.transition === undefined && final.revisionId !== this.revisionId) {
+      throw conflict(
+        `after promotion alias ${req.alias} was written again by someone else (RevisionId ${this.revisionId}, now ${final.revisionId}; ${describeAliasState(final)}); it was left as they set it. Check it and rerun.`,
+      );
+    }
     if (final === undefined || !sameAlias(final, { functionVersion: target, weights: {} })) {
       throw conflict(
         `after promotion alias ${req.alias} is ${final === undefined ? "gone" : describeAliasState(final)}, not wholly on version ${target}; someone changed it meanwhile and it was left as they set it. Check it and rerun.`,
@@ -255,6 +282,7 @@ class ReleaseRun {
       if (step.percent < 100) this.skipped.push(`health at ${step.percent}%: not watched (bakeSeconds is 0)`);
       return;
     }
+    await this.provisionedReady(step.percent);
     const { clock } = this.deps;
     let judged = false;
     let unavailable: string | undefined;
@@ -265,6 +293,7 @@ class ReleaseRun {
     while (clock.now() < judgeUntil) {
       await clock.sleep(Math.min(h.checkIntervalSeconds * 1000, judgeUntil - clock.now()), this.deps.signal);
       this.throwIfInterrupted();
+      await this.guardAlias();
       const { sample, verdict } = await health.check(since, new Date(clock.now()));
       judged ||= verdict.targetErrorRate !== undefined;
       unavailable = sample.metricsUnavailable;
@@ -307,6 +336,76 @@ class ReleaseRun {
     this.skipped.push(`error rate at 100%: not judged (${lastInvocations} of ${min} invocations during the final bake)`);
   }
 
+  private waitDeps() {
+    return { lambda: this.deps.aws.lambda, clock: this.deps.clock, progress: this.deps.progress, signal: this.deps.signal };
+  }
+
+  /** Which of the alias, the previous and the target version have provisioned concurrency (each waited on before judging). */
+  private async findProvisioned(previous: string, target: string): Promise<void> {
+    const { lambda } = this.deps.aws;
+    const fn = this.req.functionName;
+    this.provisioned.alias = (await lambda.provisionedConcurrency(fn, this.req.alias)) !== undefined;
+    // $LATEST cannot have provisioned concurrency (https://docs.aws.amazon.com/lambda/latest/dg/provisioned-concurrency.html).
+    for (const v of [previous, target]) if (v !== "$LATEST" && (await lambda.provisionedConcurrency(fn, v)) !== undefined) this.provisioned.versions.add(v);
+    const where = [...(this.provisioned.alias ? [`alias ${this.req.alias}`] : []), ...[...this.provisioned.versions].map((v) => `version ${v}`)];
+    if (where.length > 0) this.note(`provisioned concurrency on ${where.join(" and ")}: each step is judged only once it is READY`);
+  }
+
+  /** Before a step is judged: the provisioned concurrency of the alias and of the versions carrying traffic is READY. */
+  private async provisionedReady(percent: number): Promise<void> {
+    const qualifiers = [
+      ...(this.provisioned.alias ? [this.req.alias] : []),
+      ...(percent < 100 && this.previous !== undefined && this.provisioned.versions.has(this.previous) ? [this.previous] : []),
+      ...(this.target !== undefined && this.provisioned.versions.has(this.target) ? [this.target] : []),
+    ];
+    if (qualifiers.length === 0) return;
+    const ready = await waitForProvisionedReady(this.waitDeps(), this.req.functionName, qualifiers);
+    this.throwIfInterrupted();
+    if (ready.kind === "failed") {
+      throw stop("rolled-back", EXIT.rolledBack, `provisioned concurrency of ${ready.qualifier} FAILED at ${percent}%: ${ready.config.statusReason ?? "no reason given"}. Look into version ${this.target ?? "?"} (its initialisation, in its logs), fix it and release a new version`);
+    }
+    if (ready.kind === "timed-out") {
+      throw stop(
+        "rolled-back",
+        EXIT.rolledBack,
+        `provisioned concurrency of ${ready.pending.join(", ")} not READY after ${formatDuration(ready.waitedSeconds)} at ${percent}%, so the step could not be judged on warm environments. Check 'aws lambda get-provisioned-concurrency-config --function-name ${this.req.functionName} --qualifier ${ready.pending[0]}' and the account's concurrency quota, then release again`,
+      );
+    }
+  }
+
+  /** Waits for Lambda's own weights after a write that moved the primary version of a provisioned alias. */
+  private async settle(change: Pick<PrimaryChange, "primary" | "from">): Promise<AliasState | undefined> {
+    const settled = await waitForAliasToSettle(this.waitDeps(), { functionName: this.req.functionName, alias: this.req.alias, ...change });
+    if (settled.kind === "other-writer") {
+      throw conflict(
+        `after the write to version ${change.primary}, alias ${this.req.alias} is ${settled.alias === undefined ? "gone" : describeAliasState(settled.alias)}, which is neither that write nor Lambda's provisioned-concurrency transition; someone else changed it and it was left as they set it. Check it and rerun.`,
+      );
+    }
+    this.throwIfInterrupted();
+    if (settled.kind === "timed-out") {
+      throw stop(
+        "rolled-back",
+        EXIT.rolledBack,
+        `version ${change.primary} did not take over: after ${formatDuration(settled.waitedSeconds)} Lambda still routes traffic to version ${change.from} while it allocates provisioned concurrency (${describeAliasState(settled.alias)}). Check 'aws lambda get-provisioned-concurrency-config --function-name ${this.req.functionName} --qualifier ${this.req.alias}' (a version that fails to initialise never becomes READY)`,
+      );
+    }
+    // Lambda's own routing changes may carry a new RevisionId; the settled alias is ours.
+    this.revisionId = settled.alias.revisionId;
+    this.revisionKnown = true;
+    this.transition = undefined;
+    return settled.alias;
+  }
+
+  /** During a bake: any write since ours (RevisionId) is a concurrent change; never judge or undo it. */
+  private async guardAlias(): Promise<void> {
+    if (!this.revisionKnown) return;
+    const now = await this.deps.aws.lambda.getAlias(this.req.functionName, this.req.alias);
+    if (now !== undefined && now.revisionId === this.revisionId) return;
+    throw conflict(
+      `alias ${this.req.alias} was changed by someone else during the bake at ${this.percent}% (RevisionId ${this.revisionId}, now ${now === undefined ? "none: the alias is gone" : `${now.revisionId}, ${describeAliasState(now)}`}); it was left as they set it. Check it with 'aws lambda get-alias --function-name ${this.req.functionName} --name ${this.req.alias}', then rerun (or --abort if it is still split).`,
+    );
+  }
+
   private throwIfInterrupted(): void {
     if (this.deps.signal.aborted) {
       const why = typeof this.deps.signal.reason === "string" ? this.deps.signal.reason : "a signal";
@@ -316,23 +415,41 @@ class ReleaseRun {
 
   /** `--abort`: put a split alias wholly back on its primary version. */
   private async abort(): Promise<ReleaseReport> {
+    await waitForInheritedTransition(this.waitDeps(), this.req.functionName, this.req.alias);
     const alias = await this.deps.aws.lambda.getAlias(this.req.functionName, this.req.alias);
     if (alias === undefined) throw gateFailed(`alias ${this.req.alias} does not exist on function ${this.req.functionName}; check --alias (or the stack outputs) and run 'pulumi up' for this stack.`);
     const split = Object.entries(alias.weights);
+    const zero = alias.zeroWeights ?? [];
     this.finalAlias = alias;
     this.previous = alias.functionVersion;
-    if (split.length === 0) return this.report("nothing-to-release", EXIT.ok, `nothing to abort: alias ${this.req.alias} is wholly on version ${alias.functionVersion}.`);
-    [[this.target, this.percent]] = split;
+    if (split.length === 0 && zero.length === 0) return this.report("nothing-to-release", EXIT.ok, `nothing to abort: alias ${this.req.alias} is wholly on version ${alias.functionVersion}.`);
+    // A weight of 0 routes nothing but is still a split to clear, or the alias never reads as wholly on its version.
+    [[this.target, this.percent]] = split.length > 0 ? split : [[zero[0], 0]];
     this.revisionId = alias.revisionId;
+    this.revisionKnown = true;
     this.touched = true;
     const failed = await this.rollback();
     if (failed !== undefined) return this.fromStop(failed);
-    return this.report("aborted", EXIT.rolledBack, `aborted: the unfinished release of version ${this.target} (${split[0][1]}%) was rolled back; alias ${this.req.alias} is wholly on version ${this.previous}.`);
+    const what = split.length > 0 ? `the unfinished release of version ${this.target} (${split[0][1]}%) was rolled back` : `the weight 0 on version ${zero.join(", ")} was cleared`;
+    return this.report("aborted", EXIT.rolledBack, `aborted: ${what}; alias ${this.req.alias} is wholly on version ${this.previous}.`);
   }
 
   /** Alias → previous version, weights cleared, checked (see rollback.ts). Returns a stop if that failed. */
   private async rollback(): Promise<ReleaseStop | undefined> {
-    const result = await rollbackAlias(this.deps.aws.lambda, { functionName: this.req.functionName, alias: this.req.alias, previous: this.previous ?? "", target: this.target ?? "" }, this.deps.progress);
+    const result = await rollbackAlias(
+      this.deps.aws.lambda,
+      {
+        functionName: this.req.functionName,
+        alias: this.req.alias,
+        previous: this.previous ?? "",
+        target: this.target ?? "",
+        lastRevisionId: this.revisionKnown ? this.revisionId : undefined,
+        transition: this.transition,
+        provisioned: this.provisioned.alias,
+      },
+      this.deps.progress,
+      { clock: this.deps.clock },
+    );
     if (result.finalAlias !== undefined) this.finalAlias = result.finalAlias;
     if (result.stop === undefined) this.percent = 0;
     this.rollbackWrote = result.wrote === true;

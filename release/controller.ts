@@ -11,7 +11,7 @@ import { runSmoke, type SmokeEvent, type SmokeResult } from "./gate";
 import { HealthMonitor } from "./health";
 import { EXIT, ReleaseStop, conflict, gateFailed, type ExitCode, type OutcomeKind } from "./outcome";
 import { preflight } from "./preflight";
-import { waitForAliasToSettle, waitForInheritedTransition, waitForProvisionedReady, type PrimaryChange } from "./provisioned";
+import { findProvisioned, notReadyStop, servingQualifiers, unsettledStop, waitForAliasToSettle, waitForInheritedTransition, waitForProvisionedReady, type PrimaryChange, type ProvisionedSet } from "./provisioned";
 import { describeError, rollbackAlias } from "./rollback";
 import type { CheckRecord, Progress, ReleaseReport } from "./report";
 import { planSchedule, type Step } from "./schedule";
@@ -64,7 +64,7 @@ class ReleaseRun {
   /** `revisionId` is the answer of our last write (or the read it was based on); false while a write's answer is outstanding or lost. */
   private revisionKnown = false;
   /** Which of the alias and the two versions have provisioned concurrency configured. */
-  private provisioned = { alias: false, versions: new Set<string>() };
+  private provisioned: ProvisionedSet = { alias: false, versions: new Set<string>(), where: [] };
   /** Set while our last write moved the primary version of a provisioned alias (Lambda may still be moving it). */
   private transition?: Pick<PrimaryChange, "primary" | "from">;
   /** Share on the target as last written to the alias. */
@@ -138,7 +138,8 @@ class ReleaseRun {
     if (pre.alias.zeroWeights !== undefined) {
       this.note(`alias ${req.alias} lists version ${pre.alias.zeroWeights.join(", ")} at weight 0, which routes no traffic; this release's first write clears it`);
     }
-    await this.findProvisioned(pre.previous, target);
+    this.provisioned = await findProvisioned(aws.lambda, req.functionName, req.alias, [pre.previous, target]);
+    if (this.provisioned.where.length > 0) this.note(`provisioned concurrency on ${this.provisioned.where.join(" and ")}: each step is judged only once it is READY`);
     if (pre.resumeFromPercent !== undefined) {
       const current = pre.resumeFromPercent;
       this.percent = current;
@@ -340,55 +341,24 @@ class ReleaseRun {
     return { lambda: this.deps.aws.lambda, clock: this.deps.clock, progress: this.deps.progress, signal: this.deps.signal };
   }
 
-  /** Which of the alias, the previous and the target version have provisioned concurrency (each waited on before judging). */
-  private async findProvisioned(previous: string, target: string): Promise<void> {
-    const { lambda } = this.deps.aws;
-    const fn = this.req.functionName;
-    this.provisioned.alias = (await lambda.provisionedConcurrency(fn, this.req.alias)) !== undefined;
-    // $LATEST cannot have provisioned concurrency (https://docs.aws.amazon.com/lambda/latest/dg/provisioned-concurrency.html).
-    for (const v of [previous, target]) if (v !== "$LATEST" && (await lambda.provisionedConcurrency(fn, v)) !== undefined) this.provisioned.versions.add(v);
-    const where = [...(this.provisioned.alias ? [`alias ${this.req.alias}`] : []), ...[...this.provisioned.versions].map((v) => `version ${v}`)];
-    if (where.length > 0) this.note(`provisioned concurrency on ${where.join(" and ")}: each step is judged only once it is READY`);
-  }
-
   /** Before a step is judged: the provisioned concurrency of the alias and of the versions carrying traffic is READY. */
   private async provisionedReady(percent: number): Promise<void> {
-    const qualifiers = [
-      ...(this.provisioned.alias ? [this.req.alias] : []),
-      ...(percent < 100 && this.previous !== undefined && this.provisioned.versions.has(this.previous) ? [this.previous] : []),
-      ...(this.target !== undefined && this.provisioned.versions.has(this.target) ? [this.target] : []),
-    ];
+    const scope = { functionName: this.req.functionName, alias: this.req.alias, previous: this.previous ?? "", target: this.target ?? "" };
+    const qualifiers = servingQualifiers(this.provisioned, scope, percent);
     if (qualifiers.length === 0) return;
     const ready = await waitForProvisionedReady(this.waitDeps(), this.req.functionName, qualifiers);
     this.throwIfInterrupted();
-    if (ready.kind === "failed") {
-      throw stop("rolled-back", EXIT.rolledBack, `provisioned concurrency of ${ready.qualifier} FAILED at ${percent}%: ${ready.config.statusReason ?? "no reason given"}. Look into version ${this.target ?? "?"} (its initialisation, in its logs), fix it and release a new version`);
-    }
-    if (ready.kind === "timed-out") {
-      throw stop(
-        "rolled-back",
-        EXIT.rolledBack,
-        `provisioned concurrency of ${ready.pending.join(", ")} not READY after ${formatDuration(ready.waitedSeconds)} at ${percent}%, so the step could not be judged on warm environments. Check 'aws lambda get-provisioned-concurrency-config --function-name ${this.req.functionName} --qualifier ${ready.pending[0]}' and the account's concurrency quota, then release again`,
-      );
-    }
+    const failed = notReadyStop(ready, scope, percent);
+    if (failed !== undefined) throw failed;
   }
 
   /** Waits for Lambda's own weights after a write that moved the primary version of a provisioned alias. */
   private async settle(change: Pick<PrimaryChange, "primary" | "from">): Promise<AliasState | undefined> {
     const settled = await waitForAliasToSettle(this.waitDeps(), { functionName: this.req.functionName, alias: this.req.alias, ...change });
-    if (settled.kind === "other-writer") {
-      throw conflict(
-        `after the write to version ${change.primary}, alias ${this.req.alias} is ${settled.alias === undefined ? "gone" : describeAliasState(settled.alias)}, which is neither that write nor Lambda's provisioned-concurrency transition; someone else changed it and it was left as they set it. Check it and rerun.`,
-      );
-    }
+    const failed = unsettledStop(settled, { functionName: this.req.functionName, alias: this.req.alias, ...change });
+    if (failed !== undefined) throw failed;
     this.throwIfInterrupted();
-    if (settled.kind === "timed-out") {
-      throw stop(
-        "rolled-back",
-        EXIT.rolledBack,
-        `version ${change.primary} did not take over: after ${formatDuration(settled.waitedSeconds)} Lambda still routes traffic to version ${change.from} while it allocates provisioned concurrency (${describeAliasState(settled.alias)}). Check 'aws lambda get-provisioned-concurrency-config --function-name ${this.req.functionName} --qualifier ${this.req.alias}' (a version that fails to initialise never becomes READY)`,
-      );
-    }
+    if (settled.kind !== "settled") throw stop("interrupted", EXIT.interrupted, "interrupted while Lambda allocated provisioned concurrency");
     // Lambda's own routing changes may carry a new RevisionId; the settled alias is ours.
     this.revisionId = settled.alias.revisionId;
     this.revisionKnown = true;

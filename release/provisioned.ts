@@ -25,8 +25,9 @@
  *    deployments, API_ProvisionedConcurrencyConfigListItem), and until it is allocated the
  *    target's share runs on cold, on-demand environments.
  */
-import type { AliasState, LambdaPort, ProvisionedConcurrency } from "./aws/lambda";
+import { describeAliasState, type AliasState, type LambdaPort, type ProvisionedConcurrency } from "./aws/lambda";
 import { formatDuration, type Clock } from "./clock";
+import { EXIT, ReleaseStop, conflict } from "./outcome";
 import type { Progress } from "./report";
 
 export interface WaitLimits {
@@ -165,4 +166,72 @@ export async function waitForInheritedTransition(deps: WaitDeps, functionName: s
     progress.status(`provisioned concurrency of alias ${alias}: ${config.allocated ?? 0}/${config.requested ?? "?"} allocated · ${formatDuration(waited)} of ${formatDuration(limits.maxSeconds)}`);
     await clock.sleep(limits.pollSeconds * 1000, deps.signal);
   }
+}
+
+/** Where provisioned concurrency is configured: on the alias, and on which of the release's versions. */
+export interface ProvisionedSet {
+  readonly alias: boolean;
+  readonly versions: ReadonlySet<string>;
+  /** e.g. ["alias live", "version 42"], for the report. */
+  readonly where: readonly string[];
+}
+
+export async function findProvisioned(lambda: LambdaPort, functionName: string, alias: string, versions: readonly string[]): Promise<ProvisionedSet> {
+  const onAlias = (await lambda.provisionedConcurrency(functionName, alias)) !== undefined;
+  const onVersions = new Set<string>();
+  // $LATEST cannot have provisioned concurrency (https://docs.aws.amazon.com/lambda/latest/dg/provisioned-concurrency.html).
+  for (const v of versions) if (v !== "$LATEST" && (await lambda.provisionedConcurrency(functionName, v)) !== undefined) onVersions.add(v);
+  return { alias: onAlias, versions: onVersions, where: [...(onAlias ? [`alias ${alias}`] : []), ...[...onVersions].map((v) => `version ${v}`)] };
+}
+
+interface ReleaseScope {
+  readonly functionName: string;
+  readonly alias: string;
+  readonly previous: string;
+  readonly target: string;
+}
+
+/** The qualifiers to wait on before judging a step at `percent`: the alias, and the versions carrying traffic. */
+export function servingQualifiers(set: ProvisionedSet, scope: ReleaseScope, percent: number): string[] {
+  return [
+    ...(set.alias ? [scope.alias] : []),
+    ...(percent < 100 && set.versions.has(scope.previous) ? [scope.previous] : []),
+    ...(percent > 0 && set.versions.has(scope.target) ? [scope.target] : []),
+  ];
+}
+
+/** Why a step cannot be judged (the release rolls back), or undefined when all is READY or the wait was interrupted. */
+export function notReadyStop(ready: ReadyResult, scope: ReleaseScope, percent: number): ReleaseStop | undefined {
+  if (ready.kind === "failed") {
+    return new ReleaseStop(
+      "rolled-back",
+      EXIT.rolledBack,
+      `provisioned concurrency of ${ready.qualifier} FAILED at ${percent}%: ${ready.config.statusReason ?? "no reason given"}. Look into version ${scope.target} (its initialisation, in its logs), fix it and release a new version`,
+    );
+  }
+  if (ready.kind === "timed-out") {
+    return new ReleaseStop(
+      "rolled-back",
+      EXIT.rolledBack,
+      `provisioned concurrency of ${ready.pending.join(", ")} not READY after ${formatDuration(ready.waitedSeconds)} at ${percent}%, so the step could not be judged on warm environments. Check 'aws lambda get-provisioned-concurrency-config --function-name ${scope.functionName} --qualifier ${ready.pending[0]}' and the account's concurrency quota, then release again`,
+    );
+  }
+  return undefined;
+}
+
+/** Why a primary-version change did not settle: another writer (conflict) or Lambda never cleared its weight (roll back). */
+export function unsettledStop(settled: SettleResult, change: PrimaryChange): ReleaseStop | undefined {
+  if (settled.kind === "other-writer") {
+    return conflict(
+      `after the write to version ${change.primary}, alias ${change.alias} is ${settled.alias === undefined ? "gone" : describeAliasState(settled.alias)}, which is neither that write nor Lambda's provisioned-concurrency transition; someone else changed it and it was left as they set it. Check it and rerun.`,
+    );
+  }
+  if (settled.kind === "timed-out") {
+    return new ReleaseStop(
+      "rolled-back",
+      EXIT.rolledBack,
+      `version ${change.primary} did not take over: after ${formatDuration(settled.waitedSeconds)} Lambda still routes traffic to version ${change.from} while it allocates provisioned concurrency (${describeAliasState(settled.alias)}). Check 'aws lambda get-provisioned-concurrency-config --function-name ${change.functionName} --qualifier ${change.alias}' (a version that fails to initialise never becomes READY)`,
+    );
+  }
+  return undefined;
 }

@@ -58,6 +58,9 @@ export const COMMAND_PERMISSIONS = {
   // Sent unqualified, directly and by the SDK waiter waitUntilFunctionUpdatedV2.
   GetFunctionCommand: { actions: ["lambda:GetFunction"], scope: "function" },
   ListVersionsByFunctionCommand: { actions: ["lambda:ListVersionsByFunction"], scope: "function" },
+  // Called with Qualifier=<alias> and Qualifier=<version> to see whether provisioned
+  // concurrency is configured and READY; qualified calls are authorised on qualified ARNs.
+  GetProvisionedConcurrencyConfigCommand: { actions: ["lambda:GetProvisionedConcurrencyConfig"], scope: "versions" },
   // Called with Qualifier=<alias> to find the API Gateway permission on the alias.
   GetPolicyCommand: { actions: ["lambda:GetPolicy"], scope: "alias" },
   // The API operation is Invoke but the IAM action is lambda:InvokeFunction; smoke events go

@@ -11,6 +11,7 @@ import { runSmoke, type SmokeEvent, type SmokeResult } from "./gate";
 import { HealthMonitor } from "./health";
 import { EXIT, ReleaseStop, conflict, gateFailed, type ExitCode, type OutcomeKind } from "./outcome";
 import { preflight } from "./preflight";
+import { findProvisioned, notReadyStop, servingQualifiers, unsettledStop, waitForAliasToSettle, waitForInheritedTransition, waitForProvisionedReady, type PrimaryChange, type ProvisionedSet } from "./provisioned";
 import { describeError, rollbackAlias } from "./rollback";
 import type { CheckRecord, Progress, ReleaseReport } from "./report";
 import { planSchedule, type Step } from "./schedule";
@@ -60,6 +61,12 @@ class ReleaseRun {
   private target?: string;
   private previous?: string;
   private revisionId = "";
+  /** `revisionId` is the answer of our last write (or the read it was based on); false while a write's answer is outstanding or lost. */
+  private revisionKnown = false;
+  /** Which of the alias and the two versions have provisioned concurrency configured. */
+  private provisioned: ProvisionedSet = { alias: false, versions: new Set<string>(), where: [] };
+  /** Set while our last write moved the primary version of a provisioned alias (Lambda may still be moving it). */
+  private transition?: Pick<PrimaryChange, "primary" | "from">;
   /** Share on the target as last written to the alias. */
   private percent = 0;
   /** The alias has been changed by this run (or was found split by an earlier one). */
@@ -106,6 +113,10 @@ class ReleaseRun {
     const target = this.target;
     if (target === undefined) throw gateFailed("no target version: give --to-version N, or --artifact <zip>.");
 
+    // A split left by Lambda's own provisioned-concurrency transition is no release to refuse,
+    // resume or abort: wait until Lambda is done with it (provisioned.ts).
+    await waitForInheritedTransition(this.waitDeps(), req.functionName, req.alias);
+
     const pre = await preflight(aws.lambda, {
       functionName: req.functionName,
       alias: req.alias,
@@ -122,7 +133,13 @@ class ReleaseRun {
     }
     this.previous = pre.previous;
     this.revisionId = pre.alias.revisionId;
+    this.revisionKnown = true;
     for (const n of pre.notes) this.note(n);
+    if (pre.alias.zeroWeights !== undefined) {
+      this.note(`alias ${req.alias} lists version ${pre.alias.zeroWeights.join(", ")} at weight 0, which routes no traffic; this release's first write clears it`);
+    }
+    this.provisioned = await findProvisioned(aws.lambda, req.functionName, req.alias, [pre.previous, target]);
+    if (this.provisioned.where.length > 0) this.note(`provisioned concurrency on ${this.provisioned.where.join(" and ")}: each step is judged only once it is READY`);
     if (pre.resumeFromPercent !== undefined) {
       const current = pre.resumeFromPercent;
       this.percent = current;
@@ -205,7 +222,9 @@ class ReleaseRun {
     this.throwIfInterrupted();
     // Marked before the call: a write that AWS applied but whose answer was lost must still be rolled back.
     this.touched = true;
+    this.revisionKnown = false;
     this.revisionId = await this.deps.aws.lambda.updateAlias(this.req.functionName, this.req.alias, { functionVersion: this.previous ?? "", weights: { [target]: percent }, revisionId: this.revisionId });
+    this.revisionKnown = true;
     this.percent = percent;
     this.deps.progress.line(`[step ${index + 1}/${this.steps.length}] ${percent}% on version ${target}${percent === 100 ? ` (final bake; version ${this.previous ?? "?"} stays primary until promotion)` : ""}`);
   }
@@ -214,7 +233,10 @@ class ReleaseRun {
   private async promote(target: string): Promise<void> {
     this.throwIfInterrupted();
     this.touched = true;
+    this.revisionKnown = false;
     this.revisionId = await this.deps.aws.lambda.updateAlias(this.req.functionName, this.req.alias, { functionVersion: target, weights: {}, revisionId: this.revisionId });
+    this.revisionKnown = true;
+    if (this.provisioned.alias && this.previous !== undefined) this.transition = { primary: target, from: this.previous };
     this.percent = 100;
     this.deps.progress.line(`promoting: alias ${this.req.alias} now points wholly to version ${target}`);
   }
@@ -227,8 +249,9 @@ class ReleaseRun {
     const { req } = this;
     let final: AliasState | undefined;
     try {
-      final = await this.deps.aws.lambda.getAlias(req.functionName, req.alias);
+      final = this.transition !== undefined ? await this.settle(this.transition) : await this.deps.aws.lambda.getAlias(req.functionName, req.alias);
     } catch (e) {
+      if (e instanceof ReleaseStop) throw e;
       this.skipped.push(`promotion check: GetAlias failed (${describeError(e)})`);
       return this.report(
         "promoted",
@@ -237,6 +260,11 @@ class ReleaseRun {
       );
     }
     this.finalAlias = final;
+    if (final !== undefined && this.revisionKnown && this.transition === undefined && final.revisionId !== this.revisionId) {
+      throw conflict(
+        `after promotion alias ${req.alias} was written again by someone else (RevisionId ${this.revisionId}, now ${final.revisionId}; ${describeAliasState(final)}); it was left as they set it. Check it and rerun.`,
+      );
+    }
     if (final === undefined || !sameAlias(final, { functionVersion: target, weights: {} })) {
       throw conflict(
         `after promotion alias ${req.alias} is ${final === undefined ? "gone" : describeAliasState(final)}, not wholly on version ${target}; someone changed it meanwhile and it was left as they set it. Check it and rerun.`,
@@ -255,6 +283,7 @@ class ReleaseRun {
       if (step.percent < 100) this.skipped.push(`health at ${step.percent}%: not watched (bakeSeconds is 0)`);
       return;
     }
+    await this.provisionedReady(step.percent);
     const { clock } = this.deps;
     let judged = false;
     let unavailable: string | undefined;
@@ -265,6 +294,7 @@ class ReleaseRun {
     while (clock.now() < judgeUntil) {
       await clock.sleep(Math.min(h.checkIntervalSeconds * 1000, judgeUntil - clock.now()), this.deps.signal);
       this.throwIfInterrupted();
+      await this.guardAlias();
       const { sample, verdict } = await health.check(since, new Date(clock.now()));
       judged ||= verdict.targetErrorRate !== undefined;
       unavailable = sample.metricsUnavailable;
@@ -307,6 +337,45 @@ class ReleaseRun {
     this.skipped.push(`error rate at 100%: not judged (${lastInvocations} of ${min} invocations during the final bake)`);
   }
 
+  private waitDeps() {
+    return { lambda: this.deps.aws.lambda, clock: this.deps.clock, progress: this.deps.progress, signal: this.deps.signal };
+  }
+
+  /** Before a step is judged: the provisioned concurrency of the alias and of the versions carrying traffic is READY. */
+  private async provisionedReady(percent: number): Promise<void> {
+    const scope = { functionName: this.req.functionName, alias: this.req.alias, previous: this.previous ?? "", target: this.target ?? "" };
+    const qualifiers = servingQualifiers(this.provisioned, scope, percent);
+    if (qualifiers.length === 0) return;
+    const ready = await waitForProvisionedReady(this.waitDeps(), this.req.functionName, qualifiers);
+    this.throwIfInterrupted();
+    const failed = notReadyStop(ready, scope, percent);
+    if (failed !== undefined) throw failed;
+  }
+
+  /** Waits for Lambda's own weights after a write that moved the primary version of a provisioned alias. */
+  private async settle(change: Pick<PrimaryChange, "primary" | "from">): Promise<AliasState | undefined> {
+    const settled = await waitForAliasToSettle(this.waitDeps(), { functionName: this.req.functionName, alias: this.req.alias, ...change });
+    const failed = unsettledStop(settled, { functionName: this.req.functionName, alias: this.req.alias, ...change });
+    if (failed !== undefined) throw failed;
+    this.throwIfInterrupted();
+    if (settled.kind !== "settled") throw stop("interrupted", EXIT.interrupted, "interrupted while Lambda allocated provisioned concurrency");
+    // Lambda's own routing changes may carry a new RevisionId; the settled alias is ours.
+    this.revisionId = settled.alias.revisionId;
+    this.revisionKnown = true;
+    this.transition = undefined;
+    return settled.alias;
+  }
+
+  /** During a bake: any write since ours (RevisionId) is a concurrent change; never judge or undo it. */
+  private async guardAlias(): Promise<void> {
+    if (!this.revisionKnown) return;
+    const now = await this.deps.aws.lambda.getAlias(this.req.functionName, this.req.alias);
+    if (now !== undefined && now.revisionId === this.revisionId) return;
+    throw conflict(
+      `alias ${this.req.alias} was changed by someone else during the bake at ${this.percent}% (RevisionId ${this.revisionId}, now ${now === undefined ? "none: the alias is gone" : `${now.revisionId}, ${describeAliasState(now)}`}); it was left as they set it. Check it with 'aws lambda get-alias --function-name ${this.req.functionName} --name ${this.req.alias}', then rerun (or --abort if it is still split).`,
+    );
+  }
+
   private throwIfInterrupted(): void {
     if (this.deps.signal.aborted) {
       const why = typeof this.deps.signal.reason === "string" ? this.deps.signal.reason : "a signal";
@@ -316,23 +385,41 @@ class ReleaseRun {
 
   /** `--abort`: put a split alias wholly back on its primary version. */
   private async abort(): Promise<ReleaseReport> {
+    await waitForInheritedTransition(this.waitDeps(), this.req.functionName, this.req.alias);
     const alias = await this.deps.aws.lambda.getAlias(this.req.functionName, this.req.alias);
     if (alias === undefined) throw gateFailed(`alias ${this.req.alias} does not exist on function ${this.req.functionName}; check --alias (or the stack outputs) and run 'pulumi up' for this stack.`);
     const split = Object.entries(alias.weights);
+    const zero = alias.zeroWeights ?? [];
     this.finalAlias = alias;
     this.previous = alias.functionVersion;
-    if (split.length === 0) return this.report("nothing-to-release", EXIT.ok, `nothing to abort: alias ${this.req.alias} is wholly on version ${alias.functionVersion}.`);
-    [[this.target, this.percent]] = split;
+    if (split.length === 0 && zero.length === 0) return this.report("nothing-to-release", EXIT.ok, `nothing to abort: alias ${this.req.alias} is wholly on version ${alias.functionVersion}.`);
+    // A weight of 0 routes nothing but is still a split to clear, or the alias never reads as wholly on its version.
+    [[this.target, this.percent]] = split.length > 0 ? split : [[zero[0], 0]];
     this.revisionId = alias.revisionId;
+    this.revisionKnown = true;
     this.touched = true;
     const failed = await this.rollback();
     if (failed !== undefined) return this.fromStop(failed);
-    return this.report("aborted", EXIT.rolledBack, `aborted: the unfinished release of version ${this.target} (${split[0][1]}%) was rolled back; alias ${this.req.alias} is wholly on version ${this.previous}.`);
+    const what = split.length > 0 ? `the unfinished release of version ${this.target} (${split[0][1]}%) was rolled back` : `the weight 0 on version ${zero.join(", ")} was cleared`;
+    return this.report("aborted", EXIT.rolledBack, `aborted: ${what}; alias ${this.req.alias} is wholly on version ${this.previous}.`);
   }
 
   /** Alias → previous version, weights cleared, checked (see rollback.ts). Returns a stop if that failed. */
   private async rollback(): Promise<ReleaseStop | undefined> {
-    const result = await rollbackAlias(this.deps.aws.lambda, { functionName: this.req.functionName, alias: this.req.alias, previous: this.previous ?? "", target: this.target ?? "" }, this.deps.progress);
+    const result = await rollbackAlias(
+      this.deps.aws.lambda,
+      {
+        functionName: this.req.functionName,
+        alias: this.req.alias,
+        previous: this.previous ?? "",
+        target: this.target ?? "",
+        lastRevisionId: this.revisionKnown ? this.revisionId : undefined,
+        transition: this.transition,
+        provisioned: this.provisioned.alias,
+      },
+      this.deps.progress,
+      { clock: this.deps.clock },
+    );
     if (result.finalAlias !== undefined) this.finalAlias = result.finalAlias;
     if (result.stop === undefined) this.percent = 0;
     this.rollbackWrote = result.wrote === true;

@@ -7,6 +7,7 @@ import {
   GetFunctionCommand,
   GetFunctionConfigurationCommand,
   GetPolicyCommand,
+  GetProvisionedConcurrencyConfigCommand,
   InvokeCommand,
   ListVersionsByFunctionCommand,
   PublishVersionCommand,
@@ -26,20 +27,41 @@ export interface AliasState {
   readonly revisionId: string;
   /** Weights read back that are not a whole percentage (e.g. 0.125): this CLI never writes those. */
   readonly nonWholeWeights?: Readonly<Record<string, number>>;
+  /**
+   * Versions listed in AdditionalVersionWeights at exactly 0.0. They carry no traffic, so they
+   * are no split to resume, but the alias is not wholly on its version until they are cleared
+   * (an UpdateAlias with an empty RoutingConfig), so they are kept apart from `weights`.
+   */
+  readonly zeroWeights?: readonly string[];
 }
 
-/** Same primary version and same weights (whole percentages). */
-export function sameAlias(a: Pick<AliasState, "functionVersion" | "weights">, b: Pick<AliasState, "functionVersion" | "weights">): boolean {
+type AliasShape = Pick<AliasState, "functionVersion" | "weights" | "zeroWeights">;
+
+/** Same primary version, same weights (whole percentages) and the same versions listed at 0. */
+export function sameAlias(a: AliasShape, b: AliasShape): boolean {
   const aw = Object.entries(a.weights).filter(([, p]) => p > 0);
   const bw = Object.entries(b.weights).filter(([, p]) => p > 0);
-  return a.functionVersion === b.functionVersion && aw.length === bw.length && aw.every(([v, p]) => b.weights[v] === p);
+  const az = [...(a.zeroWeights ?? [])].sort().join(",");
+  const bz = [...(b.zeroWeights ?? [])].sort().join(",");
+  return a.functionVersion === b.functionVersion && aw.length === bw.length && aw.every(([v, p]) => b.weights[v] === p) && az === bz;
 }
 
-/** e.g. "version 41 90%, version 42 10%" or "wholly on version 42". */
-export function describeAliasState(a: Pick<AliasState, "functionVersion" | "weights">): string {
+/** e.g. "version 41 90%, version 42 10%", "wholly on version 42" or "version 41 100%, version 42 0%". */
+export function describeAliasState(a: AliasShape): string {
   const split = Object.entries(a.weights).filter(([, p]) => p > 0);
-  if (split.length === 0) return `wholly on version ${a.functionVersion}`;
-  return `version ${a.functionVersion} ${100 - split.reduce((n, [, p]) => n + p, 0)}%, ${split.map(([v, p]) => `version ${v} ${p}%`).join(", ")}`;
+  const zero = a.zeroWeights ?? [];
+  if (split.length === 0 && zero.length === 0) return `wholly on version ${a.functionVersion}`;
+  return [`version ${a.functionVersion} ${100 - split.reduce((n, [, p]) => n + p, 0)}%`, ...split.map(([v, p]) => `version ${v} ${p}%`), ...zero.map((v) => `version ${v} 0%`)].join(", ");
+}
+
+/** GetProvisionedConcurrencyConfig of one alias or version. */
+export interface ProvisionedConcurrency {
+  /** IN_PROGRESS while Lambda allocates environments, then READY, or FAILED with a reason. */
+  readonly status: string;
+  readonly statusReason?: string;
+  readonly requested?: number;
+  readonly allocated?: number;
+  readonly available?: number;
 }
 
 export interface VersionInfo {
@@ -110,11 +132,24 @@ export class LambdaPort {
       const out = await callAws(this.ctx, "GetAliasCommand", () => this.client.send(new GetAliasCommand({ FunctionName: functionName, Name: alias })));
       const weights: Record<string, number> = {};
       const nonWholeWeights: Record<string, number> = {};
+      const zeroWeights: string[] = [];
       for (const [version, weight] of Object.entries(out.RoutingConfig?.AdditionalVersionWeights ?? {})) {
+        // Exactly 0.0 routes nothing (AliasRoutingConfiguration allows 0.0-1.0); a weight that
+        // merely rounds to 0% (0.004) does route traffic and stays a (non-whole) split.
+        if (weight === 0) {
+          zeroWeights.push(version);
+          continue;
+        }
         weights[version] = fromAwsWeight(weight);
         if (Math.abs(weight * 100 - weights[version]) > 1e-6 || (weight > 0 && weights[version] === 0)) nonWholeWeights[version] = weight;
       }
-      return { functionVersion: out.FunctionVersion ?? "", weights, revisionId: out.RevisionId ?? "", ...(Object.keys(nonWholeWeights).length > 0 ? { nonWholeWeights } : {}) };
+      return {
+        functionVersion: out.FunctionVersion ?? "",
+        weights,
+        revisionId: out.RevisionId ?? "",
+        ...(Object.keys(nonWholeWeights).length > 0 ? { nonWholeWeights } : {}),
+        ...(zeroWeights.length > 0 ? { zeroWeights } : {}),
+      };
     } catch (e) {
       if (errorName(e) === "ResourceNotFoundException") return undefined;
       throw e;
@@ -155,6 +190,29 @@ export class LambdaPort {
       throw conflict(
         `alias ${alias} was changed by someone else since revision ${to.revisionId} (another release or a manual update); it was left as they set it${now !== undefined ? ` (${describeAliasState(now)})` : ""}. Check it with 'aws lambda get-alias --function-name ${functionName} --name ${alias}', then rerun (or --abort if it is still split).`,
       );
+    }
+  }
+
+  /**
+   * The provisioned concurrency configured on an alias or a version (Qualifier), or undefined
+   * when there is none (ProvisionedConcurrencyConfigNotFoundException).
+   * https://docs.aws.amazon.com/lambda/latest/api/API_GetProvisionedConcurrencyConfig.html
+   */
+  async provisionedConcurrency(functionName: string, qualifier: string): Promise<ProvisionedConcurrency | undefined> {
+    try {
+      const out = await callAws(this.ctx, "GetProvisionedConcurrencyConfigCommand", () =>
+        this.client.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: functionName, Qualifier: qualifier })),
+      );
+      return {
+        status: out.Status ?? "unknown",
+        statusReason: out.StatusReason,
+        requested: out.RequestedProvisionedConcurrentExecutions,
+        allocated: out.AllocatedProvisionedConcurrentExecutions,
+        available: out.AvailableProvisionedConcurrentExecutions,
+      };
+    } catch (e) {
+      if (errorName(e) === "ProvisionedConcurrencyConfigNotFoundException") return undefined;
+      throw e;
     }
   }
 

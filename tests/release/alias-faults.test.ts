@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { GetAliasCommand, PreconditionFailedException } from "@aws-sdk/client-lambda";
+import { GetAliasCommand, PreconditionFailedException, UpdateAliasCommand } from "@aws-sdk/client-lambda";
 import { main } from "../../release/cli";
 import { preflight } from "../../release/preflight";
 import { EXIT } from "../../release/outcome";
@@ -64,7 +64,7 @@ describe("release run: rollback re-reads the alias", () => {
     });
     const code = await main(["--outputs", PROD], h.io);
     assert.equal(code, EXIT.conflict);
-    assert.match(h.out(), /not rolled back: alias live is wholly on version 43, which this release did not write/);
+    assert.match(h.out(), /changed by someone else.*wholly on version 43\); it was left as they set it/);
     assert.deepEqual(aliasNow(h), wholly("43"));
   });
 });
@@ -195,4 +195,94 @@ describe("release run: weights read back from AWS", () => {
       assert.equal(h.world.aliasWrites.length, 0, "the alias is left exactly as it was");
     });
   }
+});
+
+describe("release run: a weight of 0 is a split to clear", () => {
+  let h: Harness;
+  beforeEach(() => (h = harness()));
+  afterEach(() => h.restore());
+
+  it("a plain run over a 0% weight on the target is no unfinished release: it releases, and its first write clears the weight (exit 0)", async () => {
+    h.world.alias.weights = { "42": 0 };
+    const code = await main(["--outputs", PROD], h.io);
+    assert.equal(code, EXIT.ok, h.out());
+    assert.match(h.out(), /lists version 42 at weight 0, which routes no traffic/);
+    assert.deepEqual(h.world.aliasWrites[0].weights, { "42": 10 });
+    assert.deepEqual(aliasNow(h), wholly("42"));
+  });
+
+  it("--resume over a 0% weight starts from the beginning instead of baking 0% and rolling back (exit 0)", async () => {
+    h.world.alias.weights = { "42": 0 };
+    const code = await main(["--outputs", PROD, "--resume"], h.io);
+    assert.equal(code, EXIT.ok, h.out());
+    assert.match(h.out(), /no unfinished release on alias live; starting from the beginning/);
+    assert.deepEqual(aliasNow(h), wholly("42"));
+  });
+
+  it("--abort clears a 0% weight with an explicitly empty RoutingConfig, and a release then proceeds (exit 1, then 0)", async () => {
+    h.world.alias.weights = { "43": 0 };
+    assert.equal(await main(["--outputs", PROD, "--abort"], h.io), EXIT.rolledBack, h.out());
+    assert.match(h.out(), /aborted: the weight 0 on version 43 was cleared; alias live is wholly on version 41/);
+    assert.deepEqual(h.lambda.commandCalls(UpdateAliasCommand).map((c) => c.args[0].input.RoutingConfig), [{ AdditionalVersionWeights: {} }]);
+    assert.deepEqual(aliasNow(h), wholly("41"));
+    assert.equal(await main(["--outputs", PROD], h.io), EXIT.ok, h.out());
+    assert.deepEqual(aliasNow(h), wholly("42"));
+  });
+
+  it("reads a weight that only rounds to 0% (0.004) as a split, never as a cleared one", async () => {
+    h.lambda.on(GetAliasCommand).resolves({ FunctionVersion: "41", RoutingConfig: { AdditionalVersionWeights: { "42": 0.004, "43": 0 } }, RevisionId: "r" });
+    const alias = await h.io.createPorts("eu-west-1", h.clock, undefined).lambda.getAlias("shiftline-prod-api", "live");
+    assert.deepEqual(alias?.weights, { "42": 0 });
+    assert.deepEqual(alias?.zeroWeights, ["43"]);
+  });
+});
+
+describe("release run: any write since the release's own last one is a concurrent change (RevisionId)", () => {
+  let h: Harness;
+  beforeEach(() => (h = harness()));
+  afterEach(() => h.restore());
+
+  const afterFirstShift = (h: Harness, change: () => void) => {
+    let first = true;
+    h.world.onAliasWrite = () => {
+      if (first) change();
+      first = false;
+    };
+  };
+
+  it("someone putting the alias back on the previous version right after a shift is a conflict, not 'no traffic had moved' (exit 4)", async () => {
+    afterFirstShift(h, () => h.world.externalAliasChange("41"));
+    const code = await main(["--outputs", PROD], h.io);
+    assert.equal(code, EXIT.conflict, h.out());
+    assert.match(h.out(), /changed by someone else during the bake at 10% \(RevisionId alias-rev-2, now alias-rev-3, wholly on version 41\)/);
+    assert.doesNotMatch(h.out(), /no traffic had moved|rolled back: alias/);
+    assert.equal(h.world.aliasWrites.length, 1);
+    assert.deepEqual(aliasNow(h), wholly("41"));
+  });
+
+  it("someone writing exactly the release's next step is still someone else: not adopted as ours (exit 4, left as they set it)", async () => {
+    afterFirstShift(h, () => h.world.externalAliasChange("41", { "42": 100 }));
+    assert.equal(await main(["--outputs", PROD], h.io), EXIT.conflict, h.out());
+    assert.equal(h.world.aliasWrites.length, 1);
+    assert.deepEqual(aliasNow(h), { functionVersion: "41", weights: { "42": 100 } });
+  });
+
+  it("someone promoting the target by hand during the final bake is a conflict, not our promotion (exit 4)", async () => {
+    h.clock.at(400, () => h.world.externalAliasChange("42"));
+    assert.equal(await main(["--outputs", PROD], h.io), EXIT.conflict, h.out());
+    assert.equal(h.world.aliasWrites.length, 2);
+    assert.deepEqual(aliasNow(h), wholly("42"));
+  });
+
+  it("an interrupted run whose alias someone else put back meanwhile does not claim the rollback (exit 4)", async () => {
+    afterFirstShift(h, () => {
+      h.world.externalAliasChange("41");
+      h.signals.emit("SIGINT");
+    });
+    const code = await main(["--outputs", PROD], h.io);
+    assert.equal(code, EXIT.conflict, h.out());
+    assert.match(h.out(), /not rolled back: alias live was changed by someone else since this release's last write \(RevisionId alias-rev-2, now alias-rev-3\)/);
+    assert.equal(h.world.aliasWrites.length, 1);
+    assert.deepEqual(aliasNow(h), wholly("41"));
+  });
 });

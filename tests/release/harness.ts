@@ -10,10 +10,12 @@ import {
   GetFunctionCommand,
   GetFunctionConfigurationCommand,
   GetPolicyCommand,
+  GetProvisionedConcurrencyConfigCommand,
   InvokeCommand,
   LambdaClient,
   ListVersionsByFunctionCommand,
   PreconditionFailedException,
+  ProvisionedConcurrencyConfigNotFoundException,
   PublishVersionCommand,
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
@@ -98,6 +100,13 @@ export interface Figures {
 
 export const awsError = (name: string, message: string, httpStatusCode = 400) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode } });
 
+/** Provisioned concurrency configured on one alias or version, as GetProvisionedConcurrencyConfig reports it. */
+export interface ProvisionedSpec {
+  status: "IN_PROGRESS" | "READY" | "FAILED";
+  statusReason?: string;
+  requested: number;
+}
+
 export const FN = "shiftline-prod-api";
 export const ROLE = "arn:aws:iam::123456789012:role/shiftline-prod-api";
 
@@ -141,6 +150,19 @@ export class World {
   down = false;
   /** Command after whose next successful call the process "crashes". */
   crashAfter?: string;
+  /** Provisioned concurrency per qualifier (alias name or version); absent: none configured. */
+  readonly provisioned = new Map<string, ProvisionedSpec>();
+  /**
+   * How Lambda allocates provisioned concurrency on the alias, in fake seconds: after a write
+   * that moves the primary version it keeps `{old: 1.0}` on the alias for `transitionSeconds`
+   * (then clears it, with a new RevisionId when `transitionBumpsRevision`); after any write the
+   * alias's config is IN_PROGRESS for `allocationSeconds`. A `failingVersion` that carries
+   * traffic leaves it FAILED with `failReason`, and a transition to it never clears, as with a
+   * version that cannot initialise.
+   */
+  pc = { transitionSeconds: 45, allocationSeconds: 40, transitionBumpsRevision: true, failingVersion: undefined as string | undefined, failReason: "FUNCTION_ERROR_INIT_FAILURE" };
+  /** Called after every alias write AWS accepted (tests use it to act right after one). */
+  onAliasWrite?: (write: { functionVersion: string; weights: Record<string, number> }) => void;
 
   constructor() {
     for (const name of ["shiftline-prod-api-live-errors", "shiftline-prod-api-live-throttles", "shiftline-prod-api-live-p99-duration"]) this.alarms[name] = "OK";
@@ -153,8 +175,8 @@ export class World {
   }
 
   /** A concurrent writer (another release, a person in the console) moves the alias. */
-  externalAliasChange(functionVersion: string): void {
-    this.alias = { functionVersion, weights: {}, revision: this.alias.revision + 1 };
+  externalAliasChange(functionVersion: string, weights: Record<string, number> = {}): void {
+    this.alias = { functionVersion, weights, revision: this.alias.revision + 1 };
   }
 
   fail(command: string, ...errors: Error[]): void {
@@ -227,9 +249,47 @@ export function harness(options: { smoke?: SmokeEvent[]; tty?: boolean } = {}): 
       const given = input.RoutingConfig?.AdditionalVersionWeights;
       for (const w of Object.values(given ?? {})) if (!(Number(w) >= 0 && Number(w) <= 1)) throw awsError("ValidationException", `weight ${w} is outside 0.0-1.0`);
       const weights = given === undefined ? { ...world.alias.weights } : Object.fromEntries(Object.entries(given).map(([v, w]) => [v, Math.round(Number(w) * 100)]));
+      const from = world.alias.functionVersion;
       world.alias = { functionVersion: input.FunctionVersion, weights, revision: world.alias.revision + 1 };
       world.aliasWrites.push({ functionVersion: input.FunctionVersion, weights, revisionId: input.RevisionId, at: clock.now() });
-      return { FunctionVersion: input.FunctionVersion, RevisionId: world.revisionId };
+      const answer = { FunctionVersion: input.FunctionVersion, RevisionId: world.revisionId };
+      const onAlias = world.provisioned.get(world.aliasName);
+      if (onAlias !== undefined) {
+        // Lambda re-divides the alias's provisioned concurrency after every write; a new primary
+        // version first gets Lambda's own weight keeping traffic on the old one.
+        const after = (clock.now() - T0) / 1000;
+        onAlias.status = "IN_PROGRESS";
+        const primaryShare = 100 - Object.values(weights).reduce((n, p) => n + p, 0);
+        const serving = [...(primaryShare > 0 ? [input.FunctionVersion] : []), ...Object.entries(weights).filter(([, p]) => p > 0).map(([v]) => v)];
+        const fails = world.pc.failingVersion !== undefined && serving.includes(world.pc.failingVersion);
+        if (from !== input.FunctionVersion && Object.keys(weights).length === 0) {
+          world.alias.weights = { [from]: 100 };
+          if (!fails) {
+            clock.at(after + world.pc.transitionSeconds, () => {
+              if (world.alias.functionVersion !== input.FunctionVersion || world.alias.weights[from] !== 100) return;
+              world.alias.weights = {};
+              if (world.pc.transitionBumpsRevision) world.alias.revision += 1;
+            });
+          }
+        }
+        if (fails) {
+          onAlias.status = "FAILED";
+          onAlias.statusReason = world.pc.failReason;
+        } else {
+          onAlias.statusReason = undefined;
+          clock.at(after + world.pc.allocationSeconds, () => (onAlias.status = "READY"));
+        }
+      }
+      world.onAliasWrite?.({ functionVersion: input.FunctionVersion, weights });
+      return answer;
+    }),
+  );
+  lambda.on(GetProvisionedConcurrencyConfigCommand).callsFake((input) =>
+    guard("GetProvisionedConcurrencyConfig", () => {
+      const pc = world.provisioned.get(input.Qualifier);
+      if (pc === undefined) throw new ProvisionedConcurrencyConfigNotFoundException({ message: "No Provisioned Concurrency Config found for this function", $metadata: { httpStatusCode: 404 } });
+      const allocated = pc.status === "READY" ? pc.requested : 0;
+      return { RequestedProvisionedConcurrentExecutions: pc.requested, AllocatedProvisionedConcurrentExecutions: allocated, AvailableProvisionedConcurrentExecutions: allocated, Status: pc.status, StatusReason: pc.statusReason };
     }),
   );
   lambda.on(GetFunctionConfigurationCommand).callsFake((input) =>

@@ -156,7 +156,10 @@ describe("release run: faults end with the alias wholly on one version", () => {
   });
 
   it("a GetAlias failure after an accepted promotion reports it unverified instead of rolling back a healthy release (exit 0)", async () => {
-    h.clock.at(470, () => h.world.fail("GetAlias", awsError("ServiceException", "Lambda was unable to complete the request", 500)));
+    // Right after the promotion's write, so the read-back fails.
+    h.world.onAliasWrite = (w) => {
+      if (w.functionVersion === "42") h.world.fail("GetAlias", awsError("ServiceException", "Lambda was unable to complete the request", 500));
+    };
     const code = await main(["--outputs", PROD, "--json"], h.io);
     assert.equal(code, EXIT.ok, h.err());
     const report = JSON.parse(h.out()) as { outcome: string; message: string; skipped: string[] };

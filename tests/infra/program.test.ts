@@ -11,6 +11,22 @@ import { TABLES } from "../../lambda-src/tables";
 import { countByType, MOCK_ACCOUNT, ofType, type CapturedResource } from "./mocks";
 import { REPO_ROOT, evaluateProgram, readStackConfig, STACKS, type StackName } from "./program";
 import { allowStatements, parsePolicy } from "./policy-reading";
+import { assertNeverMovedByPulumi } from "./alias-inputs";
+import { createServiceLogger } from "../../lambda-src/logger";
+
+/** The level the service logger picks in a Lambda environment with these variables. */
+function loggerLevelOnLambda(awsLambdaLogLevel: string, variables: Record<string, string>): string {
+  const keys = ["AWS_LAMBDA_LOG_LEVEL", "POWERTOOLS_LOG_LEVEL", "POWERTOOLS_SERVICE_NAME"] as const;
+  const saved = keys.map((k) => process.env[k]);
+  try {
+    process.env.AWS_LAMBDA_LOG_LEVEL = awsLambdaLogLevel;
+    process.env.POWERTOOLS_LOG_LEVEL = variables.POWERTOOLS_LOG_LEVEL;
+    process.env.POWERTOOLS_SERVICE_NAME = variables.POWERTOOLS_SERVICE_NAME;
+    return createServiceLogger().getLevelName();
+  } finally {
+    keys.forEach((k, i) => (saved[i] === undefined ? delete process.env[k] : (process.env[k] = saved[i])));
+  }
+}
 
 type Evaluated = Awaited<ReturnType<typeof evaluateProgram>>;
 const evaluated = new Map<StackName, Evaluated>();
@@ -144,9 +160,12 @@ describe("the program under both stack files", function () {
         }
       });
 
-      it("leaves the alias's version and routing to the release step", () => {
-        for (const alias of ofType(get().resources, "aws:lambda/alias:Alias")) {
-          assert.deepEqual([...alias.ignoreChanges].sort(), ["functionVersion", "routingConfig"]);
+      it("leaves the alias's version and routing to the release step: no input of the alias can be updated or replaced by pulumi up", () => {
+        const aliases = ofType(get().resources, "aws:lambda/alias:Alias");
+        assert.ok(aliases.length >= 1);
+        for (const alias of aliases) {
+          assertNeverMovedByPulumi(alias);
+          assert.equal(alias.inputs.description, "Traffic is moved by the release step, not by pulumi up.");
           assert.equal(alias.inputs.functionVersion, "1", "the alias starts at the version published by this update");
         }
       });
@@ -175,6 +194,18 @@ describe("the program under both stack files", function () {
         }
         assert.equal(variables.POWERTOOLS_LOG_LEVEL, yamlValue("logLevel"));
         assert.equal(variables.POWERTOOLS_SERVICE_NAME, "shiftline");
+      });
+
+      it("sets Lambda's application log level to the stack's logLevel, so the function logs at that level", () => {
+        const fn = one(get().resources, "aws:lambda/function:Function");
+        const logging = fn.inputs.loggingConfig as { logFormat: string; applicationLogLevel?: string; systemLogLevel?: string };
+        assert.equal(logging.logFormat, "JSON");
+        assert.equal(logging.applicationLogLevel, yamlValue("logLevel"));
+        assert.equal(logging.systemLogLevel, "INFO");
+        // What the service logger then runs at: Lambda passes the application log level as
+        // AWS_LAMBDA_LOG_LEVEL (INFO when none is set), and Powertools prefers it over POWERTOOLS_LOG_LEVEL.
+        const variables = (fn.inputs.environment as { variables: Record<string, string> }).variables;
+        assert.equal(loggerLevelOnLambda(logging.applicationLogLevel ?? "INFO", variables), yamlValue("logLevel"));
       });
 
       it("creates the log group /aws/lambda/<fn> before the function, with the configured retention", async () => {

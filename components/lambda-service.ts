@@ -24,6 +24,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AliasAlarms } from "./alias-alarms";
 import type { ArtifactObject } from "./artifact-bucket";
+import { requireRealObjectVersion } from "./artifact-upload";
 import { isLogRetention, LOG_RETENTION_RULE } from "./log-retention";
 import { childName, throwIfProblems, type ArgProblem } from "./naming";
 import { executionRolePolicy, serviceTrustPolicy, type TableGrant } from "./policies";
@@ -202,7 +203,9 @@ export class LambdaService extends pulumi.ComponentResource {
         handler: a.handler,
         s3Bucket: a.code.bucket,
         s3Key: a.code.key,
-        s3ObjectVersion: a.code.versionId,
+        // Never empty or "null" (S3's id for an unversioned object): Lambda would take whatever the
+        // key holds at that moment, not the package this update uploaded.
+        s3ObjectVersion: pulumi.output(a.code.versionId).apply((v) => requireRealObjectVersion(v, `function ${a.functionName}`)),
         sourceCodeHash: a.code.sha256Base64,
         publish: true,
         memorySize: a.memorySize,

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { LambdaService, resolveLambdaServiceArgs, type LambdaServiceArgs } from "../../components/lambda-service";
 import { resolveAliasAlarmsArgs } from "../../components/alias-alarms";
-import { evaluate, ofType, type CapturedResource, type MockCloud } from "./mocks";
+import { evaluate, MockCloud, ofType, unwrap, type CapturedResource } from "./mocks";
 import { parsePolicy } from "./policy-reading";
 import { problemsOf } from "../helpers/problems";
 
@@ -168,6 +168,20 @@ describe("LambdaService", () => {
       const fn = ofType(run.resources, "aws:lambda/function:Function")[0];
       assert.equal((fn.inputs.loggingConfig as { applicationLogLevel: string }).applicationLogLevel, level);
       assert.equal((fn.inputs.environment as { variables: Record<string, string> }).variables.POWERTOOLS_LOG_LEVEL, powertools);
+    }
+  });
+
+  it("refuses to create the function from a package without a real object version (\"null\" or empty)", async () => {
+    for (const versionId of ["null", ""]) {
+      const cloud = new MockCloud();
+      await pulumi.runtime.setMocks(cloud.mocks, "shiftline", "test", false);
+      let s3ObjectVersion: unknown;
+      const capture: pulumi.ResourceTransformation = (t) => {
+        if (t.type === "aws:lambda/function:Function") s3ObjectVersion = (t.props as Record<string, unknown>).s3ObjectVersion;
+        return undefined;
+      };
+      new LambdaService("svc", base({ code: { ...base().code, versionId: pulumi.output(versionId) } }), { transformations: [capture] });
+      await assert.rejects(unwrap(s3ObjectVersion), /^Error: s3ObjectVersion = "(null)?" for function shiftline-test-api: the function's code must name a real S3 object version/);
     }
   });
 

@@ -173,7 +173,7 @@ describe("the program under both stack files", function () {
       it("runs the function on Node 22 arm64 from the uploaded key and object version, publishing a version", () => {
         const { resources } = get();
         const fn = one(resources, "aws:lambda/function:Function");
-        const object = one(resources, "aws:s3/bucketObjectv2:BucketObjectv2");
+        const object = one(resources, "pulumi-nodejs:dynamic/shiftline:VersionedArtifact");
         assert.equal(fn.inputs.runtime, "nodejs22.x");
         assert.deepEqual(fn.inputs.architectures, ["arm64"]);
         assert.equal(fn.inputs.handler, "index.handler");
@@ -288,12 +288,13 @@ describe("the program under both stack files", function () {
       "aws:lambda/permission:Permission": 8,
       "aws:s3/bucket:Bucket": 1,
       "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1,
-      "aws:s3/bucketObjectv2:BucketObjectv2": 1,
       "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 1,
       "aws:s3/bucketPolicy:BucketPolicy": 1,
       "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
       "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
       "aws:s3/bucketVersioning:BucketVersioning": 1,
+      // The package upload: a dynamic resource of @pulumi/pulumi (components/versioned-artifact.ts), not an AWS one.
+      "pulumi-nodejs:dynamic/shiftline:VersionedArtifact": 1,
     };
     const awsCounts = (stack: StackName) => countByType((evaluated.get(stack) as Evaluated).resources.filter((r) => r.custom));
     assert.deepEqual(awsCounts("staging"), { ...common, "aws:apigateway/account:Account": 1, "aws:iam/role:Role": 2, "aws:iam/rolePolicy:RolePolicy": 2 });

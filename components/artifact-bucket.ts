@@ -4,19 +4,24 @@
  * same key ⇒ nothing to update; a real change ⇒ a new key and a new object version, which the
  * function's `s3ObjectVersion` picks up.
  *
- * Replaced packages stay: Pulumi deletes a replaced BucketObjectv2 with every version of its key,
- * so the objects are `retainOnDelete` and an old package stays in the bucket (as the current
- * version of its own key) for inspection or a re-deploy. Lambda keeps its own copy of each
- * published version's code, so nothing running depends on them. The lifecycle rule expires only
- * noncurrent versions (a key overwritten or deleted, e.g. by hand); an expiry of current versions
- * would also remove the live package, which a `pulumi refresh` would then see as gone and upload
- * again as a new object version, hence a new function version with the same code.
+ * Each package is uploaded by components/versioned-artifact.ts, which retries until S3 returns a
+ * real object version and waits until S3 serves it: on a new stack, versioning was enabled
+ * moments before, and S3 may still store unversioned objects or answer 404 for up to 15 minutes.
+ *
+ * Replaced packages stay: the upload resource never deletes an object (and is `retainOnDelete`),
+ * so an old package stays in the bucket (as the current version of its own key) for inspection
+ * or a re-deploy. Lambda keeps its own copy of each published version's code, so nothing running
+ * depends on them. The lifecycle rule expires only noncurrent versions (a key overwritten or
+ * deleted, e.g. by hand); an expiry of current versions would remove the live package.
  * https://www.pulumi.com/docs/iac/concepts/options/retainondelete/
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { resolve } from "node:path";
+import { requireRealObjectVersion } from "./artifact-upload";
 import type { FunctionPackage } from "./build-manifest";
 import { childName, throwIfProblems, type ArgProblem } from "./naming";
+import { VersionedArtifact } from "./versioned-artifact";
 
 export interface ArtifactBucketArgs {
   /** The packages to upload, from the build manifest. Required, at least one. */
@@ -37,7 +42,7 @@ export interface ResolvedArtifactBucketArgs {
 export interface ArtifactObject {
   readonly bucket: pulumi.Output<string>;
   readonly key: pulumi.Output<string>;
-  /** The S3 object version written for this key (`s3ObjectVersion`). */
+  /** The S3 object version written for this key (`s3ObjectVersion`); never empty or "null". */
   readonly versionId: pulumi.Output<string>;
   /** Base64 SHA-256 of the zip, as Lambda reports `CodeSha256`. */
   readonly sha256Base64: string;
@@ -74,21 +79,24 @@ export class ArtifactBucket extends pulumi.ComponentResource {
     super("shiftline:storage:ArtifactBucket", name, {}, opts);
     const { bucket, versioning } = this.declareBucket(name, a);
     const objects: Record<string, ArtifactObject> = {};
+    // The bucket's region as the aws provider resolves it; the upload's SDK client needs it.
+    const region = aws.getRegionOutput({}, { parent: this }).region;
     for (const pkg of a.packages) {
-      const object = new aws.s3.BucketObjectv2(
+      const object = new VersionedArtifact(
         childName(name, `${pkg.name}-zip`),
         {
           // Reading the bucket through the versioning resource orders the upload after versioning
-          // is on, so the object always gets a version id for `s3ObjectVersion`.
+          // is on; the upload itself waits out S3's propagation of a first enabling.
           bucket: versioning.bucket,
           key: pkg.key,
-          source: new pulumi.asset.FileAsset(pkg.file),
-          contentType: "application/zip",
-          checksumAlgorithm: "SHA256",
+          file: resolve(pkg.file),
+          sha256Base64: pkg.sha256Base64,
+          region,
         },
         { parent: this, retainOnDelete: true },
       );
-      objects[pkg.name] = { bucket: object.bucket, key: object.key, versionId: object.versionId, sha256Base64: pkg.sha256Base64 };
+      const where = `s3://<artifact bucket>/${pkg.key}`;
+      objects[pkg.name] = { bucket: object.bucket, key: object.key, versionId: object.versionId.apply((v) => requireRealObjectVersion(v, where)), sha256Base64: pkg.sha256Base64 };
     }
 
     this.bucketName = bucket.bucket;

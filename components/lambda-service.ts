@@ -3,22 +3,54 @@
  * provisioned concurrency and per-alias alarms.
  *
  * `pulumi up` publishes a new version whenever the code or configuration changes, but the
- * aliases are created once at the then-published version and afterwards left alone
- * (`ignoreChanges: ["functionVersion", "routingConfig"]`): moving traffic is the release
- * step's job, and Pulumi must not undo a weighted routing config it is halfway through.
+ * aliases are created once at the then-published version and afterwards never written by Pulumi:
+ * moving traffic is the release step's job, and Pulumi must not undo a weighted routing config
+ * it is halfway through.
+ *
+ * Ignoring functionVersion and routingConfig alone is not enough. With `ignoreChanges` the engine
+ * substitutes the value stored in the state for an ignored input
+ * (https://www.pulumi.com/docs/iac/concepts/options/ignorechanges/), and the provider's
+ * UpdateAlias always sends Description, FunctionVersion and RoutingConfig together
+ * (hashicorp/terraform-provider-aws internal/service/lambda/alias.go, resourceAliasUpdate). So
+ * any update of the alias, say a new description, would send the creation-time version and no
+ * weights: `live` back on its first version, a split in progress wiped. Hence every input the
+ * provider can update in place is ignored (the engine then never plans an update), and the
+ * inputs it replaces the alias on are guarded by `protect`: a replacement would create a new
+ * alias at the version this update published, bypassing the release step, and the engine
+ * refuses to replace or delete a protected resource
+ * (https://www.pulumi.com/docs/iac/concepts/options/protect/).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AliasAlarms } from "./alias-alarms";
 import type { ArtifactObject } from "./artifact-bucket";
+import { requireRealObjectVersion } from "./artifact-upload";
 import { isLogRetention, LOG_RETENTION_RULE } from "./log-retention";
 import { childName, throwIfProblems, type ArgProblem } from "./naming";
 import { executionRolePolicy, serviceTrustPolicy, type TableGrant } from "./policies";
 
 export const LAMBDA_RUNTIME = "nodejs22.x";
 export const LAMBDA_ARCHITECTURE = "arm64";
-/** Alias properties owned by the release step, never by Pulumi. */
-export const RELEASE_OWNED_ALIAS_PROPERTIES = ["functionVersion", "routingConfig"];
+/**
+ * Every aws.lambda.Alias input the provider updates in place (UpdateAlias): all ignored, so no
+ * program change can plan an update of an existing alias.
+ */
+export const ALIAS_UPDATABLE_PROPERTIES = ["description", "functionVersion", "routingConfig"];
+/**
+ * The aws.lambda.Alias inputs the provider replaces the alias on: `function_name` and `name` are
+ * ForceNew (terraform-provider-aws internal/service/lambda/alias.go) and so is the per-resource
+ * `region` (terraform-provider-aws website/docs/guides/enhanced-region-support: "Changing the
+ * value of region will force resource replacement"). The alias is protected against those.
+ */
+export const ALIAS_REPLACEMENT_PROPERTIES = ["functionName", "name", "region"];
+/** The alias description; constant, so it never differs between program versions. */
+export const ALIAS_DESCRIPTION = "Traffic is moved by the release step, not by pulumi up.";
+/**
+ * Lambda's application log levels (LoggingConfig.ApplicationLogLevel,
+ * https://docs.aws.amazon.com/lambda/latest/api/API_LoggingConfig.html).
+ */
+export const LAMBDA_APPLICATION_LOG_LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"] as const;
+export type LambdaApplicationLogLevel = (typeof LAMBDA_APPLICATION_LOG_LEVELS)[number];
 /** Code properties the release step owns in `codeDeployment: release` (artifact mode). */
 export const RELEASE_OWNED_CODE_PROPERTIES = ["s3Bucket", "s3Key", "s3ObjectVersion", "sourceCodeHash"];
 
@@ -37,6 +69,11 @@ export interface LambdaServiceArgs {
   readonly timeoutSeconds?: number;
   /** Retention of `/aws/lambda/<name>`. Defaults to 30 days. */
   readonly logRetentionDays?: number;
+  /**
+   * Level of the function's own logs: Lambda's application log level and POWERTOOLS_LOG_LEVEL.
+   * Defaults to INFO.
+   */
+  readonly logLevel?: LambdaApplicationLogLevel;
   /** Environment variables. Defaults to none. */
   readonly environment?: Readonly<Record<string, pulumi.Input<string>>>;
   /** Alias names to create. Defaults to ["live"]. */
@@ -73,6 +110,7 @@ export function resolveLambdaServiceArgs(args: LambdaServiceArgs): ResolvedLambd
     memorySize: args.memorySize ?? 256,
     timeoutSeconds: args.timeoutSeconds ?? 10,
     logRetentionDays: args.logRetentionDays ?? 30,
+    logLevel: args.logLevel ?? "INFO",
     environment: args.environment ?? {},
     aliases: args.aliases ?? ["live"],
     provisionedConcurrency: args.provisionedConcurrency ?? {},
@@ -83,6 +121,7 @@ export function resolveLambdaServiceArgs(args: LambdaServiceArgs): ResolvedLambd
   if (!Number.isInteger(r.memorySize) || r.memorySize < 128 || r.memorySize > 10_240) problems.push(["memorySize", r.memorySize, "must be a whole number of MB between 128 and 10240."]);
   if (!Number.isInteger(r.timeoutSeconds) || r.timeoutSeconds < 1 || r.timeoutSeconds > 900) problems.push(["timeoutSeconds", r.timeoutSeconds, "must be a whole number of seconds between 1 and 900."]);
   if (!isLogRetention(r.logRetentionDays)) problems.push(["logRetentionDays", r.logRetentionDays, LOG_RETENTION_RULE]);
+  if (!(LAMBDA_APPLICATION_LOG_LEVELS as readonly string[]).includes(r.logLevel)) problems.push(["logLevel", r.logLevel, `must be one of Lambda's application log levels: ${LAMBDA_APPLICATION_LOG_LEVELS.join(", ")}.`]);
   if (r.aliases.length === 0) problems.push(["aliases", r.aliases, "at least one alias is needed for the API to invoke, e.g. [live]."]);
   if (new Set(r.aliases).size !== r.aliases.length) problems.push(["aliases", r.aliases, "each alias may be listed once."]);
   for (const alias of r.aliases) if (!ALIAS.test(alias)) problems.push(["aliases", alias, "an alias name is 1-128 letters, digits, hyphens or underscores, not only digits."]);
@@ -167,13 +206,22 @@ export class LambdaService extends pulumi.ComponentResource {
         handler: a.handler,
         s3Bucket: a.code.bucket,
         s3Key: a.code.key,
-        s3ObjectVersion: a.code.versionId,
+        // Never empty or "null" (S3's id for an unversioned object): Lambda would take whatever the
+        // key holds at that moment, not the package this update uploaded.
+        s3ObjectVersion: pulumi.output(a.code.versionId).apply((v) => requireRealObjectVersion(v, `function ${a.functionName}`)),
         sourceCodeHash: a.code.sha256Base64,
         publish: true,
         memorySize: a.memorySize,
         timeout: a.timeoutSeconds,
-        environment: { variables: { ...a.environment } },
-        loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+        environment: { variables: { ...a.environment, POWERTOOLS_LOG_LEVEL: powertoolsLogLevel(a.logLevel) } },
+        // With the JSON format and no applicationLogLevel, Lambda applies INFO and tells the
+        // function so in AWS_LAMBDA_LOG_LEVEL, which Powertools Logger prefers over
+        // POWERTOOLS_LOG_LEVEL (@aws-lambda-powertools/logger lib/cjs/Logger.js,
+        // awsLogLevelShortCircuit and setInitialLogLevel), so DEBUG would never show. Lambda also
+        // drops lines below applicationLogLevel, counting a JSON line without a "level" as INFO
+        // (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html).
+        // systemLogLevel INFO (Lambda's default) keeps the START/END/REPORT lines.
+        loggingConfig: { logFormat: "JSON", logGroup: logGroup.name, applicationLogLevel: a.logLevel, systemLogLevel: "INFO" },
       },
       {
         parent: this,
@@ -190,8 +238,9 @@ export class LambdaService extends pulumi.ComponentResource {
     // Later versions reach the alias only through the release step.
     const alias = new aws.lambda.Alias(
       childName(name, `alias-${aliasName}`),
-      { name: aliasName, functionName: fn.name, functionVersion: fn.version, description: "Traffic is moved by the release step, not by pulumi up." },
-      { parent: this, ignoreChanges: RELEASE_OWNED_ALIAS_PROPERTIES },
+      // No `region`: the alias lives in the provider's region, like the function.
+      { name: aliasName, functionName: fn.name, functionVersion: fn.version, description: ALIAS_DESCRIPTION },
+      { parent: this, ignoreChanges: ALIAS_UPDATABLE_PROPERTIES, protect: true },
     );
     const concurrency = a.provisionedConcurrency[aliasName];
     if (concurrency !== undefined) {
@@ -206,4 +255,12 @@ export class LambdaService extends pulumi.ComponentResource {
     const alarms = new AliasAlarms(childName(name, `alarms-${aliasName}`), { functionName: a.functionName, alias: aliasName, ...a.alarms, requestMetrics: a.requestMetrics }, { parent: this });
     return { name: alias.name, alarms };
   }
+}
+
+/**
+ * Powertools' name for a Lambda application log level: the same word, except FATAL, which
+ * Powertools calls CRITICAL (it maps AWS_LAMBDA_LOG_LEVEL=FATAL the same way, Logger.js).
+ */
+export function powertoolsLogLevel(level: LambdaApplicationLogLevel): string {
+  return level === "FATAL" ? "CRITICAL" : level;
 }

@@ -94,7 +94,7 @@ export class ShiftlineStack extends pulumi.ComponentResource {
     const artifacts = new ArtifactBucket(childName(name, "artifacts"), { packages: a.packages, noncurrentVersionExpirationDays: c.artifactNoncurrentDays }, parent);
     const tables = new ServiceTables(childName(name, "tables"), { tables: a.tables, protect: c.tableProtection }, parent);
 
-    const environment: Record<string, pulumi.Input<string>> = { POWERTOOLS_SERVICE_NAME: c.serviceName, POWERTOOLS_LOG_LEVEL: c.logLevel, POWERTOOLS_METRICS_NAMESPACE: c.metricsNamespace };
+    const environment: Record<string, pulumi.Input<string>> = { POWERTOOLS_SERVICE_NAME: c.serviceName, POWERTOOLS_METRICS_NAMESPACE: c.metricsNamespace };
     const grants: Record<string, TableGrant> = {};
     for (const [key, spec] of Object.entries(a.tables)) {
       environment[spec.env] = tables.tableNames[key];
@@ -110,6 +110,7 @@ export class ShiftlineStack extends pulumi.ComponentResource {
         codeDeployment: c.codeDeployment,
         memorySize: c.memorySize,
         timeoutSeconds: c.timeoutSeconds,
+        logLevel: c.logLevel,
         logRetentionDays: c.logRetentionDays,
         environment,
         aliases: c.aliases,

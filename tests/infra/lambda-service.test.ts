@@ -4,7 +4,7 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { LambdaService, resolveLambdaServiceArgs, type LambdaServiceArgs } from "../../components/lambda-service";
 import { resolveAliasAlarmsArgs } from "../../components/alias-alarms";
-import { evaluate, ofType, type CapturedResource, type MockCloud } from "./mocks";
+import { evaluate, MockCloud, ofType, unwrap, type CapturedResource } from "./mocks";
 import { parsePolicy } from "./policy-reading";
 import { problemsOf } from "../helpers/problems";
 
@@ -37,6 +37,7 @@ describe("LambdaService", () => {
       ["a wildcard table action", { tables: { todos: { arn: TABLE_ARN, actions: ["dynamodb:*"] } } }, /^tables\.todos\.actions = "dynamodb:\*": must be one explicit DynamoDB action/],
       ["a table with no actions", { tables: { todos: { arn: TABLE_ARN, actions: [] } } }, /^tables\.todos\.actions = \[\]: list the DynamoDB actions/],
       ["a retention CloudWatch does not offer", { logRetentionDays: 10 }, /^logRetentionDays = 10: must be a retention CloudWatch Logs accepts: 1, 3, 5, 7, 14/],
+      ["a log level Lambda does not know", { logLevel: "VERBOSE" as never }, /^logLevel = "VERBOSE": must be one of Lambda's application log levels: TRACE, DEBUG, INFO, WARN, ERROR, FATAL/],
       ["a p99 alarm at the timeout", { timeoutSeconds: 2, alarms: { p99DurationMs: 2000 } }, /^alarms\.p99DurationMs = 2000: must be below the timeout \(2000 ms\)/],
     ];
     for (const [name, over, pattern] of cases) {
@@ -88,7 +89,8 @@ describe("LambdaService", () => {
       assert.deepEqual(aliases.map((a) => a.inputs.name), ["live", "beta"]);
       for (const a of aliases) {
         assert.equal(a.inputs.functionVersion, outputs.latestVersion);
-        assert.deepEqual(a.ignoreChanges, ["functionVersion", "routingConfig"]);
+        assert.deepEqual([...a.ignoreChanges].sort(), ["description", "functionVersion", "routingConfig"]);
+        assert.equal(a.protect, true);
       }
       assert.deepEqual(outputs.aliasNames, ["live", "beta"]);
       assert.deepEqual(outputs.aliases, { live: "live", beta: "beta" });
@@ -109,7 +111,7 @@ describe("LambdaService", () => {
       const fn = one("aws:lambda/function:Function");
       const group = one("aws:cloudwatch/logGroup:LogGroup");
       assert.equal(group.inputs.name, "/aws/lambda/shiftline-test-api");
-      assert.deepEqual(fn.inputs.loggingConfig, { logFormat: "JSON", logGroup: "/aws/lambda/shiftline-test-api" });
+      assert.deepEqual(fn.inputs.loggingConfig, { logFormat: "JSON", logGroup: "/aws/lambda/shiftline-test-api", applicationLogLevel: "INFO", systemLogLevel: "INFO" });
       const waitsFor = await cloud.dependenciesOf(fn.props.loggingConfig);
       assert.ok(waitsFor.some((r) => r.type === group.type && r.name === group.name), "the function's loggingConfig does not wait for the log group resource");
     });
@@ -158,6 +160,29 @@ describe("LambdaService", () => {
       }
       assert.deepEqual(resources.filter((x) => x.parent === undefined).map((r) => r.type), ["shiftline:compute:LambdaService"]);
     });
+  });
+
+  it("gives Lambda and Powertools the same log level, FATAL being Powertools' CRITICAL", async () => {
+    for (const [level, powertools] of [["DEBUG", "DEBUG"], ["WARN", "WARN"], ["FATAL", "CRITICAL"]] as const) {
+      const run = await evaluate("test", {}, () => ({ v: new LambdaService("svc", base({ logLevel: level })).latestVersion }));
+      const fn = ofType(run.resources, "aws:lambda/function:Function")[0];
+      assert.equal((fn.inputs.loggingConfig as { applicationLogLevel: string }).applicationLogLevel, level);
+      assert.equal((fn.inputs.environment as { variables: Record<string, string> }).variables.POWERTOOLS_LOG_LEVEL, powertools);
+    }
+  });
+
+  it("refuses to create the function from a package without a real object version (\"null\" or empty)", async () => {
+    for (const versionId of ["null", ""]) {
+      const cloud = new MockCloud();
+      await pulumi.runtime.setMocks(cloud.mocks, "shiftline", "test", false);
+      let s3ObjectVersion: unknown;
+      const capture: pulumi.ResourceTransformation = (t) => {
+        if (t.type === "aws:lambda/function:Function") s3ObjectVersion = (t.props as Record<string, unknown>).s3ObjectVersion;
+        return undefined;
+      };
+      new LambdaService("svc", base({ code: { ...base().code, versionId: pulumi.output(versionId) } }), { transformations: [capture] });
+      await assert.rejects(unwrap(s3ObjectVersion), /^Error: s3ObjectVersion = "(null)?" for function shiftline-test-api: the function's code must name a real S3 object version/);
+    }
   });
 
   it("ignores the code properties in release (artifact) mode", async () => {

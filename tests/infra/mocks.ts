@@ -134,6 +134,7 @@ export class MockCloud {
       case "aws:s3/bucket:Bucket":
         return { bucket: slug(name), arn: `arn:aws:s3:::${slug(name)}` };
       case "aws:s3/bucketObjectv2:BucketObjectv2":
+      case "pulumi-nodejs:dynamic/shiftline:VersionedArtifact":
         return { versionId: `version-of-${name}` };
       case "aws:lambda/function:Function":
         return { name: physical, arn: `arn:aws:lambda:${region}:${MOCK_ACCOUNT}:function:${physical}`, version: "1" };

@@ -13,6 +13,22 @@ import { emfDocuments } from "../helpers/emf";
 import { countByType, MOCK_ACCOUNT, ofType, type CapturedResource } from "./mocks";
 import { REPO_ROOT, evaluateProgram, readStackConfig, STACKS, type StackName } from "./program";
 import { allowStatements, parsePolicy } from "./policy-reading";
+import { assertNeverMovedByPulumi } from "./alias-inputs";
+import { createServiceLogger } from "../../lambda-src/logger";
+
+/** The level the service logger picks in a Lambda environment with these variables. */
+function loggerLevelOnLambda(awsLambdaLogLevel: string, variables: Record<string, string>): string {
+  const keys = ["AWS_LAMBDA_LOG_LEVEL", "POWERTOOLS_LOG_LEVEL", "POWERTOOLS_SERVICE_NAME"] as const;
+  const saved = keys.map((k) => process.env[k]);
+  try {
+    process.env.AWS_LAMBDA_LOG_LEVEL = awsLambdaLogLevel;
+    process.env.POWERTOOLS_LOG_LEVEL = variables.POWERTOOLS_LOG_LEVEL;
+    process.env.POWERTOOLS_SERVICE_NAME = variables.POWERTOOLS_SERVICE_NAME;
+    return createServiceLogger().getLevelName();
+  } finally {
+    keys.forEach((k, i) => (saved[i] === undefined ? delete process.env[k] : (process.env[k] = saved[i])));
+  }
+}
 
 type Evaluated = Awaited<ReturnType<typeof evaluateProgram>>;
 const evaluated = new Map<StackName, Evaluated>();
@@ -201,9 +217,12 @@ describe("the program under both stack files", function () {
         }
       });
 
-      it("leaves the alias's version and routing to the release step", () => {
-        for (const alias of ofType(get().resources, "aws:lambda/alias:Alias")) {
-          assert.deepEqual([...alias.ignoreChanges].sort(), ["functionVersion", "routingConfig"]);
+      it("leaves the alias's version and routing to the release step: no input of the alias can be updated or replaced by pulumi up", () => {
+        const aliases = ofType(get().resources, "aws:lambda/alias:Alias");
+        assert.ok(aliases.length >= 1);
+        for (const alias of aliases) {
+          assertNeverMovedByPulumi(alias);
+          assert.equal(alias.inputs.description, "Traffic is moved by the release step, not by pulumi up.");
           assert.equal(alias.inputs.functionVersion, "1", "the alias starts at the version published by this update");
         }
       });
@@ -211,7 +230,7 @@ describe("the program under both stack files", function () {
       it("runs the function on Node 22 arm64 from the uploaded key and object version, publishing a version", () => {
         const { resources } = get();
         const fn = one(resources, "aws:lambda/function:Function");
-        const object = one(resources, "aws:s3/bucketObjectv2:BucketObjectv2");
+        const object = one(resources, "pulumi-nodejs:dynamic/shiftline:VersionedArtifact");
         assert.equal(fn.inputs.runtime, "nodejs22.x");
         assert.deepEqual(fn.inputs.architectures, ["arm64"]);
         assert.equal(fn.inputs.handler, "index.handler");
@@ -232,6 +251,18 @@ describe("the program under both stack files", function () {
         }
         assert.equal(variables.POWERTOOLS_LOG_LEVEL, yamlValue("logLevel"));
         assert.equal(variables.POWERTOOLS_SERVICE_NAME, "shiftline");
+      });
+
+      it("sets Lambda's application log level to the stack's logLevel, so the function logs at that level", () => {
+        const fn = one(get().resources, "aws:lambda/function:Function");
+        const logging = fn.inputs.loggingConfig as { logFormat: string; applicationLogLevel?: string; systemLogLevel?: string };
+        assert.equal(logging.logFormat, "JSON");
+        assert.equal(logging.applicationLogLevel, yamlValue("logLevel"));
+        assert.equal(logging.systemLogLevel, "INFO");
+        // What the service logger then runs at: Lambda passes the application log level as
+        // AWS_LAMBDA_LOG_LEVEL (INFO when none is set), and Powertools prefers it over POWERTOOLS_LOG_LEVEL.
+        const variables = (fn.inputs.environment as { variables: Record<string, string> }).variables;
+        assert.equal(loggerLevelOnLambda(logging.applicationLogLevel ?? "INFO", variables), yamlValue("logLevel"));
       });
 
       it("creates the log group /aws/lambda/<fn> before the function, with the configured retention", async () => {
@@ -314,12 +345,13 @@ describe("the program under both stack files", function () {
       "aws:lambda/permission:Permission": 8,
       "aws:s3/bucket:Bucket": 1,
       "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1,
-      "aws:s3/bucketObjectv2:BucketObjectv2": 1,
       "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 1,
       "aws:s3/bucketPolicy:BucketPolicy": 1,
       "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
       "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
       "aws:s3/bucketVersioning:BucketVersioning": 1,
+      // The package upload: a dynamic resource of @pulumi/pulumi (components/versioned-artifact.ts), not an AWS one.
+      "pulumi-nodejs:dynamic/shiftline:VersionedArtifact": 1,
     };
     const awsCounts = (stack: StackName) => countByType((evaluated.get(stack) as Evaluated).resources.filter((r) => r.custom));
     assert.deepEqual(awsCounts("staging"), { ...common, "aws:apigateway/account:Account": 1, "aws:iam/role:Role": 2, "aws:iam/rolePolicy:RolePolicy": 2 });

@@ -70,6 +70,7 @@ describe("DeployerRole validation", () => {
     ["a prefix outside functions/", { artifactKeyPrefix: "api/" }, /^artifactKeyPrefix = "api\/": must look like functions\/<fn>\//],
     ["a name instead of an alarm ARN", { alarmArns: ["errors"] }, /^alarmArns\[0\] = "errors": must be a CloudWatch alarm ARN/],
     ["a session shorter than IAM allows", { maxSessionDurationSeconds: 900 }, /^maxSessionDurationSeconds = 900: must be at least 3600 seconds/],
+    ["an unknown code deployment", { codeDeployment: "manual" }, /^codeDeployment = "manual": must be pulumi or release/],
   ];
   for (const [what, patch, expected] of cases) {
     it(`rejects ${what}, naming field, value and rule`, () => {
@@ -83,11 +84,12 @@ describe("DeployerRole validation", () => {
     assert.deepEqual(found.map((p) => p.split(" = ")[0]).sort(), ["aliasNames", "functionArn", "maxSessionDurationSeconds", "repository"]);
   });
 
-  it("defaults the prefix to functions/api/ and the session to two hours", () => {
+  it("defaults the prefix to functions/api/, the session to two hours and the mode to pulumi", () => {
     const a = deployerRoleDefaults(baseArgs);
     assert.equal(a.artifactKeyPrefix, "functions/api/");
     assert.equal(a.maxSessionDurationSeconds, 7200);
     assert.equal(a.createOidcProvider, false);
+    assert.equal(a.codeDeployment, "pulumi", "no code-changing action unless the stack says artifact mode");
   });
 });
 

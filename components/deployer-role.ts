@@ -1,15 +1,17 @@
 /**
  * DeployerRole: the least-privilege IAM role a GitHub Actions workflow assumes (through the
  * account's GitHub OIDC provider) to run the release step. Its policy is generated from
- * release/aws-actions.ts — exactly the actions the release CLI sends, each only on this
- * stack's function, its aliases, the artifact prefix and the alarms.
+ * release/aws-actions.ts — exactly the actions the release CLI sends in this stack's
+ * code-deployment mode, each only on this stack's function, its aliases, the artifact prefix
+ * and the alarms — plus an explicit Deny that keeps it from invoking any entry point that
+ * serves traffic (an alias, `$LATEST`, the unqualified function).
  *
  * It deliberately cannot run `pulumi up`: that needs a broader infrastructure role.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { COMMAND_PERMISSIONS, grantsFor, type ActionScope, type CommandName } from "../release/aws-actions";
+import { COMMAND_PERMISSIONS, grantsFor, type ActionScope, type CodeDeployment, type CommandName } from "../release/aws-actions";
 import { ValidationError, problemsFromZod, renderValue, type Problem } from "../lib/validation";
 
 /** Issuer host of GitHub Actions OIDC tokens; also the prefix of its IAM condition keys. */
@@ -48,6 +50,11 @@ export interface DeployerRoleArgs {
   readonly aliasNames: readonly string[];
   /** Name of the artifact bucket (artifact mode uploads here). Required. */
   readonly artifactBucket: pulumi.Input<string>;
+  /**
+   * The stack's `codeDeployment`. Only `release` (artifact mode) grants the actions that
+   * upload, update and publish code. Defaults to `pulumi`.
+   */
+  readonly codeDeployment?: CodeDeployment;
   /** Key prefix of this function's artifacts. Defaults to `functions/api/`. */
   readonly artifactKeyPrefix?: string;
   /**
@@ -73,6 +80,7 @@ export interface ResolvedDeployerRoleArgs {
   readonly aliasNames: readonly string[];
   readonly artifactBucket: pulumi.Input<string>;
   readonly artifactKeyPrefix: string;
+  readonly codeDeployment: CodeDeployment;
   readonly alarmArns: pulumi.Input<pulumi.Input<string>[]>;
   readonly maxSessionDurationSeconds: number;
 }
@@ -137,6 +145,7 @@ const plainArgsSchema = z
       .min(1, { error: "must list at least one alias, e.g. [\"live\"]." })
       .refine((a) => new Set(a).size === a.length, { error: "must not list an alias twice." }),
     artifactKeyPrefix: z.string().regex(/^functions\/[\w-]+\/$/, { error: "must look like functions/<fn>/, e.g. functions/api/." }).optional(),
+    codeDeployment: z.enum(["pulumi", "release"], { error: "must be pulumi or release (the stack's shiftline:codeDeployment)." }).optional(),
   })
   .loose();
 
@@ -175,6 +184,7 @@ export function deployerRoleDefaults(args: DeployerRoleArgs, subject = "Deployer
     aliasNames: args.aliasNames,
     artifactBucket: args.artifactBucket,
     artifactKeyPrefix: args.artifactKeyPrefix ?? "functions/api/",
+    codeDeployment: args.codeDeployment ?? "pulumi",
     alarmArns: args.alarmArns ?? [],
     maxSessionDurationSeconds: args.maxSessionDurationSeconds ?? 7200,
   };
@@ -194,7 +204,7 @@ export function githubSubject(o: { repository: string; branch?: string; environm
 
 export interface PolicyStatement {
   readonly Sid?: string;
-  readonly Effect: "Allow";
+  readonly Effect: "Allow" | "Deny";
   readonly Action: string | string[];
   readonly Resource?: string | string[];
   readonly Principal?: { readonly Federated: string };
@@ -237,6 +247,8 @@ export interface DeployerResources {
   readonly artifactBucket: string;
   readonly artifactKeyPrefix: string;
   readonly alarmArns: readonly string[];
+  /** Which grants the stack's code-deployment mode gets (see `artifactModeOnly` in release/aws-actions.ts). */
+  readonly codeDeployment: CodeDeployment;
 }
 
 /** Splits an unqualified function ARN, throwing a message that names the rule if it is not one. */
@@ -253,7 +265,10 @@ export function scopeResources(scope: ActionScope, r: DeployerResources): string
     case "function":
       return [r.functionArn];
     case "versions":
-      return [`${r.functionArn}:*`];
+      // Version numbers start at 1 with no leading zero; see "versions" in release/aws-actions.ts.
+      return VERSION_FIRST_DIGITS.map((d) => `${r.functionArn}:${d}*`);
+    case "latest":
+      return [r.functionArn, `${r.functionArn}:$LATEST`];
     case "alias":
       return [r.functionArn, ...r.aliasNames.map((a) => `${r.functionArn}:${a}`)];
     case "artifacts":
@@ -266,10 +281,13 @@ export function scopeResources(scope: ActionScope, r: DeployerResources): string
   }
 }
 
-const SCOPE_ORDER: readonly ActionScope[] = ["function", "versions", "alias", "artifacts", "alarms", "metrics"];
+const VERSION_FIRST_DIGITS = ["1", "2", "3", "4", "5", "6", "7", "8", "9"] as const;
+
+const SCOPE_ORDER: readonly ActionScope[] = ["function", "versions", "latest", "alias", "artifacts", "alarms", "metrics"];
 const SCOPE_SID: Record<ActionScope, string> = {
   function: "Function",
   versions: "FunctionVersions",
+  latest: "FunctionLatest",
   alias: "FunctionAliases",
   artifacts: "ArtifactObjects",
   alarms: "Alarms",
@@ -277,14 +295,32 @@ const SCOPE_SID: Record<ActionScope, string> = {
 };
 
 /**
- * The role's permission policy: one statement per scope holding every action the given
- * commands need on it (all commands in release/aws-actions.ts by default). A scope that
- * resolves to no ARN (no alarms configured) is left out rather than widened.
+ * The entry points that serve traffic, which the role must never invoke: each alias (API
+ * Gateway invokes `live`), `$LATEST`, and the unqualified ARN, which Lambda resolves to
+ * `$LATEST`. Lambda authorises an invocation against the ARN the caller names — a version,
+ * an alias or the unqualified function — and a grant on one does not cover another
+ * (https://docs.aws.amazon.com/lambda/latest/dg/lambda-api-permissions-ref.html,
+ * https://docs.aws.amazon.com/lambda/latest/dg/using-aliases.html: a grant on an alias does
+ * not even cover the version it points to); an invocation
+ * with Qualifier=$LATEST is checked on `…:$LATEST` (hashicorp/terraform-provider-aws#23778).
+ * The Allow on numbered versions already leaves them out; the explicit Deny keeps them out
+ * even if someone attaches a broader policy to the role, since an explicit Deny always wins
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
+ */
+export function neverInvoked(r: Pick<DeployerResources, "functionArn" | "aliasNames">): string[] {
+  return [r.functionArn, `${r.functionArn}:$LATEST`, ...r.aliasNames.map((a) => `${r.functionArn}:${a}`)];
+}
+
+/**
+ * The role's permission policy: one Allow statement per scope holding every action the given
+ * commands need on it in the stack's code-deployment mode (all commands in
+ * release/aws-actions.ts by default), then the Deny on the entry points that serve traffic.
+ * A scope that resolves to no ARN (no alarms configured) is left out rather than widened.
  */
 export function deployerPolicy(r: DeployerResources, commands: readonly CommandName[] = Object.keys(COMMAND_PERMISSIONS) as CommandName[]): PolicyDocument {
   const actionsByScope = new Map<ActionScope, Set<string>>();
   for (const command of commands) {
-    for (const grant of grantsFor(command)) {
+    for (const grant of grantsFor(command, r.codeDeployment)) {
       const set = actionsByScope.get(grant.scope) ?? new Set<string>();
       grant.actions.forEach((a) => set.add(a));
       actionsByScope.set(grant.scope, set);
@@ -297,6 +333,7 @@ export function deployerPolicy(r: DeployerResources, commands: readonly CommandN
     if (!actions || resources.length === 0) continue;
     statements.push({ Sid: SCOPE_SID[scope], Effect: "Allow", Action: [...actions].sort(), Resource: resources });
   }
+  statements.push({ Sid: "NeverInvokeTrafficEntryPoints", Effect: "Deny", Action: ["lambda:InvokeFunction"], Resource: neverInvoked(r) });
   return { Version: "2012-10-17", Statement: statements };
 }
 
@@ -332,7 +369,7 @@ export class DeployerRole extends pulumi.ComponentResource {
     );
 
     const document = pulumi.all([a.functionArn, a.artifactBucket, pulumi.output(a.alarmArns)]).apply(([functionArn, artifactBucket, alarmArns]) =>
-      JSON.stringify(deployerPolicy({ functionArn, aliasNames: a.aliasNames, artifactBucket, artifactKeyPrefix: a.artifactKeyPrefix, alarmArns })),
+      JSON.stringify(deployerPolicy({ functionArn, aliasNames: a.aliasNames, artifactBucket, artifactKeyPrefix: a.artifactKeyPrefix, alarmArns, codeDeployment: a.codeDeployment })),
     );
     this.policy = new aws.iam.RolePolicy(`${name}-policy`, { role: this.role.id, policy: document }, { parent: this });
 

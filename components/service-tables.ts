@@ -57,6 +57,10 @@ export class ServiceTables extends pulumi.ComponentResource {
           // so key use shows up in CloudTrail.
           serverSideEncryption: { enabled: true },
           pointInTimeRecovery: { enabled: a.protect },
+          // Items carrying the attribute (epoch seconds) are deleted after it passes, typically
+          // within two days, without using write capacity; items without it are kept
+          // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/TTL.html).
+          ...(spec.ttlAttribute === undefined ? {} : { ttl: { attributeName: spec.ttlAttribute, enabled: true } }),
           deletionProtectionEnabled: a.protect,
         },
         { parent: this, protect: a.protect },

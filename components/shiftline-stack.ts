@@ -162,7 +162,8 @@ export class ShiftlineStack extends pulumi.ComponentResource {
 
     if (c.deployer !== undefined) {
       // Scoped to exactly what this stack's release step touches: this function and its
-      // aliases, this artifact prefix and these alarms (see components/deployer-role.ts).
+      // aliases, this artifact prefix and these alarms, and code uploads only in artifact
+      // mode (see components/deployer-role.ts).
       const deployer = new DeployerRole(
         childName(name, "deployer"),
         {
@@ -171,6 +172,7 @@ export class ShiftlineStack extends pulumi.ComponentResource {
           aliasNames: c.aliases,
           artifactBucket: artifacts.bucketName,
           artifactKeyPrefix: artifactKeyPrefix(API_FUNCTION),
+          codeDeployment: c.codeDeployment,
           alarmArns,
         },
         parent,

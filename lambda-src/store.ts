@@ -6,6 +6,7 @@ import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, type A
 import * as z from "zod/mini";
 import { problemsFromZod, ValidationError } from "../lib/validation";
 import type { Dependencies } from "./dependencies";
+import { TABLES } from "./tables";
 
 export interface Todo {
   readonly todoId: string;
@@ -36,8 +37,9 @@ export type PutTodoOutcome = { readonly kind: "created" } | { readonly kind: "ex
  * Writes the todo only if its todoId is new (one conditional PutItem, so an item is either
  * whole or absent). On a clash DynamoDB hands back the stored item
  * (ReturnValuesOnConditionCheckFailure), which the caller compares with the request.
+ * `expiresAtEpochSeconds` (release smoke items only) is stored in the table's TTL attribute.
  */
-export async function putTodoIfAbsent(deps: Dependencies, todo: Todo, abortSignal?: AbortSignal): Promise<PutTodoOutcome> {
+export async function putTodoIfAbsent(deps: Dependencies, todo: Todo, abortSignal?: AbortSignal, expiresAtEpochSeconds?: number): Promise<PutTodoOutcome> {
   try {
     await deps.dynamodb.send(
       new PutItemCommand({
@@ -47,6 +49,7 @@ export async function putTodoIfAbsent(deps: Dependencies, todo: Todo, abortSigna
           title: { S: todo.title },
           createdAt: { N: String(todo.createdAt) },
           lambdaVersion: { S: todo.lambdaVersion },
+          ...(expiresAtEpochSeconds === undefined ? {} : { [TABLES.todos.ttlAttribute]: { N: String(expiresAtEpochSeconds) } }),
         },
         ConditionExpression: "attribute_not_exists(todoId)",
         ReturnValuesOnConditionCheckFailure: "ALL_OLD",

@@ -8,10 +8,13 @@ export interface TableSpec {
   readonly hashKey: string;
   /** Environment variable holding the physical table name. */
   readonly env: string;
+  /** Number attribute (epoch seconds) that DynamoDB's TTL deletes items by; only some items carry it. */
+  readonly ttlAttribute?: string;
 }
 
 export const TABLES = {
-  todos: { hashKey: "todoId", env: "TODOS_TABLE" },
+  // Only release smoke items carry expiresAt (lambda-src/smoke-events.ts).
+  todos: { hashKey: "todoId", env: "TODOS_TABLE", ttlAttribute: "expiresAt" },
   names: { hashKey: "name", env: "NAMES_TABLE" },
 } as const satisfies Record<string, TableSpec>;
 

@@ -12,6 +12,13 @@
  */
 
 /**
+ * How a stack deploys its code (`shiftline:codeDeployment`): `pulumi` publishes versions in
+ * `pulumi up`; `release` (artifact mode) lets the release step upload the zip, update the
+ * function's code and publish the version itself.
+ */
+export type CodeDeployment = "pulumi" | "release";
+
+/**
  * Which resources of the stack a grant covers; the DeployerRole turns each scope into ARNs
  * (see `scopeResources` in components/deployer-role.ts).
  */
@@ -19,12 +26,17 @@ export type ActionScope =
   // The unqualified function: arn:<p>:lambda:<r>:<a>:function:<fn>. For calls that name no
   // version or alias (UpdateFunctionCode, PublishVersion, ListVersionsByFunction, GetFunction).
   | "function"
-  // Every version (or alias) of the function: …:function:<fn>:*. For calls that always pass
-  // a Qualifier. Since January 2022 Lambda authorises such a call against the qualified ARN,
-  // and the unqualified ARN no longer covers it (https://github.com/aws/aws-cdk/issues/19273).
-  // IAM ARN patterns cannot tell a numeric version from an alias name, so `:*` covers both —
-  // of this function only.
+  // Published (numbered) versions of the function only: …:function:<fn>:1* … :9*. For calls
+  // that pass Qualifier=<version>. Since January 2022 Lambda authorises such a call against
+  // the qualified ARN, and the unqualified ARN no longer covers it
+  // (https://github.com/aws/aws-cdk/issues/19273). Version numbers start at 1 and have no
+  // leading zero, so nine prefixes cover every version; they cannot match `$LATEST` or an
+  // alias whose name starts with a letter, `-` or `_` (an alias may not be digits only).
   | "versions"
+  // `$LATEST`: …:function:<fn>:$LATEST, and the unqualified ARN that means the same version.
+  // Artifact mode reads its RevisionId (GetFunctionConfiguration, Qualifier=$LATEST) before
+  // updating the code; both ARNs are granted because both name $LATEST.
+  | "latest"
   // The function and the named aliases: …:function:<fn> and …:function:<fn>:<alias>.
   // The Lambda permissions reference lists GetAlias/UpdateAlias with the resource
   // "Function", while calls qualified by an alias are authorised on the alias ARN; both
@@ -41,11 +53,17 @@ export type ActionScope =
 export interface Grant {
   readonly actions: readonly string[];
   readonly scope: ActionScope;
+  /**
+   * Granted only to stacks with `codeDeployment: release`. A stack whose code `pulumi up`
+   * deploys never needs it, and must not have it: UpdateFunctionCode also accepts a zip in
+   * the request itself (ZipFile), so it would let the release role run code nobody reviewed.
+   */
+  readonly artifactModeOnly?: true;
 }
 
 /** What one SDK command needs: its own action(s), and further grants AWS checks for it. */
 export interface CommandPermission extends Grant {
-  /** Permissions on other resources that the same call also needs. */
+  /** Permissions on other resources that the same call also needs (artifact-only when the command is). */
   readonly also?: readonly Grant[];
 }
 
@@ -53,35 +71,48 @@ export const COMMAND_PERMISSIONS = {
   // --- lambda ---
   GetAliasCommand: { actions: ["lambda:GetAlias"], scope: "alias" },
   UpdateAliasCommand: { actions: ["lambda:UpdateAlias"], scope: "alias" },
-  // Called with Qualifier=<version> to read the target's State, Role and CodeSha256.
-  GetFunctionConfigurationCommand: { actions: ["lambda:GetFunctionConfiguration"], scope: "versions" },
-  // Sent unqualified, directly and by the SDK waiter waitUntilFunctionUpdatedV2.
-  GetFunctionCommand: { actions: ["lambda:GetFunction"], scope: "function" },
-  ListVersionsByFunctionCommand: { actions: ["lambda:ListVersionsByFunction"], scope: "function" },
+  // Called with Qualifier=<version> to read the target's State, Role and CodeSha256 (preflight),
+  // and in artifact mode with Qualifier=$LATEST for the RevisionId UpdateFunctionCode is guarded by.
+  GetFunctionConfigurationCommand: {
+    actions: ["lambda:GetFunctionConfiguration"],
+    scope: "versions",
+    also: [{ actions: ["lambda:GetFunctionConfiguration"], scope: "latest", artifactModeOnly: true }],
+  },
+  // Sent unqualified, by the SDK waiter waitUntilFunctionUpdatedV2 and after it, only while
+  // waiting for an artifact-mode code update.
+  GetFunctionCommand: { actions: ["lambda:GetFunction"], scope: "function", artifactModeOnly: true },
+  // Artifact mode: the highest version before publishing, to tell a new version from an old one.
+  ListVersionsByFunctionCommand: { actions: ["lambda:ListVersionsByFunction"], scope: "function", artifactModeOnly: true },
   // Called with Qualifier=<alias> and Qualifier=<version> to see whether provisioned
   // concurrency is configured and READY; qualified calls are authorised on qualified ARNs.
-  GetProvisionedConcurrencyConfigCommand: { actions: ["lambda:GetProvisionedConcurrencyConfig"], scope: "versions" },
+  GetProvisionedConcurrencyConfigCommand: {
+    actions: ["lambda:GetProvisionedConcurrencyConfig"],
+    scope: "versions",
+    also: [{ actions: ["lambda:GetProvisionedConcurrencyConfig"], scope: "alias" }],
+  },
   // Called with Qualifier=<alias> to find the API Gateway permission on the alias.
   GetPolicyCommand: { actions: ["lambda:GetPolicy"], scope: "alias" },
   // The API operation is Invoke but the IAM action is lambda:InvokeFunction; smoke events go
-  // to the target version (Qualifier=<version>), hence the qualified ARNs.
+  // to the target version (Qualifier=<version>), never to an alias or $LATEST (see
+  // NEVER_INVOKED in components/deployer-role.ts).
   InvokeCommand: { actions: ["lambda:InvokeFunction"], scope: "versions" },
   UpdateFunctionCodeCommand: {
     actions: ["lambda:UpdateFunctionCode"],
     scope: "function",
+    artifactModeOnly: true,
     // Lambda fetches the S3 object with the caller's permissions: s3:GetObject on the key,
     // and s3:GetObjectVersion when S3ObjectVersion is given (the release pins the version the
     // versioned bucket returned).
     also: [{ actions: ["s3:GetObject", "s3:GetObjectVersion"], scope: "artifacts" }],
   },
-  PublishVersionCommand: { actions: ["lambda:PublishVersion"], scope: "function" },
+  PublishVersionCommand: { actions: ["lambda:PublishVersion"], scope: "function", artifactModeOnly: true },
   // --- s3 (artifact mode) ---
-  PutObjectCommand: { actions: ["s3:PutObject"], scope: "artifacts" },
+  PutObjectCommand: { actions: ["s3:PutObject"], scope: "artifacts", artifactModeOnly: true },
   // HEAD needs s3:GetObject (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html).
   // s3:ListBucket is deliberately not granted: without it a missing key answers 403 rather
   // than 404, which the CLI reads as "not uploaded yet" (keys are content-addressed, so a
   // repeated upload is harmless), and the role cannot list the bucket.
-  HeadObjectCommand: { actions: ["s3:GetObject"], scope: "artifacts" },
+  HeadObjectCommand: { actions: ["s3:GetObject"], scope: "artifacts", artifactModeOnly: true },
   // --- cloudwatch ---
   // DescribeAlarms supports alarm ARNs for metric alarms; composite alarms are only
   // returned when the permission is scoped to "*", so the stack's health alarms must be metric
@@ -93,10 +124,15 @@ export const COMMAND_PERMISSIONS = {
 
 export type CommandName = keyof typeof COMMAND_PERMISSIONS;
 
-/** Every grant one command needs: its own actions first, then the `also` grants. */
-export function grantsFor(command: CommandName): readonly Grant[] {
+/**
+ * Every grant one command needs: its own actions first, then the `also` grants, each marked
+ * artifact-mode-only when it or its command is. With `mode`, only the grants that mode gets.
+ */
+export function grantsFor(command: CommandName, mode?: CodeDeployment): readonly Grant[] {
   const entry: CommandPermission = COMMAND_PERMISSIONS[command];
-  return [{ actions: entry.actions, scope: entry.scope }, ...(entry.also ?? [])];
+  const mark = (g: Grant): Grant => (entry.artifactModeOnly === true || g.artifactModeOnly === true ? { actions: g.actions, scope: g.scope, artifactModeOnly: true } : { actions: g.actions, scope: g.scope });
+  const all = [mark(entry), ...(entry.also ?? []).map(mark)];
+  return mode === undefined || mode === "release" ? all : all.filter((g) => g.artifactModeOnly !== true);
 }
 
 /** Every IAM action one command needs, e.g. to name the missing one in an AccessDenied report. */

@@ -16,7 +16,7 @@ import { loadOutputs, pulumiStackOutput, resolveInputs, type CliFlags } from "./
 import { EXIT, EXIT_CODE_HELP, type ExitCode } from "./outcome";
 import { dryRunSkipped, renderPlan } from "./plan";
 import { Progress, renderMarkdown, renderSummary, type ReleaseReport, type Writable } from "./report";
-import { loadSmokeEvents } from "./smoke-source";
+import { loadSmokeEvents, type SmokeTarget } from "./smoke-source";
 
 export interface CliIo {
   readonly stdout: Writable & { isTTY?: boolean };
@@ -27,7 +27,8 @@ export interface CliIo {
   readonly signals: Pick<NodeJS.EventEmitter, "on" | "off">;
   readonly createPorts: (region: string, clock: Clock, onRetry: CallContext["onRetry"]) => AwsPorts;
   readonly runPulumi: (stack: string) => string | undefined;
-  readonly smokeEvents: () => readonly SmokeEvent[];
+  /** A fresh set for each run (its own smoke item), given where the run releases. */
+  readonly smokeEvents: (target: SmokeTarget) => readonly SmokeEvent[];
   /** How the code-update waiter polls, given --code-update-timeout (default: every 2 s backing off to 20 s). */
   readonly waiterTiming?: (timeoutSeconds: number) => Omit<CodeUpdateWait, "abortSignal">;
 }
@@ -43,7 +44,7 @@ export const processIo = (): CliIo => ({
   signals: process,
   createPorts: createAwsPorts,
   runPulumi: pulumiStackOutput,
-  smokeEvents: () => loadSmokeEvents(),
+  smokeEvents: (target) => loadSmokeEvents(target),
 });
 
 export function buildProgram(): Command {
@@ -97,7 +98,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   let smokeEvents: readonly SmokeEvent[] = [];
   try {
     inputs = resolveInputs(flags, loadOutputs(flags, io.runPulumi), io.env);
-    if (flags.dryRun !== true && inputs.mode !== "abort" && inputs.settings.smoke) smokeEvents = io.smokeEvents();
+    if (flags.dryRun !== true && inputs.mode !== "abort" && inputs.settings.smoke) smokeEvents = io.smokeEvents({ environment: inputs.environment, alias: inputs.alias });
   } catch (e) {
     if (!(e instanceof ValidationError)) throw e;
     io.stderr.write(`${e.message}\n`);

@@ -2,6 +2,7 @@ import { readJsonBody } from "../body";
 import { HttpError, jsonResult } from "../http";
 import { createTodoBodySchema, parseRequest } from "../input";
 import { renderValue } from "../../lib/validation";
+import { isReleaseSmoke, smokeItemExpiry } from "../smoke-events";
 import { putTodoIfAbsent } from "../store";
 import type { RouteHandler } from "./types";
 
@@ -13,7 +14,10 @@ import type { RouteHandler } from "./types";
 export const createTodo: RouteHandler = async ({ event, functionVersion, deps, signal, logger }) => {
   const body = parseRequest(createTodoBodySchema, readJsonBody(event), "POST /todo body", ["todoId", "title"]);
   logger.append({ todoId: body.todoId });
-  const outcome = await putTodoIfAbsent(deps, { ...body, createdAt: deps.now(), lambdaVersion: functionVersion }, signal);
+  const now = deps.now();
+  // Only the release step's own smoke item expires; see lambda-src/smoke-events.ts.
+  const expiresAt = isReleaseSmoke(event) ? smokeItemExpiry(now) : undefined;
+  const outcome = await putTodoIfAbsent(deps, { ...body, createdAt: now, lambdaVersion: functionVersion }, signal, expiresAt);
   if (outcome.kind === "exists" && outcome.existing.title !== body.title) {
     logger.append({ outcome: "conflict" });
     throw new HttpError(409, `todoId ${body.todoId} already exists with a different title; nothing was changed.`, [

@@ -6,26 +6,29 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { deployerPolicy, type DeployerResources } from "../../components/deployer-role";
-import { COMMAND_PERMISSIONS, grantsFor, isCommandName, type ActionScope, type CommandName } from "../../release/aws-actions";
+import { COMMAND_PERMISSIONS, grantsFor, isCommandName, type ActionScope, type CodeDeployment, type CommandName } from "../../release/aws-actions";
 import { REPO_ROOT, adapterFiles, allows, commandsSentBy, grantedPairs, waiterCommand, wildcardMatches } from "./deployer-iam";
 
 const RELEASE_DIR = path.join(REPO_ROOT, "release");
 
 const FN = "arn:aws:lambda:eu-west-1:123456789012:function:shiftline-prod-api";
-const resources: DeployerResources = {
+const resources = (codeDeployment: CodeDeployment): DeployerResources => ({
   functionArn: FN,
   aliasNames: ["live"],
   artifactBucket: "shiftline-prod-artifacts",
   artifactKeyPrefix: "functions/api/",
   alarmArns: ["arn:aws:cloudwatch:eu-west-1:123456789012:alarm:shiftline-prod-api-live-errors"],
-};
-const policy = deployerPolicy(resources);
+  codeDeployment,
+});
+const MODES: readonly CodeDeployment[] = ["pulumi", "release"];
 
 // The ARN AWS evaluates for a typical call of each scope, written out from the ARN formats in
 // the Lambda, S3 and CloudWatch authorization references.
 const REQUEST_ARNS: Record<ActionScope, string[]> = {
   function: [FN],
-  versions: [`${FN}:7`],
+  // One version for each first digit a version number can have.
+  versions: ["1", "20", "3", "42", "5", "6", "7", "8", "9"].map((v) => `${FN}:${v}`),
+  latest: [FN, `${FN}:$LATEST`],
   alias: [FN, `${FN}:live`],
   artifacts: [
     "arn:aws:s3:::shiftline-prod-artifacts/functions/api/0f343b0931126a20f133d67c2b018a3b5b0f0d6f8a0c1b6d3e2b1a0f9e8d7c6b.zip",
@@ -53,51 +56,57 @@ describe("DeployerRole cross-check with the release CLI", () => {
     assert.deepEqual(missing, [], "add these to COMMAND_PERMISSIONS in release/aws-actions.ts with the IAM actions AWS documents for them");
   });
 
-  it("grants every action of every command the CLI sends on the ARN AWS authorises it against", () => {
-    const denied: string[] = [];
-    for (const command of sentNames.filter(isCommandName)) {
-      for (const grant of grantsFor(command)) {
-        for (const action of grant.actions) {
-          for (const arn of REQUEST_ARNS[grant.scope]) if (!allows(policy, action, arn)) denied.push(`${command}: ${action} on ${arn}`);
+  for (const mode of MODES) {
+    describe(`codeDeployment: ${mode}`, () => {
+      const policy = deployerPolicy(resources(mode));
+
+      it("grants every action of every command the CLI sends in this mode on the ARN AWS authorises it against", () => {
+        const denied: string[] = [];
+        for (const command of sentNames.filter(isCommandName)) {
+          for (const grant of grantsFor(command, mode)) {
+            for (const action of grant.actions) {
+              for (const arn of REQUEST_ARNS[grant.scope]) if (!allows(policy, action, arn)) denied.push(`${command}: ${action} on ${arn}`);
+            }
+          }
         }
-      }
-    }
-    assert.deepEqual(denied, []);
-  });
+        assert.deepEqual(denied, []);
+      });
 
-  it("grants only actions the table lists, each only on ARNs of a scope the table gives it", () => {
-    const tableGrants = (Object.keys(COMMAND_PERMISSIONS) as CommandName[]).flatMap((c) => grantsFor(c));
-    const unjustified = grantedPairs(policy).filter(
-      ({ action, resource }) => !tableGrants.some((g) => g.actions.includes(action) && REQUEST_ARNS[g.scope].some((arn) => wildcardMatches(resource, arn))),
-    );
-    assert.deepEqual(unjustified, []);
-  });
+      it("grants only actions the table lists for this mode, each only on ARNs of a scope the table gives it", () => {
+        const tableGrants = (Object.keys(COMMAND_PERMISSIONS) as CommandName[]).flatMap((c) => grantsFor(c, mode));
+        const unjustified = grantedPairs(policy).filter(
+          ({ action, resource }) => !tableGrants.some((g) => g.actions.includes(action) && REQUEST_ARNS[g.scope].some((arn) => wildcardMatches(resource, arn))),
+        );
+        assert.deepEqual(unjustified, []);
+      });
 
-  it("uses the resource '*' only for actions whose every grant is in the metrics scope", () => {
-    const onStar = grantedPairs(policy).filter((p) => p.resource === "*").map((p) => p.action);
-    const metricsOnly = (a: string) => (Object.keys(COMMAND_PERMISSIONS) as CommandName[]).flatMap((c) => grantsFor(c)).filter((g) => g.actions.includes(a)).every((g) => g.scope === "metrics");
-    assert.ok(onStar.length > 0);
-    for (const action of onStar) assert.ok(metricsOnly(action), `${action} is granted on * but has a scoped grant in the table`);
-  });
+      it("uses the resource '*' only for actions whose every grant is in the metrics scope", () => {
+        const onStar = grantedPairs(policy).filter((p) => p.resource === "*").map((p) => p.action);
+        const metricsOnly = (a: string) => (Object.keys(COMMAND_PERMISSIONS) as CommandName[]).flatMap((c) => grantsFor(c)).filter((g) => g.actions.includes(a)).every((g) => g.scope === "metrics");
+        assert.ok(onStar.length > 0);
+        for (const action of onStar) assert.ok(metricsOnly(action), `${action} is granted on * but has a scoped grant in the table`);
+      });
+
+      it("denies the same actions on another function, another alias, other keys and other alarms", () => {
+        const other = "arn:aws:lambda:eu-west-1:123456789012:function:payments";
+        for (const command of Object.keys(COMMAND_PERMISSIONS) as CommandName[]) {
+          for (const grant of grantsFor(command)) {
+            if (grant.scope === "metrics") continue;
+            for (const action of grant.actions) {
+              for (const arn of [other, `${other}:live`, `${other}:7`, `${FN}-copy`, `${FN}-copy:live`, `${FN}-copy:7`, "arn:aws:s3:::shiftline-prod-artifacts/other/x.zip", "arn:aws:s3:::another-bucket/functions/api/x.zip", "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:someone-else"]) {
+                assert.equal(allows(policy, action, arn), false, `${action} must not be allowed on ${arn}`);
+              }
+            }
+          }
+        }
+        assert.equal(allows(policy, "lambda:UpdateAlias", `${FN}:beta`), false, "only the configured aliases may be moved");
+      });
+    });
+  }
 
   it("lists no command in the table that the CLI never sends", () => {
     if (sentNames.length === 0) return; // the CLI's adapters are not written yet
     const unused = (Object.keys(COMMAND_PERMISSIONS) as CommandName[]).filter((c) => !sentNames.includes(c));
     assert.deepEqual(unused, [], "remove these from release/aws-actions.ts, or the role grants actions the CLI does not need");
-  });
-
-  it("denies the same actions on another function, another alias, other keys and other alarms", () => {
-    const other = "arn:aws:lambda:eu-west-1:123456789012:function:payments";
-    for (const command of Object.keys(COMMAND_PERMISSIONS) as CommandName[]) {
-      for (const grant of grantsFor(command)) {
-        if (grant.scope === "metrics") continue;
-        for (const action of grant.actions) {
-          for (const arn of [other, `${other}:live`, `${FN}-copy`, `${FN}-copy:live`, "arn:aws:s3:::shiftline-prod-artifacts/other/x.zip", "arn:aws:s3:::another-bucket/functions/api/x.zip", "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:someone-else"]) {
-            assert.equal(allows(policy, action, arn), false, `${action} must not be allowed on ${arn}`);
-          }
-        }
-      }
-    }
-    assert.equal(allows(policy, "lambda:UpdateAlias", `${FN}:beta`), false, "only the configured aliases may be moved");
   });
 });

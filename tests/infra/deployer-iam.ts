@@ -1,6 +1,7 @@
 /**
- * Test helpers for the DeployerRole: a small evaluator of Allow statements (the part of IAM's
- * matching the role's policy uses) and a scanner that finds every AWS SDK command the release
+ * Test helpers for the DeployerRole: a small evaluator of Allow and Deny statements without
+ * conditions (the part of IAM's matching the role's policy uses; the full evaluation is in
+ * deployer-simulation.test.ts) and a scanner that finds every AWS SDK command the release
  * CLI's sources can send — `new XCommand(`, SDK waiters (resolved through the installed SDK's
  * own waiter sources) and paginators.
  */
@@ -21,19 +22,21 @@ export function wildcardMatches(pattern: string, value: string): boolean {
 
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
-/** Whether some Allow statement grants `action` on `resource` (action names compare case-insensitively, as IAM does). */
+/**
+ * Whether some Allow statement grants `action` on `resource` and no Deny statement refuses it
+ * (an explicit Deny wins; action names compare case-insensitively, as IAM does).
+ */
 export function allows(doc: PolicyDocument, action: string, resource: string): boolean {
-  return doc.Statement.some(
-    (s) =>
-      s.Effect === "Allow" &&
-      list(s.Action).some((a) => wildcardMatches(a.toLowerCase(), action.toLowerCase())) &&
-      list(s.Resource).some((r) => wildcardMatches(r, resource)),
-  );
+  const matches = (effect: "Allow" | "Deny") =>
+    doc.Statement.some(
+      (s) => s.Effect === effect && list(s.Action).some((a) => wildcardMatches(a.toLowerCase(), action.toLowerCase())) && list(s.Resource).some((r) => wildcardMatches(r, resource)),
+    );
+  return matches("Allow") && !matches("Deny");
 }
 
-/** Every (action, resource) pair the document names. */
+/** Every (action, resource) pair the document's Allow statements name. */
 export function grantedPairs(doc: PolicyDocument): Array<{ action: string; resource: string }> {
-  return doc.Statement.flatMap((s) => list(s.Action).flatMap((action) => list(s.Resource).map((resource) => ({ action, resource }))));
+  return doc.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => list(s.Action).flatMap((action) => list(s.Resource).map((resource) => ({ action, resource }))));
 }
 
 export interface SentCommand {

@@ -39,6 +39,7 @@ const resources: DeployerResources = {
   artifactBucket: "shiftline-prod-artifacts",
   artifactKeyPrefix: "functions/api/",
   alarmArns: [ALARM],
+  codeDeployment: "release",
 };
 
 function problems(args: DeployerRoleArgs): string[] {
@@ -69,6 +70,7 @@ describe("DeployerRole validation", () => {
     ["a prefix outside functions/", { artifactKeyPrefix: "api/" }, /^artifactKeyPrefix = "api\/": must look like functions\/<fn>\//],
     ["a name instead of an alarm ARN", { alarmArns: ["errors"] }, /^alarmArns\[0\] = "errors": must be a CloudWatch alarm ARN/],
     ["a session shorter than IAM allows", { maxSessionDurationSeconds: 900 }, /^maxSessionDurationSeconds = 900: must be at least 3600 seconds/],
+    ["an unknown code deployment", { codeDeployment: "manual" }, /^codeDeployment = "manual": must be pulumi or release/],
   ];
   for (const [what, patch, expected] of cases) {
     it(`rejects ${what}, naming field, value and rule`, () => {
@@ -82,11 +84,12 @@ describe("DeployerRole validation", () => {
     assert.deepEqual(found.map((p) => p.split(" = ")[0]).sort(), ["aliasNames", "functionArn", "maxSessionDurationSeconds", "repository"]);
   });
 
-  it("defaults the prefix to functions/api/ and the session to two hours", () => {
+  it("defaults the prefix to functions/api/, the session to two hours and the mode to pulumi", () => {
     const a = deployerRoleDefaults(baseArgs);
     assert.equal(a.artifactKeyPrefix, "functions/api/");
     assert.equal(a.maxSessionDurationSeconds, 7200);
     assert.equal(a.createOidcProvider, false);
+    assert.equal(a.codeDeployment, "pulumi", "no code-changing action unless the stack says artifact mode");
   });
 });
 
@@ -191,20 +194,52 @@ describe("DeployerRole policy document", () => {
     assert.equal(allows(cn, "s3:PutObject", "arn:aws:s3:::shiftline-prod-artifacts/functions/api/a.zip"), false);
   });
 
-  it("is described action for action by the README's deployer role table", () => {
-    const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
-    const start = readme.indexOf("### Deployer role (least-privilege CI)");
-    assert.ok(start >= 0, "README has the Deployer role subsection");
-    const section = readme.slice(start, readme.indexOf("<!-- /section:release -->", start));
-    const documented = new Set(section.split("\n").filter((l) => l.startsWith("| `")).flatMap((l) => [...l.split("|")[1].matchAll(/`([a-z0-9]+:[A-Za-z]+)`/g)].map((m) => m[1])));
-    const granted = new Set(doc.Statement.flatMap((s) => ([] as string[]).concat(s.Action)));
-    assert.deepEqual([...documented].sort(), [...granted].sort());
-  });
+  for (const codeDeployment of ["pulumi", "release"] as const) {
+    it(`is described statement for statement by the README's deployer role table (codeDeployment: ${codeDeployment})`, () => {
+      const r: DeployerResources = { ...resources, codeDeployment };
+      assert.deepEqual(readmePolicyTriples(r), policyTriples(deployerPolicy(r)));
+    });
+  }
 
   it("refuses a qualified function ARN when resolving resources", () => {
     assert.throws(() => parseFunctionArn(`${FN}:live`), /functionArn = ".*:live": must be the unqualified function ARN/);
   });
 });
+
+/** Every (effect, action, resource) the document names, sorted. */
+function policyTriples(doc: PolicyDocument): string[] {
+  const list = (v: string | string[] | undefined) => ([] as string[]).concat(v ?? []);
+  return doc.Statement.flatMap((s) => list(s.Action).flatMap((a) => list(s.Resource).map((r) => `${s.Effect} ${a} ${r}`))).sort();
+}
+
+/**
+ * The README's permissions table, read as (effect, action, resource) for one stack: rows for
+ * "all" stacks and for its codeDeployment, with `…:function:<fn>`, `<alias>`, `<bucket>`,
+ * `<alarm ARN>` and "`…:N*` for N = 1 … 9" written out.
+ */
+function readmePolicyTriples(r: DeployerResources): string[] {
+  const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+  const start = readme.indexOf("### Deployer role (least-privilege CI)");
+  assert.ok(start >= 0, "README has the Deployer role subsection");
+  const section = readme.slice(start, readme.indexOf("<!-- /section:release -->", start));
+  const rows = section.split("\n").filter((l) => /^\| (Allow|Deny) \|/.test(l));
+  assert.ok(rows.length > 0, "the Deployer role subsection has a permissions table");
+  const ticked = (cell: string) => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+  const triples: string[] = [];
+  for (const row of rows) {
+    const [, effect, actionCell, resourceCell, stacksCell] = row.split("|").map((c) => c.trim());
+    if (stacksCell !== "all" && !ticked(stacksCell).includes(r.codeDeployment)) continue;
+    const resources = ticked(resourceCell).flatMap((pattern) => {
+      const arn = pattern.replace("…:function:<fn>", r.functionArn).replace("<bucket>", r.artifactBucket);
+      if (arn === "<alarm ARN>") return [...r.alarmArns];
+      if (arn.includes("<alias>")) return r.aliasNames.map((a) => arn.replace("<alias>", a));
+      if (arn.endsWith(":N*") && /for N = 1 … 9/.test(resourceCell)) return ["1", "2", "3", "4", "5", "6", "7", "8", "9"].map((n) => arn.replace(/N\*$/, `${n}*`));
+      return [arn];
+    });
+    for (const action of ticked(actionCell)) for (const resource of resources) triples.push(`${effect} ${action} ${resource}`);
+  }
+  return triples.sort();
+}
 
 const OIDC_TYPE = "aws:iam/openIdConnectProvider:OpenIdConnectProvider";
 const COMPONENT = { type: "shiftline:ci:DeployerRole", name: "deployer" };

@@ -152,4 +152,11 @@ describe("ServiceTables", () => {
       assert.deepEqual(Object.keys(run.value.names), Object.keys(TABLES));
     });
   }
+
+  it("turns DynamoDB TTL on for the todos table's expiresAt, which only release smoke items carry, and on no other table", async () => {
+    const run = await evaluate("test", {}, () => ({ names: new ServiceTables("tables", { tables: TABLES }).tableNames }));
+    const byHashKey = Object.fromEntries(ofType(run.resources, "aws:dynamodb/table:Table").map((t) => [t.inputs.hashKey, t.inputs.ttl]));
+    // The attribute name is written out: the handler (lambda-src/store.ts) writes this exact name.
+    assert.deepEqual(byHashKey, { todoId: { attributeName: "expiresAt", enabled: true }, name: undefined });
+  });
 });

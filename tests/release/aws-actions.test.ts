@@ -14,6 +14,7 @@ const CLIENTS: ReadonlyArray<{ service: string; exports: Record<string, unknown>
 const SCOPE_SERVICE: Record<ActionScope, string> = {
   function: "lambda",
   versions: "lambda",
+  latest: "lambda",
   alias: "lambda",
   artifacts: "s3",
   alarms: "cloudwatch",
@@ -47,15 +48,22 @@ describe("SDK command permission table", () => {
   });
 
   it("lets HeadObject read the artifact's metadata but not list the bucket", () => {
-    assert.deepEqual(grantsFor("HeadObjectCommand"), [{ actions: ["s3:GetObject"], scope: "artifacts" }]);
+    assert.deepEqual(grantsFor("HeadObjectCommand"), [{ actions: ["s3:GetObject"], scope: "artifacts", artifactModeOnly: true }]);
   });
 
   it("asks for read access to the pinned artifact version with UpdateFunctionCode", () => {
     const grants = grantsFor("UpdateFunctionCodeCommand");
-    assert.deepEqual(grants[0], { actions: ["lambda:UpdateFunctionCode"], scope: "function" });
+    assert.deepEqual(grants[0], { actions: ["lambda:UpdateFunctionCode"], scope: "function", artifactModeOnly: true });
     const onArtifacts = grants.filter((g) => g.scope === "artifacts").flatMap((g) => g.actions);
     assert.deepEqual([...onArtifacts].sort(), ["s3:GetObject", "s3:GetObjectVersion"]);
     assert.deepEqual([...actionsFor("UpdateFunctionCodeCommand")].sort(), ["lambda:UpdateFunctionCode", "s3:GetObject", "s3:GetObjectVersion"]);
+  });
+
+  it("gives stacks whose code pulumi deploys no action that uploads, updates or publishes code", () => {
+    const pulumiActions = commands.flatMap((c) => grantsFor(c, "pulumi").flatMap((g) => g.actions));
+    for (const action of ["lambda:UpdateFunctionCode", "lambda:PublishVersion", "s3:PutObject", "s3:GetObject", "s3:GetObjectVersion"]) assert.ok(!pulumiActions.includes(action), action);
+    assert.deepEqual(grantsFor("UpdateFunctionCodeCommand", "pulumi"), []);
+    assert.deepEqual(grantsFor("GetFunctionConfigurationCommand", "pulumi"), [{ actions: ["lambda:GetFunctionConfiguration"], scope: "versions" }]);
   });
 
   it("authorises calls that name a version against qualified ARNs", () => {

@@ -60,7 +60,7 @@ export function buildProgram(): Command {
     .option("--stage <name>", "pick the alias through a stage, when the stack has several")
     .option("--region <region>", "AWS region (default: outputs, then AWS_REGION)")
     .option("--alarm <name...>", "CloudWatch alarm(s) to watch instead of the stack's")
-    .option("--to-version <n>", ranged("--to-version", "version to release, or to roll back to (any published version); default: the stack's latestVersion"))
+    .option("--to-version <n>", ranged("--to-version", "version to release, or to roll back to (any published version); default: the stack's latestVersion, except in artifact mode (codeDeployment: release), where --artifact or --to-version is required"))
     .addOption(new Option("--strategy <strategy>", "override the stack's strategy").choices(["all-at-once", "canary", "linear", "custom"]))
     .option("--canary-percent <n>", ranged("--canary-percent", "canary: share of traffic before 100%"))
     .option("--linear-percent <n>", ranged("--linear-percent", "linear: traffic added per step"))

@@ -258,9 +258,20 @@ export function resolveInputs(flags: CliFlags, loaded: { outputs?: StackOutputs;
   let target = f.toVersion;
   let targetSource = "--to-version";
   if (target === undefined && artifact === undefined && flags.abort !== true) {
-    target = outputs?.latestVersion;
-    targetSource = "latestVersion of the stack outputs";
-    if (target === undefined && functionName !== undefined) add("--to-version", undefined, "without stack outputs, name the version to release with --to-version N.");
+    if (outputs?.codeDeployment === "release" && flags.artifact === undefined) {
+      // In artifact mode Pulumi ignores the function's code, so its latestVersion output is the
+      // version `pulumi up` last published, not the ones the release step published since:
+      // defaulting to it could move the alias back to an older version.
+      add(
+        "--to-version",
+        undefined,
+        `stack ${outputs.environment} deploys its code with the release step (codeDeployment: release), so its latestVersion output (${outputs.latestVersion}) does not know the versions --artifact published and may be older than what the alias serves. Pass --artifact <zip> to publish and release new code, or --to-version N to release (or roll back to) a version you name.`,
+      );
+    } else {
+      target = outputs?.latestVersion;
+      targetSource = "latestVersion of the stack outputs";
+      if (target === undefined && functionName !== undefined) add("--to-version", undefined, "without stack outputs, name the version to release with --to-version N.");
+    }
   }
   if (artifact !== undefined) targetSource = "the version published from --artifact";
 

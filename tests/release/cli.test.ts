@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { buildProgram, main } from "../../release/cli";
@@ -75,6 +75,15 @@ describe("release CLI", () => {
     assert.equal(h.sent().filter((n) => n === "Invoke").length, 0);
     const report = JSON.parse(h.out()) as { skipped: string[] };
     assert.ok(report.skipped.some((s) => /smoke gate: turned off/.test(s)), report.skipped.join("; "));
+  });
+
+  it("refuses a plain release of a codeDeployment: release stack before any AWS call (exit 2), naming --artifact and --to-version", async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "shiftline-artifact-mode-")), "prod.json");
+    writeFileSync(file, JSON.stringify({ ...(JSON.parse(readFileSync(PROD, "utf8")) as object), codeDeployment: "release" }));
+    assert.equal(await main(["--outputs", file], h.io), EXIT.badInput);
+    assert.match(h.err(), /--to-version = \(missing\): stack prod deploys its code with the release step .*--artifact <zip>.*--to-version N/);
+    assert.deepEqual(h.sent(), []);
+    assert.equal(await main(["--outputs", file, "--to-version", "42"], h.io), EXIT.ok, h.out());
   });
 
   it("exits 2 on bad flags with the problem on stderr", async () => {

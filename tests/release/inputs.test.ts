@@ -115,6 +115,20 @@ describe("release inputs", () => {
   it("reports every flag problem at once", () => {
     assert.equal(problems({ outputs: PROD, canaryPercent: "x", bake: "y", toVersion: "z" }).length, 3);
   });
+
+  it("refuses the stale latestVersion default in an artifact-mode stack and names --artifact and --to-version", () => {
+    const file = writeOutputs("artifact-mode.json", { ...prodJson, codeDeployment: "release" });
+    const found = problems({ outputs: file });
+    assert.ok(
+      found.some((m) => /^--to-version = \(missing\): stack prod deploys its code with the release step \(codeDeployment: release\), so its latestVersion output \(42\) does not know the versions --artifact published.*Pass --artifact <zip>.*or --to-version N/.test(m)),
+      found.join("\n"),
+    );
+    assert.ok(problems({ outputs: file, resume: true }).some((m) => /^--to-version = \(missing\): stack prod deploys its code with the release step/.test(m)), "--resume needs the target named too");
+    assert.equal(resolve({ outputs: file, toVersion: "41" }).target, "41");
+    assert.equal(resolve({ outputs: file, artifact: "api.zip" }).target, undefined, "the version --artifact publishes is the target");
+    assert.equal(resolve({ outputs: file, abort: true }).mode, "abort", "--abort needs no target");
+    assert.equal(resolve({ outputs: PROD }).target, "42", "a codeDeployment: pulumi stack still defaults to latestVersion");
+  });
 });
 
 /** Flags exactly as the command line hands them over (commander's defaults included). */

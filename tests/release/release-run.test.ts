@@ -187,6 +187,24 @@ describe("release run: faults end with the alias wholly on one version", () => {
     assert.deepEqual(aliasNow(h), wholly("42"));
   });
 
+  it("a steady 14 throttles a minute, summed over whole minutes as CloudWatch does, is not blamed on a release that starts mid-minute (exit 0)", async () => {
+    // GetMetricData rounds StartTime down to the whole minute and returns every 1-minute datapoint
+    // stamped before EndTime (API_GetMetricData), so a sum covers whole minutes only.
+    const minutesCovered = (start: number, end: number) => {
+      let n = 0;
+      for (let t = Math.floor(start / 60_000) * 60_000; t < end; t += 60_000) n++;
+      return n;
+    };
+    h.world.throttlesIn = (start, end) => 14 * minutesCovered(start, end);
+    await h.clock.sleep(45_000);
+    const code = await main(["--outputs", PROD, "--json"], h.io);
+    assert.equal(code, EXIT.ok, h.err());
+    assert.deepEqual(aliasNow(h), wholly("42"));
+    assert.match(h.err(), /had 140 throttles in the 10 minutes before the release/);
+    const report = JSON.parse(h.out()) as { checks: Array<{ throttles: number; notes: string[] }> };
+    assert.ok(report.checks.every((c) => c.throttles === 0 || c.notes.some((n) => /throttled invocations on the alias, within \d+ tolerated \(maxThrottles 0 \+ \d+, the most \d+ whole minutes show at the alias's pre-release rate of 140 in 10 minutes/.test(n))));
+  });
+
   it("metrics CloudWatch cannot compute (StatusCode InternalError) are not read as healthy: the canary rolls back (exit 1)", async () => {
     h.clock.at(1, () => (h.world.metricStatus = "InternalError"));
     const code = await main(["--outputs", PROD], h.io);

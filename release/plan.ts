@@ -15,7 +15,8 @@ export const DRY_RUN_SKIPPED = [
 /** The dry run's list of what it did not check, for these inputs. */
 export function dryRunSkipped(inputs: ResolvedInputs): string[] {
   if (inputs.mode === "abort") return ["alias state (GetAlias): whether an unfinished release is on the alias", ...inputs.skipped];
-  return [...DRY_RUN_SKIPPED, ...(inputs.artifact !== undefined ? ["artifact upload, code update and publish"] : []), ...inputs.skipped];
+  const checks = inputs.settings.smoke ? DRY_RUN_SKIPPED : DRY_RUN_SKIPPED.filter((c) => !c.startsWith("smoke"));
+  return [...checks, ...(inputs.artifact !== undefined ? ["artifact upload, code update and publish"] : []), ...inputs.skipped];
 }
 
 export function renderPlan(inputs: ResolvedInputs): string[] {

@@ -67,6 +67,7 @@ describe("release CLI", () => {
     assert.equal(await main(["--dry-run", "--outputs", PROD, "--no-smoke"], h.io), EXIT.ok);
     assert.match(h.out(), /smoke gate: off/);
     assert.doesNotMatch(h.out(), /smoke gate: on/);
+    assert.doesNotMatch(h.out(), /- smoke invocations of the target version/, "no smoke check is listed as skipped when there is none");
   });
 
   it("--no-smoke over a stack with smoke: true invokes nothing before moving traffic", async () => {

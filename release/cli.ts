@@ -12,7 +12,7 @@ import type { CodeUpdateWait } from "./aws/lambda";
 import { systemClock, type Clock } from "./clock";
 import { runRelease } from "./controller";
 import type { SmokeEvent } from "./gate";
-import { loadOutputs, pulumiStackOutput, resolveInputs, type CliFlags } from "./inputs";
+import { FLAG_RANGES, loadOutputs, pulumiStackOutput, resolveInputs, type CliFlags } from "./inputs";
 import { EXIT, EXIT_CODE_HELP, type ExitCode } from "./outcome";
 import { dryRunSkipped, renderPlan } from "./plan";
 import { Progress, renderMarkdown, renderSummary, type ReleaseReport, type Writable } from "./report";
@@ -47,6 +47,9 @@ export const processIo = (): CliIo => ({
   smokeEvents: (target) => loadSmokeEvents(target),
 });
 
+/** A numeric flag's help text with the range it accepts, so the limit is visible where it bites. */
+const ranged = (flag: string, text: string) => `${text} [${FLAG_RANGES[flag]}]`;
+
 export function buildProgram(): Command {
   const exitCodes = EXIT_CODE_HELP.map(([code, text]) => `  ${String(code).padStart(3)}  ${text}`).join("\n");
   return new Command("shiftline-release")
@@ -58,21 +61,22 @@ export function buildProgram(): Command {
     .option("--stage <name>", "pick the alias through a stage, when the stack has several")
     .option("--region <region>", "AWS region (default: outputs, then AWS_REGION)")
     .option("--alarm <name...>", "CloudWatch alarm(s) to watch instead of the stack's")
-    .option("--to-version <n>", "version to release, or to roll back to (any published version); default: the stack's latestVersion")
+    .option("--to-version <n>", ranged("--to-version", "version to release, or to roll back to (any published version); default: the stack's latestVersion, except in artifact mode (codeDeployment: release), where --artifact or --to-version is required"))
     .addOption(new Option("--strategy <strategy>", "override the stack's strategy").choices(["all-at-once", "canary", "linear", "custom"]))
-    .option("--canary-percent <n>", "canary: share of traffic before 100%")
-    .option("--linear-percent <n>", "linear: traffic added per step")
-    .option("--bake <seconds>", "canary/linear: bake time of each partial step")
-    .option("--final-bake <seconds>", "bake at 100% before the release counts as done")
-    .option("--steps <list>", "custom steps as percent:bakeSeconds, e.g. 5:60,25:120,50:300 (implies --strategy custom)")
-    .option("--max-error-rate <percent>", "error-rate points the target may add over the previous version")
-    .option("--min-invocations <n>", "target invocations needed before its error rate is judged")
-    .option("--max-throttles <n>", "throttles on the alias tolerated during the release")
-    .option("--metric-delay <seconds>", "how long after a bake its metrics are judged (CloudWatch delay)")
-    .option("--check-interval <seconds>", "seconds between health checks")
-    .option("--no-smoke", "skip the smoke gate")
+    .option("--canary-percent <n>", ranged("--canary-percent", "canary: share of traffic before 100%"))
+    .option("--linear-percent <n>", ranged("--linear-percent", "linear: traffic added per step"))
+    .option("--bake <seconds>", ranged("--bake", "canary/linear: bake time of each partial step"))
+    .option("--final-bake <seconds>", ranged("--final-bake", "bake at 100% before the release counts as done"))
+    .option("--steps <list>", ranged("--steps", "custom steps as percent:bakeSeconds, e.g. 5:60,25:120,50:300 (implies --strategy custom)"))
+    .option("--max-error-rate <percent>", ranged("--max-error-rate", "error-rate points the target may add over the previous version"))
+    .option("--min-invocations <n>", ranged("--min-invocations", "target invocations needed before its error rate is judged"))
+    .option("--max-throttles <n>", ranged("--max-throttles", "throttles on the alias tolerated during the release, beyond its pre-release rate"))
+    .option("--metric-delay <seconds>", ranged("--metric-delay", "how long after a bake its metrics are judged (CloudWatch delay)"))
+    .option("--check-interval <seconds>", ranged("--check-interval", "seconds between health checks"))
+    .option("--smoke", "run the smoke gate even if the stack turns it off (smoke: false)")
+    .option("--no-smoke", "skip the smoke gate even if the stack turns it on (smoke: true)")
     .option("--artifact <zip>", "artifact mode: upload this zip, update the function's code and publish the version to release")
-    .option("--code-update-timeout <seconds>", "artifact mode: how long to wait for LastUpdateStatus=Successful", "300")
+    .option("--code-update-timeout <seconds>", ranged("--code-update-timeout", "artifact mode: how long to wait for LastUpdateStatus=Successful"), "300")
     .option("--dry-run", "print the plan and change nothing (no AWS calls)")
     .option("--resume", "continue an unfinished release of the same target from its current weight")
     .option("--abort", "roll an unfinished release back: alias wholly on its primary version")

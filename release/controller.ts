@@ -69,6 +69,8 @@ class ReleaseRun {
   private transition?: Pick<PrimaryChange, "primary" | "from">;
   /** Share on the target as last written to the alias. */
   private percent = 0;
+  /** The pair cannot be weighted (preflight): the 100% step points the alias wholly at the target. */
+  private direct = false;
   /** The alias has been changed by this run (or was found split by an earlier one). */
   private touched = false;
   /** The last rollback changed the alias (false: it was already wholly on the previous version). */
@@ -123,6 +125,7 @@ class ReleaseRun {
       target,
       stages: req.stages,
       weighted: this.steps.some((s) => s.percent < 100),
+      finalHold: this.steps.some((s) => s.percent === 100 && s.bakeSeconds > 0),
       resume: req.mode === "resume",
     });
     if (pre.kind === "nothing-to-release") {
@@ -132,6 +135,7 @@ class ReleaseRun {
       return this.report("nothing-to-release", EXIT.ok, `nothing to release: alias ${req.alias} already serves version ${target}.`);
     }
     this.previous = pre.previous;
+    this.direct = pre.direct;
     this.revisionId = pre.alias.revisionId;
     this.revisionKnown = true;
     for (const n of pre.notes) this.note(n);
@@ -223,15 +227,26 @@ class ReleaseRun {
     // Marked before the call: a write that AWS applied but whose answer was lost must still be rolled back.
     this.touched = true;
     this.revisionKnown = false;
-    this.revisionId = await this.deps.aws.lambda.updateAlias(this.req.functionName, this.req.alias, { functionVersion: this.previous ?? "", weights: { [target]: percent }, revisionId: this.revisionId });
+    const to = this.direct && percent === 100 ? { functionVersion: target, weights: {} } : { functionVersion: this.previous ?? "", weights: { [target]: percent } };
+    this.revisionId = await this.deps.aws.lambda.updateAlias(this.req.functionName, this.req.alias, { ...to, revisionId: this.revisionId });
     this.revisionKnown = true;
+    if (to.functionVersion === target && this.provisioned.alias && this.previous !== undefined) {
+      // The direct switch moves the primary version: Lambda's own weights must clear before the bake reads the alias.
+      this.transition = { primary: target, from: this.previous };
+      await this.settle(this.transition);
+    }
     this.percent = percent;
-    this.deps.progress.line(`[step ${index + 1}/${this.steps.length}] ${percent}% on version ${target}${percent === 100 ? ` (final bake; version ${this.previous ?? "?"} stays primary until promotion)` : ""}`);
+    const hold = this.direct ? `final bake; alias ${this.req.alias} points straight at version ${target} (no weighted hold, see preflight)` : `final bake; version ${this.previous ?? "?"} stays primary until promotion`;
+    this.deps.progress.line(`[step ${index + 1}/${this.steps.length}] ${percent}% on version ${target}${percent === 100 ? ` (${hold})` : ""}`);
   }
 
   /** Alias → target wholly, weights cleared. */
   private async promote(target: string): Promise<void> {
     this.throwIfInterrupted();
+    if (this.direct && this.percent === 100) {
+      this.deps.progress.line(`promoting: alias ${this.req.alias} has pointed wholly to version ${target} since the switch`);
+      return;
+    }
     this.touched = true;
     this.revisionKnown = false;
     this.revisionId = await this.deps.aws.lambda.updateAlias(this.req.functionName, this.req.alias, { functionVersion: target, weights: {}, revisionId: this.revisionId });

@@ -5,6 +5,7 @@
  */
 import type { HealthSettings } from "./settings";
 import type { AlarmState, CloudWatchPort, MetricSumQuery } from "./aws/cloudwatch";
+import { floorToMinute, THROTTLE_CONFIDENCE, throttlesAtUsualRate, wholeMinutes, type ThrottleBaseline } from "./throttle-baseline";
 
 export interface VersionFigures {
   readonly invocations: number;
@@ -17,8 +18,10 @@ export interface HealthSample {
   readonly target: VersionFigures;
   readonly previous: VersionFigures;
   readonly throttles: number;
-  /** Throttles the alias may show in this window at its pre-release rate (0 without a baseline). */
-  readonly usualThrottles?: number;
+  /** Whole 1-minute periods `throttles` was summed over (CloudWatch rounds StartTime down to the minute). */
+  readonly throttleMinutes?: number;
+  /** The alias's throttles in the whole minutes before the release; absent when unknown. */
+  readonly throttleBaseline?: ThrottleBaseline;
   /** Set when CloudWatch could not compute the metrics: the figures above are then not judged. */
   readonly metricsUnavailable?: string;
 }
@@ -72,13 +75,18 @@ export function judgeHealth(sample: HealthSample, settings: HealthSettings, pree
       notes.push(`target error rate ${pct(targetRate)} within ${pct(allowed)} (${compared})`);
     }
   }
-  // Throttles happen before any version runs, so they cannot be split by version; the alias's
-  // usual pre-release rate is tolerated on top of maxThrottles so existing throttling is not blamed on the target.
-  const usual = sample.usualThrottles ?? 0;
+  // Throttles happen before any version runs, so they cannot be split by version; what the alias
+  // would show at its pre-release rate (with that rate's noise) is tolerated on top of maxThrottles,
+  // so existing throttling is not blamed on the target.
+  const base = sample.throttleBaseline;
+  const usual = throttlesAtUsualRate(base, sample.throttleMinutes ?? 0);
   const allowedThrottles = settings.maxThrottles + usual;
-  if (sample.throttles > allowedThrottles) {
-    reasons.push(`${sample.throttles} throttled invocations on the alias (at most ${allowedThrottles} tolerated: maxThrottles ${settings.maxThrottles}${usual > 0 ? ` + ${usual} at the alias's pre-release rate` : ""})`);
-  }
+  const why =
+    usual > 0 && base !== undefined
+      ? `maxThrottles ${settings.maxThrottles} + ${usual}, the most ${sample.throttleMinutes ?? 0} whole minutes show at the alias's pre-release rate of ${base.throttles} in ${base.minutes} minutes (${THROTTLE_CONFIDENCE * 100}% bound)`
+      : `maxThrottles ${settings.maxThrottles}`;
+  if (sample.throttles > allowedThrottles) reasons.push(`${sample.throttles} throttled invocations on the alias (at most ${allowedThrottles} tolerated: ${why})`);
+  else if (sample.throttles > 0) notes.push(`${sample.throttles} throttled invocations on the alias, within ${allowedThrottles} tolerated (${why})`);
   return { healthy: reasons.length === 0, reasons, notes, targetErrorRate: targetRate, previousErrorRate: previousRate };
 }
 
@@ -93,8 +101,8 @@ export interface HealthScope {
 /** Reads alarms and metrics for one alias; remembers which alarms were firing at the start. */
 export class HealthMonitor {
   private readonly preexisting = new Set<string>();
-  /** Throttles per minute on the alias before the release, from throttleBaseline(). */
-  private throttlesPerMinute = 0;
+  /** The alias's throttles before the release, from throttleBaseline(). */
+  private throttlesBefore?: ThrottleBaseline;
 
   constructor(
     private readonly cloudwatch: CloudWatchPort,
@@ -111,12 +119,15 @@ export class HealthMonitor {
   }
 
   /**
-   * Measures the alias's throttles over the `minutes` before `until` (before any traffic moved),
-   * so that a steady pre-existing rate is not blamed on the target. Unreadable metrics count as none.
+   * Measures the alias's throttles over the `minutes` whole minutes before the minute `until` falls
+   * in (before any traffic moved), so that a steady pre-existing rate is not blamed on the target.
+   * Both ends are whole minutes, so CloudWatch's rounding cannot stretch the span, and the window
+   * judged later (from that same minute on) does not overlap it. Unreadable metrics count as none.
    */
   async throttleBaseline(until: Date, minutes: number): Promise<number> {
-    const { totals, problems } = await this.cloudwatch.sums(metricQueries(this.scope).filter((q) => q.id === "throttles"), new Date(until.getTime() - minutes * 60_000), until);
-    this.throttlesPerMinute = problems.length > 0 ? 0 : totals.throttles / minutes;
+    const end = floorToMinute(until.getTime());
+    const { totals, problems } = await this.cloudwatch.sums(metricQueries(this.scope).filter((q) => q.id === "throttles"), new Date(end - minutes * 60_000), new Date(end));
+    this.throttlesBefore = problems.length > 0 ? undefined : { throttles: totals.throttles, minutes };
     return totals.throttles;
   }
 
@@ -141,7 +152,8 @@ export class HealthMonitor {
       target: { invocations: sums.targetInvocations, errors: sums.targetErrors },
       previous: { invocations: sums.previousInvocations, errors: sums.previousErrors },
       throttles: sums.throttles,
-      usualThrottles: Math.floor((this.throttlesPerMinute * (until.getTime() - since.getTime())) / 60_000),
+      throttleMinutes: wholeMinutes(since, until),
+      throttleBaseline: this.throttlesBefore,
       metricsUnavailable: problems.length > 0 ? problems.join("; ") : undefined,
     };
   }

@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { ValidationError, parseOrThrow, renderValue, type Problem } from "../lib/validation";
-import { releaseSettingsSchema, STRATEGIES, type ReleaseSettings, type ReleaseSettingsInput } from "./settings";
+import { describeRange, RANGES, releaseSettingsSchema, STRATEGIES, type Range, type ReleaseSettings, type ReleaseSettingsInput } from "./settings";
 import { stackOutputsSchema, type StackOutputs, type StageOutput } from "./stack-outputs";
 
 /** Flags as commander hands them over: strings, booleans, string lists. */
@@ -31,6 +31,7 @@ export interface CliFlags {
   readonly maxThrottles?: string;
   readonly metricDelay?: string;
   readonly checkInterval?: string;
+  /** true for --smoke, false for --no-smoke, undefined when neither is given (the stack decides). */
   readonly smoke?: boolean;
   readonly codeUpdateTimeout?: string;
   readonly artifact?: string;
@@ -101,7 +102,34 @@ export function pulumiStackOutput(stack: string): string | undefined {
   }
 }
 
-const wholeNumber = (flag: string, what: string) => z.string().regex(/^\d+$/, { error: `${flag} must be ${what}.` }).transform(Number);
+/** --code-update-timeout: below 5 s the SDK waiter would not poll even twice (it starts at 2 s). */
+const CODE_UPDATE_TIMEOUT: Range = { min: 5, unit: "seconds" };
+
+/**
+ * The range each numeric flag accepts. --help prints it beside the flag and the README's flag
+ * table states it (tests/release/cli.test.ts checks both against what the validation accepts).
+ */
+export const FLAG_RANGES: Readonly<Record<string, string>> = {
+  "--to-version": "1 or more",
+  "--canary-percent": describeRange(RANGES.percent),
+  "--linear-percent": describeRange(RANGES.percent),
+  "--bake": describeRange(RANGES.bakeSeconds),
+  "--final-bake": describeRange(RANGES.bakeSeconds),
+  "--steps": `at most ${RANGES.steps.max} steps, each ${describeRange(RANGES.percent)} in increasing order, with a bake of ${describeRange(RANGES.bakeSeconds)}`,
+  "--max-error-rate": describeRange(RANGES.maxErrorRatePercent),
+  "--min-invocations": describeRange(RANGES.minInvocations),
+  "--max-throttles": describeRange(RANGES.maxThrottles),
+  "--metric-delay": describeRange(RANGES.metricDelaySeconds),
+  "--check-interval": describeRange(RANGES.checkIntervalSeconds),
+  "--code-update-timeout": describeRange(CODE_UPDATE_TIMEOUT),
+};
+
+const wholeNumber = (flag: string, what: string) =>
+  z
+    .string()
+    .regex(/^\d+$/, { error: `${flag} must be ${what}.` })
+    .transform(Number)
+    .refine(Number.isSafeInteger, { error: `${flag} is too large; the range is ${FLAG_RANGES[flag]}.` });
 const decimal = (flag: string) => z.string().regex(/^\d+(\.\d+)?$/, { error: `${flag} must be a number such as 1 or 0.5.` }).transform(Number);
 
 const flagsSchema = z.object({
@@ -124,7 +152,10 @@ const flagsSchema = z.object({
   maxThrottles: wholeNumber("--max-throttles", "a whole number").optional(),
   metricDelay: wholeNumber("--metric-delay", "a whole number of seconds").optional(),
   checkInterval: wholeNumber("--check-interval", "a whole number of seconds").optional(),
-  codeUpdateTimeout: wholeNumber("--code-update-timeout", "a whole number of seconds").refine((n) => n >= 5, { error: "--code-update-timeout must be at least 5 seconds." }).optional(),
+  smoke: z.boolean().optional(),
+  codeUpdateTimeout: wholeNumber("--code-update-timeout", "a whole number of seconds")
+    .refine((n) => n >= CODE_UPDATE_TIMEOUT.min, { error: `--code-update-timeout must be at least ${CODE_UPDATE_TIMEOUT.min} seconds.` })
+    .optional(),
 });
 
 const FLAG_FOR_FIELD: Record<string, string> = {
@@ -147,6 +178,7 @@ const FLAG_FOR_FIELD: Record<string, string> = {
   checkInterval: "--check-interval",
   checkIntervalSeconds: "--check-interval",
   codeUpdateTimeout: "--code-update-timeout",
+  smoke: "--smoke / --no-smoke",
 };
 
 /** Merges outputs and flags into what one run needs; throws a ValidationError listing every problem. */
@@ -226,9 +258,20 @@ export function resolveInputs(flags: CliFlags, loaded: { outputs?: StackOutputs;
   let target = f.toVersion;
   let targetSource = "--to-version";
   if (target === undefined && artifact === undefined && flags.abort !== true) {
-    target = outputs?.latestVersion;
-    targetSource = "latestVersion of the stack outputs";
-    if (target === undefined && functionName !== undefined) add("--to-version", undefined, "without stack outputs, name the version to release with --to-version N.");
+    if (outputs?.codeDeployment === "release" && flags.artifact === undefined) {
+      // In artifact mode Pulumi ignores the function's code, so its latestVersion output is the
+      // version `pulumi up` last published, not the ones the release step published since:
+      // defaulting to it could move the alias back to an older version.
+      add(
+        "--to-version",
+        undefined,
+        `stack ${outputs.environment} deploys its code with the release step (codeDeployment: release), so its latestVersion output (${outputs.latestVersion}) does not know the versions --artifact published and may be older than what the alias serves. Pass --artifact <zip> to publish and release new code, or --to-version N to release (or roll back to) a version you name.`,
+      );
+    } else {
+      target = outputs?.latestVersion;
+      targetSource = "latestVersion of the stack outputs";
+      if (target === undefined && functionName !== undefined) add("--to-version", undefined, "without stack outputs, name the version to release with --to-version N.");
+    }
   }
   if (artifact !== undefined) targetSource = "the version published from --artifact";
 
@@ -268,6 +311,7 @@ function overrideSettings(base: ReleaseSettings | undefined, f: ParsedFlags, pro
   if (f.linearPercent !== undefined) input.linearStepPercent = f.linearPercent;
   if (f.bake !== undefined) input.stepBakeSeconds = f.bake;
   if (f.finalBake !== undefined) input.finalBakeSeconds = f.finalBake;
+  if (f.smoke !== undefined) input.smoke = f.smoke;
   const health = { ...input.health };
   if (f.maxErrorRate !== undefined) health.maxErrorRatePercent = f.maxErrorRate;
   if (f.minInvocations !== undefined) health.minInvocations = f.minInvocations;

@@ -6,7 +6,7 @@ import { planSchedule, scheduleSeconds, toAwsWeight } from "./schedule";
 /** Checks a dry run cannot make, because it sends nothing to AWS. */
 export const DRY_RUN_SKIPPED = [
   "alias state (GetAlias): current version, weights, unfinished release",
-  "target version published and Active, same execution role and DLQ as the current version",
+  "target version published and Active; for a weighted step or hold, the current version is not $LATEST and has the same execution role and DLQ",
   "stage invoke permission on the alias (GetPolicy)",
   "smoke invocations of the target version",
   "alarm states and metrics",
@@ -15,7 +15,8 @@ export const DRY_RUN_SKIPPED = [
 /** The dry run's list of what it did not check, for these inputs. */
 export function dryRunSkipped(inputs: ResolvedInputs): string[] {
   if (inputs.mode === "abort") return ["alias state (GetAlias): whether an unfinished release is on the alias", ...inputs.skipped];
-  return [...DRY_RUN_SKIPPED, ...(inputs.artifact !== undefined ? ["artifact upload, code update and publish"] : []), ...inputs.skipped];
+  const checks = inputs.settings.smoke ? DRY_RUN_SKIPPED : DRY_RUN_SKIPPED.filter((c) => !c.startsWith("smoke"));
+  return [...checks, ...(inputs.artifact !== undefined ? ["artifact upload, code update and publish"] : []), ...inputs.skipped];
 }
 
 export function renderPlan(inputs: ResolvedInputs): string[] {
@@ -40,7 +41,7 @@ export function renderPlan(inputs: ResolvedInputs): string[] {
       step.percent < 100
         ? `AdditionalVersionWeights {target: ${toAwsWeight(step.percent)}}`
         : step.bakeSeconds > 0
-          ? "AdditionalVersionWeights {target: 1} for the bake, then alias → target, weights cleared"
+          ? `AdditionalVersionWeights {target: 1} for the bake, then alias → target, weights cleared${steps.length === 1 ? " (if the two versions cannot share a weighted alias: alias → target for the bake, no hold)" : ""}`
           : "alias → target, weights cleared";
     return `  ${String(i + 1).padStart(2)}. ${String(step.percent).padStart(3)}%  bake ${formatDuration(step.bakeSeconds).padEnd(7)} ${weights}  (done by ~${formatDuration(elapsed)})`;
   });

@@ -12,8 +12,14 @@ export interface PreflightInput {
   readonly target: string;
   /** Stages that route to this alias; each needs an invoke permission on it. */
   readonly stages: readonly StageOutput[];
-  /** true when the schedule has partial steps, i.e. the alias will carry weights. */
+  /** true when the schedule has partial steps: the alias must be split between the two versions. */
   readonly weighted: boolean;
+  /**
+   * true when the 100% step bakes. That bake normally holds the alias weighted (previous primary,
+   * target at 1.0), so it needs a pair AWS can weight too; when the pair cannot be weighted and
+   * there are no partial steps, the alias is pointed straight at the target instead (`direct`).
+   */
+  readonly finalHold?: boolean;
   readonly resume: boolean;
 }
 
@@ -26,6 +32,11 @@ export type PreflightResult =
       readonly previous: string;
       /** Set when resuming: the target's current share of traffic. */
       readonly resumeFromPercent?: number;
+      /**
+       * The versions cannot share a weighted alias, and the schedule has no partial step: the
+       * final bake points the alias wholly at the target instead of holding it at weight 1.0.
+       */
+      readonly direct: boolean;
       readonly notes: readonly string[];
     };
 
@@ -67,7 +78,22 @@ export async function preflight(lambda: LambdaPort, input: PreflightInput): Prom
   const problems: string[] = [];
   const [targetInfo, previousInfo] = await Promise.all([lambda.getVersion(functionName, target), previous === "$LATEST" ? undefined : lambda.getVersion(functionName, previous)]);
   checkTarget(targetInfo, target, problems);
-  if (input.weighted) checkPair(previous, previousInfo, targetInfo, problems);
+  // Every weighted write is checked here, before the smoke gate: AWS refuses the write itself
+  // (exit 5 after smoke) when the pair cannot be weighted, the 1.0 hold of a final bake included.
+  const unweightable = input.weighted || input.finalHold === true ? pairProblems(previous, previousInfo, targetInfo) : [];
+  const routing = "https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html";
+  let direct = false;
+  if (input.weighted) {
+    for (const why of unweightable) {
+      problems.push(`${why} (${routing}); release it with --strategy all-at-once (with a final bake, the alias is then pointed straight at version ${target} and watched); the next release can be gradual again.`);
+    }
+  } else if (unweightable.length > 0) {
+    direct = true;
+    notes.push(
+      `the final bake cannot hold alias ${aliasName} at weight 1.0 (${unweightable.join("; ")}; ${routing}), so it points the alias straight at version ${target}: ` +
+        `it is watched and rolled back the same way, but a run killed during the bake leaves the alias wholly on ${target}, with no unfinished release for --resume or --abort; undo that with --to-version ${previous}.`,
+    );
+  }
 
   // One alias, one resource policy: read it once for all the stages that route to the alias.
   const statements = input.stages.length > 0 ? await lambda.policyStatements(functionName, aliasName) : [];
@@ -79,7 +105,7 @@ export async function preflight(lambda: LambdaPort, input: PreflightInput): Prom
     }
   }
   if (problems.length > 0) throw gateFailed(`preflight: ${problems.length} problem${problems.length === 1 ? "" : "s"}\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-  return { kind: "ready", alias, previous, resumeFromPercent, notes };
+  return { kind: "ready", alias, previous, resumeFromPercent, direct, notes };
 }
 
 function checkTarget(info: VersionInfo | undefined, target: string, problems: string[]): void {
@@ -90,21 +116,27 @@ function checkTarget(info: VersionInfo | undefined, target: string, problems: st
   }
 }
 
-/** Weighted aliases need two published versions with the same role and DLQ (configuring-alias-routing). */
-function checkPair(previous: string, previousInfo: VersionInfo | undefined, targetInfo: VersionInfo | undefined, problems: string[]): void {
-  if (previous === "$LATEST") {
-    problems.push("the alias points to $LATEST, which a weighted alias cannot split from; release with --strategy all-at-once once, then gradual releases work.");
-    return;
-  }
-  if (previousInfo === undefined || targetInfo === undefined) return;
+/**
+ * Why AWS would refuse to weight the alias between the two versions; empty when it can. An alias
+ * can be weighted only if "both versions must have the same execution role", "the same dead-letter
+ * queue configuration, or no dead-letter queue configuration", and "both versions must be
+ * published. The alias cannot point to $LATEST"
+ * (https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html). The target is
+ * always published (--to-version is 1 or more; --artifact publishes a version).
+ */
+function pairProblems(previous: string, previousInfo: VersionInfo | undefined, targetInfo: VersionInfo | undefined): string[] {
+  if (previous === "$LATEST") return ["the alias points to $LATEST, which a weighted alias cannot include"];
+  if (previousInfo === undefined || targetInfo === undefined) return [];
+  const why: string[] = [];
   if (previousInfo.role !== targetInfo.role) {
-    problems.push(
-      `version ${targetInfo.version} runs as ${targetInfo.role ?? "(no role)"} but version ${previous} as ${previousInfo.role ?? "(no role)"}; AWS only splits an alias between versions with the same execution role (https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html). Use --strategy all-at-once.`,
-    );
+    why.push(`version ${targetInfo.version} runs as ${targetInfo.role ?? "(no role)"} but version ${previous} as ${previousInfo.role ?? "(no role)"}, and AWS weights an alias only between versions with the same execution role`);
   }
   if (previousInfo.deadLetterTarget !== targetInfo.deadLetterTarget) {
-    problems.push(`versions ${previous} and ${targetInfo.version} have different dead-letter queues; AWS only splits an alias between versions with the same one. Use --strategy all-at-once.`);
+    why.push(
+      `version ${targetInfo.version} sends failed events to ${targetInfo.deadLetterTarget ?? "no dead-letter queue"} but version ${previous} to ${previousInfo.deadLetterTarget ?? "no dead-letter queue"}, and AWS weights an alias only between versions with the same dead-letter queue configuration`,
+    );
   }
+  return why;
 }
 
 const asList = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);

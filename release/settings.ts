@@ -8,19 +8,50 @@ import { z } from "zod";
 export const STRATEGIES = ["all-at-once", "canary", "linear", "custom"] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
+/** A closed range of whole numbers (or, for maxErrorRatePercent, decimals); no `max` means unbounded. */
+export interface Range {
+  readonly min: number;
+  readonly max?: number;
+  readonly unit?: "seconds" | "percent" | "percentage points";
+}
+
+/**
+ * The limits of every numeric release setting. The schema below enforces them, and the release
+ * CLI's --help and the README state them from here (tests/release/cli.test.ts keeps all three in step).
+ */
+export const RANGES = {
+  /** A partial step: 0% moves nothing and 100% is always the last step, added by the release step. */
+  percent: { min: 1, max: 99, unit: "percent" },
+  bakeSeconds: { min: 0, max: 86_400, unit: "seconds" },
+  maxErrorRatePercent: { min: 0, max: 100, unit: "percentage points" },
+  minInvocations: { min: 1 },
+  maxThrottles: { min: 0 },
+  /** CloudWatch publishes Lambda metrics within minutes; 15 minutes is ample. */
+  metricDelaySeconds: { min: 0, max: 900, unit: "seconds" },
+  /** Lambda's metrics have 1-minute resolution: checking more often than every 5 s learns nothing. */
+  checkIntervalSeconds: { min: 5, max: 3600, unit: "seconds" },
+  /** At most 99 partial steps (1, 2, … 99). */
+  steps: { min: 1, max: 99 },
+} as const satisfies Record<string, Range>;
+
+/** e.g. "1-99 percent", "5-3600 seconds", "1 or more". */
+export function describeRange(r: Range): string {
+  return `${r.max === undefined ? `${r.min} or more` : `${r.min}-${r.max}`}${r.unit !== undefined ? ` ${r.unit}` : ""}`;
+}
+
 const partialPercent = (what: string) =>
   z
     .number({ error: `${what} must be a whole percentage of traffic between 1 and 99.` })
     .int({ error: `${what} must be a whole percentage between 1 and 99 (weights are exact integers; no fractions).` })
-    .min(1, { error: `${what} must be at least 1 (a 0% step moves no traffic).` })
-    .max(99, { error: `${what} must be at most 99; the 100% step is always added last by the release step.` });
+    .min(RANGES.percent.min, { error: `${what} must be at least 1 (a 0% step moves no traffic).` })
+    .max(RANGES.percent.max, { error: `${what} must be at most 99; the 100% step is always added last by the release step.` });
 
-const seconds = (what: string, max = 86_400) =>
+const seconds = (what: string, range: Range = RANGES.bakeSeconds) =>
   z
     .number({ error: `${what} must be a number of seconds.` })
     .int({ error: `${what} must be a whole number of seconds.` })
-    .min(0, { error: `${what} cannot be negative.` })
-    .max(max, { error: `${what} must be at most ${max} seconds.` });
+    .min(range.min, { error: range.min === 0 ? `${what} cannot be negative.` : `${what} must be at least ${range.min} seconds.` })
+    .max(range.max ?? Number.MAX_SAFE_INTEGER, { error: `${what} must be at most ${range.max ?? Number.MAX_SAFE_INTEGER} seconds.` });
 
 export const stepSchema = z
   .object({
@@ -40,26 +71,29 @@ export const healthSchema = z
      */
     maxErrorRatePercent: z
       .number({ error: "maxErrorRatePercent must be a number between 0 and 100." })
-      .min(0, { error: "maxErrorRatePercent must be between 0 and 100." })
-      .max(100, { error: "maxErrorRatePercent must be between 0 and 100." })
+      .min(RANGES.maxErrorRatePercent.min, { error: "maxErrorRatePercent must be between 0 and 100." })
+      .max(RANGES.maxErrorRatePercent.max, { error: "maxErrorRatePercent must be between 0 and 100." })
       .default(1),
     /** The new version's error rate is judged only after this many invocations. Defaults to 20. */
     minInvocations: z
       .number({ error: "minInvocations must be a whole number." })
       .int({ error: "minInvocations must be a whole number." })
-      .min(1, { error: "minInvocations must be at least 1." })
+      .min(RANGES.minInvocations.min, { error: "minInvocations must be at least 1." })
       .default(20),
     /** Throttles on the alias tolerated during the release (counted from the first shift) before rolling back. Defaults to 0. */
     maxThrottles: z
       .number({ error: "maxThrottles must be a whole number." })
       .int({ error: "maxThrottles must be a whole number." })
-      .min(0, { error: "maxThrottles cannot be negative." })
+      .min(RANGES.maxThrottles.min, { error: "maxThrottles cannot be negative." })
       .default(0),
     /** CloudWatch publishes Lambda metrics with a delay; checks look this far back past now. Defaults to 60. */
-    metricDelaySeconds: seconds("metricDelaySeconds", 900).default(60),
-    /** How often health is checked during a bake. Defaults to 30. */
-    checkIntervalSeconds: seconds("checkIntervalSeconds", 3600)
-      .refine((v) => v >= 5, { error: "checkIntervalSeconds must be at least 5 (CloudWatch metrics have 1-minute resolution)." })
+    metricDelaySeconds: seconds("metricDelaySeconds", RANGES.metricDelaySeconds).default(60),
+    /** How often health is checked during a bake, 5–3600 seconds. Defaults to 30. */
+    checkIntervalSeconds: z
+      .number({ error: "checkIntervalSeconds must be a number of seconds." })
+      .int({ error: "checkIntervalSeconds must be a whole number of seconds." })
+      .min(RANGES.checkIntervalSeconds.min, { error: "checkIntervalSeconds must be at least 5 (CloudWatch metrics have 1-minute resolution)." })
+      .max(RANGES.checkIntervalSeconds.max, { error: "checkIntervalSeconds must be at most 3600 seconds." })
       .default(30),
   })
   .strict();
@@ -75,7 +109,7 @@ export const releaseSettingsSchema = z
     /** canary/linear: bake time of each partial step. Defaults to 300. */
     stepBakeSeconds: seconds("stepBakeSeconds").default(300),
     /** custom: the partial steps, increasing, each 1–99; the 100% step is added last. */
-    steps: z.array(stepSchema).max(99, { error: "steps may have at most 99 entries." }).optional(),
+    steps: z.array(stepSchema).max(RANGES.steps.max, { error: "steps may have at most 99 entries." }).optional(),
     /** Bake after reaching 100%, before the alias is promoted. Defaults to 0. */
     finalBakeSeconds: seconds("finalBakeSeconds").default(0),
     /** Run smoke invocations against the new version before it gets traffic. Defaults to true. */

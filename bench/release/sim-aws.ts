@@ -67,6 +67,9 @@ export function simLambdaClient(world: World, fn: SimFunction): LambdaClient {
       }
       case "ListVersionsByFunctionCommand":
         return { Versions: Object.keys(world.options.versions).map(versionConfig) };
+      case "GetProvisionedConcurrencyConfigCommand":
+        // Provisioned concurrency is not modelled (its allocation time would only delay both contenders alike).
+        throw awsError("ProvisionedConcurrencyConfigNotFoundException", "No Provisioned Concurrency Config found for this function", 404);
       case "GetPolicyCommand":
         // The bench releases with explicit flags (no stages), so preflight reads no policy.
         throw awsError("ResourceNotFoundException", "The resource you requested does not exist.", 404);

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { main } from "../../release/cli";
+import { buildProgram, main } from "../../release/cli";
+import { FLAG_RANGES } from "../../release/inputs";
 import { EXIT } from "../../release/outcome";
 import { Progress } from "../../release/report";
 import { judgeSmoke } from "../../release/gate";
@@ -60,6 +61,30 @@ describe("release CLI", () => {
     assert.equal(report.outcome, "dry-run");
     assert.equal(report.inputs.target, "40");
     assert.ok(report.skipped.length > 0);
+  });
+
+  it("dry run with --no-smoke over a stack with smoke: true plans no smoke gate", async () => {
+    assert.equal(await main(["--dry-run", "--outputs", PROD, "--no-smoke"], h.io), EXIT.ok);
+    assert.match(h.out(), /smoke gate: off/);
+    assert.doesNotMatch(h.out(), /smoke gate: on/);
+    assert.doesNotMatch(h.out(), /- smoke invocations of the target version/, "no smoke check is listed as skipped when there is none");
+  });
+
+  it("--no-smoke over a stack with smoke: true invokes nothing before moving traffic", async () => {
+    const code = await main(["--outputs", PROD, "--no-smoke", "--json"], h.io);
+    assert.equal(code, EXIT.ok, h.err());
+    assert.equal(h.sent().filter((n) => n === "Invoke").length, 0);
+    const report = JSON.parse(h.out()) as { skipped: string[] };
+    assert.ok(report.skipped.some((s) => /smoke gate: turned off/.test(s)), report.skipped.join("; "));
+  });
+
+  it("refuses a plain release of a codeDeployment: release stack before any AWS call (exit 2), naming --artifact and --to-version", async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "shiftline-artifact-mode-")), "prod.json");
+    writeFileSync(file, JSON.stringify({ ...(JSON.parse(readFileSync(PROD, "utf8")) as object), codeDeployment: "release" }));
+    assert.equal(await main(["--outputs", file], h.io), EXIT.badInput);
+    assert.match(h.err(), /--to-version = \(missing\): stack prod deploys its code with the release step .*--artifact <zip>.*--to-version N/);
+    assert.deepEqual(h.sent(), []);
+    assert.equal(await main(["--outputs", file, "--to-version", "42"], h.io), EXIT.ok, h.out());
   });
 
   it("exits 2 on bad flags with the problem on stderr", async () => {
@@ -156,6 +181,57 @@ describe("README release section", () => {
     const documented = [...section.matchAll(/^\| (\d+) \| /gm)].map((m) => Number(m[1]));
     assert.deepEqual(documented, Object.values(EXIT));
   });
+});
+
+describe("numeric flag ranges", () => {
+  // Written from the rules (settings.ts, the AWS weight and CloudWatch resolution limits), not read
+  // from FLAG_RANGES: the edges of each range must be accepted and the values just past them refused.
+  const edges: Record<string, { accepted: string[]; refused: string[] }> = {
+    "--to-version": { accepted: ["1"], refused: ["0"] },
+    "--canary-percent": { accepted: ["1", "99"], refused: ["0", "100"] },
+    "--linear-percent": { accepted: ["1", "99"], refused: ["0", "100"] },
+    "--bake": { accepted: ["0", "86400"], refused: ["86401"] },
+    "--final-bake": { accepted: ["0", "86400"], refused: ["86401"] },
+    "--steps": {
+      accepted: ["1:0", "99:86400", Array.from({ length: 99 }, (_, i) => `${i + 1}:0`).join(",")],
+      refused: ["0:60", "100:60", "5:86401", "50:60,20:60"],
+    },
+    "--max-error-rate": { accepted: ["0", "100"], refused: ["100.5"] },
+    "--min-invocations": { accepted: ["1", "1000000"], refused: ["0"] },
+    "--max-throttles": { accepted: ["0", "1000000"], refused: ["99999999999999999999"] },
+    "--metric-delay": { accepted: ["0", "900"], refused: ["901"] },
+    "--check-interval": { accepted: ["5", "3600"], refused: ["4", "3601"] },
+    "--code-update-timeout": { accepted: ["5", "86400"], refused: ["4"] },
+  };
+  const numeric = buildProgram()
+    .options.filter((o) => /<(n|seconds|percent|list)>/.test(o.flags))
+    .map((o) => o.long ?? "");
+  const readme = readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("<!-- section:release -->"), readme.indexOf("<!-- /section:release -->"));
+  /** README flag table: first flag of the row → its "accepts" cell. */
+  const documented = new Map([...section.matchAll(/^\| `(--[\w-]+)[^|]*\| ([^|]*) \|/gm)].map((m) => [m[1], m[2].trim()]));
+
+  it("has edge cases, a range in --help and a README row for every numeric flag, and no more", () => {
+    assert.deepEqual(Object.keys(edges).sort(), [...numeric].sort());
+    assert.deepEqual(Object.keys(FLAG_RANGES).sort(), [...numeric].sort());
+  });
+
+  for (const flag of numeric) {
+    it(`${flag}: --help and the README state the same range, and the CLI enforces it`, async () => {
+      const h = harness();
+      try {
+        assert.equal(await main(["--help"], h.io), EXIT.ok);
+        const help = h.out().replace(/\s+/g, " ");
+        const range = FLAG_RANGES[flag];
+        assert.match(help, new RegExp(`${flag} <\\w+> [^\\[]*\\[${range.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\]`), `--help of ${flag}`);
+        assert.equal(documented.get(flag), range, `README row of ${flag}`);
+        for (const value of edges[flag].accepted) assert.equal(await main(["--dry-run", "--outputs", PROD, flag, value], h.io), EXIT.ok, `${flag} ${value.slice(0, 40)} must be accepted: ${h.err()}`);
+        for (const value of edges[flag].refused) assert.equal(await main(["--dry-run", "--outputs", PROD, flag, value], h.io), EXIT.badInput, `${flag} ${value} must be refused`);
+      } finally {
+        h.restore();
+      }
+    });
+  }
 });
 
 describe("shiftline-release bin", () => {

@@ -90,6 +90,7 @@ export const fakeClockWaiter =
 export interface VersionSpec {
   state?: string;
   role?: string;
+  deadLetterTarget?: string;
   codeSha256?: string;
 }
 
@@ -249,6 +250,14 @@ export function harness(options: { smoke?: SmokeEvent[]; tty?: boolean } = {}): 
       const given = input.RoutingConfig?.AdditionalVersionWeights;
       for (const w of Object.values(given ?? {})) if (!(Number(w) >= 0 && Number(w) <= 1)) throw awsError("ValidationException", `weight ${w} is outside 0.0-1.0`);
       const weights = given === undefined ? { ...world.alias.weights } : Object.fromEntries(Object.entries(given).map(([v, w]) => [v, Math.round(Number(w) * 100)]));
+      // Like AWS, a weighted alias needs two published versions with the same execution role and
+      // dead-letter queue (https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html).
+      for (const other of Object.keys(weights)) {
+        const [a, b] = [world.versions.get(input.FunctionVersion), world.versions.get(other)];
+        if (input.FunctionVersion === "$LATEST" || a === undefined || b === undefined || a.role !== b.role || a.deadLetterTarget !== b.deadLetterTarget) {
+          throw awsError("InvalidParameterValueException", `Alias routing between versions ${input.FunctionVersion} and ${other} requires two published versions with the same execution role and dead-letter queue configuration.`);
+        }
+      }
       const from = world.alias.functionVersion;
       world.alias = { functionVersion: input.FunctionVersion, weights, revision: world.alias.revision + 1 };
       world.aliasWrites.push({ functionVersion: input.FunctionVersion, weights, revisionId: input.RevisionId, at: clock.now() });
@@ -297,7 +306,7 @@ export function harness(options: { smoke?: SmokeEvent[]; tty?: boolean } = {}): 
       if (input.Qualifier === "$LATEST") return { Version: "$LATEST", RevisionId: world.codeRevision, State: "Active", LastUpdateStatus: "Successful" };
       const v = world.versions.get(input.Qualifier);
       if (v === undefined) throw awsError("ResourceNotFoundException", `Function not found: ${FN}:${input.Qualifier}`, 404);
-      return { Version: input.Qualifier, State: v.state, Role: v.role, CodeSha256: v.codeSha256 };
+      return { Version: input.Qualifier, State: v.state, Role: v.role, CodeSha256: v.codeSha256, DeadLetterConfig: v.deadLetterTarget !== undefined ? { TargetArn: v.deadLetterTarget } : undefined };
     }),
   );
   lambda.on(GetPolicyCommand).callsFake((input) =>

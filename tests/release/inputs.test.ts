@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { buildProgram } from "../../release/cli";
 import { loadOutputs, resolveInputs, type CliFlags } from "../../release/inputs";
+import { healthSchema, releaseSettingsSchema } from "../../release/settings";
 import { PROD, STAGING } from "./harness";
 import { problemsOf } from "../helpers/problems";
 
@@ -112,5 +114,57 @@ describe("release inputs", () => {
 
   it("reports every flag problem at once", () => {
     assert.equal(problems({ outputs: PROD, canaryPercent: "x", bake: "y", toVersion: "z" }).length, 3);
+  });
+
+  it("refuses the stale latestVersion default in an artifact-mode stack and names --artifact and --to-version", () => {
+    const file = writeOutputs("artifact-mode.json", { ...prodJson, codeDeployment: "release" });
+    const found = problems({ outputs: file });
+    assert.ok(
+      found.some((m) => /^--to-version = \(missing\): stack prod deploys its code with the release step \(codeDeployment: release\), so its latestVersion output \(42\) does not know the versions --artifact published.*Pass --artifact <zip>.*or --to-version N/.test(m)),
+      found.join("\n"),
+    );
+    assert.ok(problems({ outputs: file, resume: true }).some((m) => /^--to-version = \(missing\): stack prod deploys its code with the release step/.test(m)), "--resume needs the target named too");
+    assert.equal(resolve({ outputs: file, toVersion: "41" }).target, "41");
+    assert.equal(resolve({ outputs: file, artifact: "api.zip" }).target, undefined, "the version --artifact publishes is the target");
+    assert.equal(resolve({ outputs: file, abort: true }).mode, "abort", "--abort needs no target");
+    assert.equal(resolve({ outputs: PROD }).target, "42", "a codeDeployment: pulumi stack still defaults to latestVersion");
+  });
+});
+
+/** Flags exactly as the command line hands them over (commander's defaults included). */
+const parseArgv = (argv: string[]): CliFlags => buildProgram().exitOverride().parse(argv, { from: "user" }).opts<CliFlags>();
+
+describe("flags override the stack's release settings", () => {
+  type Settings = ReturnType<typeof resolve>["settings"];
+  // [setting, stack value, argv, value after the flag]: every setting in both directions where it has two.
+  const cases: Array<[string, Record<string, unknown>, string[], (s: Settings) => unknown, unknown]> = [
+    ["strategy", { strategy: "canary" }, ["--strategy", "linear"], (s) => s.strategy, "linear"],
+    ["canaryPercent", { strategy: "canary", canaryPercent: 10 }, ["--canary-percent", "25"], (s) => s.canaryPercent, 25],
+    ["linearStepPercent", { strategy: "linear", linearStepPercent: 10 }, ["--linear-percent", "20"], (s) => s.linearStepPercent, 20],
+    ["stepBakeSeconds", { stepBakeSeconds: 300 }, ["--bake", "60"], (s) => s.stepBakeSeconds, 60],
+    ["finalBakeSeconds", { finalBakeSeconds: 60 }, ["--final-bake", "0"], (s) => s.finalBakeSeconds, 0],
+    ["steps", { strategy: "custom", steps: [{ percent: 5, bakeSeconds: 60 }] }, ["--steps", "20:30"], (s) => s.steps, [{ percent: 20, bakeSeconds: 30 }]],
+    ["smoke (off)", { smoke: true }, ["--no-smoke"], (s) => s.smoke, false],
+    ["smoke (on)", { smoke: false }, ["--smoke"], (s) => s.smoke, true],
+    ["health.maxErrorRatePercent", { health: { maxErrorRatePercent: 1 } }, ["--max-error-rate", "2.5"], (s) => s.health.maxErrorRatePercent, 2.5],
+    ["health.minInvocations", { health: { minInvocations: 20 } }, ["--min-invocations", "5"], (s) => s.health.minInvocations, 5],
+    ["health.maxThrottles", { health: { maxThrottles: 0 } }, ["--max-throttles", "3"], (s) => s.health.maxThrottles, 3],
+    ["health.metricDelaySeconds", { health: { metricDelaySeconds: 60 } }, ["--metric-delay", "120"], (s) => s.health.metricDelaySeconds, 120],
+    ["health.checkIntervalSeconds", { health: { checkIntervalSeconds: 30 } }, ["--check-interval", "5"], (s) => s.health.checkIntervalSeconds, 5],
+  ];
+  for (const [setting, stack, argv, read, expected] of cases) {
+    it(`${argv.join(" ")} overrides the stack's ${setting}, and without it the stack's value stands`, () => {
+      const file = writeOutputs(`override-${setting.replace(/\W+/g, "-")}.json`, { ...prodJson, release: stack });
+      const stackValue = read(resolveInputs(parseArgv(["--outputs", file]), loadOutputs({ outputs: file }), {}).settings);
+      assert.notDeepEqual(stackValue, expected, "the case must change the value");
+      const flags = parseArgv(["--outputs", file, ...argv]);
+      assert.deepEqual(read(resolveInputs(flags, loadOutputs(flags), {}).settings), expected);
+    });
+  }
+
+  it("has a case for every release setting", () => {
+    const covered = new Set(cases.map(([setting]) => setting.replace(/ \(.*\)$/, "")));
+    const settings = [...Object.keys(releaseSettingsSchema.shape).filter((k) => k !== "health"), ...Object.keys(healthSchema.shape).map((k) => `health.${k}`)];
+    assert.deepEqual(settings.filter((k) => !covered.has(k)), []);
   });
 });

@@ -58,18 +58,58 @@ describe("release run: strategies through UpdateAlias", () => {
     assert.deepEqual(held(h).map((s, i) => s >= [60, 120, 30][i]), [true, true, true], `held ${held(h).join(", ")}s`);
   });
 
-  it("all-at-once (staging): the switch is held at weight 1.0 for the final bake, then the alias is wholly on the target, verified with GetAlias", async () => {
+  const stagingWorld = (h: Harness, roles: [string, string], dlq: [string?, string?] = []) => {
     h.world.alias.functionVersion = "16";
-    h.world.versions.set("16", { state: "Active", role: "arn:aws:iam::123456789012:role/other" });
-    h.world.versions.set("17", { state: "Active", role: "arn:aws:iam::123456789012:role/other-too" });
+    h.world.versions.set("16", { state: "Active", role: roles[0], deadLetterTarget: dlq[0] });
+    h.world.versions.set("17", { state: "Active", role: roles[1], deadLetterTarget: dlq[1] });
     h.world.restApiId = "z9y8x7w6v5";
     h.world.alarms = { "shiftline-staging-api-live-errors": "OK", "shiftline-staging-api-live-throttles": "OK" };
     h.world.functionName = "shiftline-staging-api";
     h.world.permittedStage = "staging";
+  };
+  const STAGING_ROLE = "arn:aws:iam::123456789012:role/shiftline-staging-api";
+
+  it("all-at-once (staging): the switch is held at weight 1.0 for the final bake, then the alias is wholly on the target, verified with GetAlias", async () => {
+    stagingWorld(h, [STAGING_ROLE, STAGING_ROLE]);
     const code = await main(["--outputs", STAGING], h.io);
     assert.equal(code, EXIT.ok, h.out());
     assert.deepEqual(writes(h), [{ functionVersion: "16", weights: { "17": 100 } }, wholly("17")]);
     assert.equal(h.sent().at(-1), "GetAlias");
+  });
+
+  // Staging is all-at-once with a final bake: the 1.0 hold is a weighted alias, which AWS refuses
+  // between versions with different roles or dead-letter queues (configuring-alias-routing).
+  const unweightable: Array<[string, [string, string], [string?, string?], RegExp]> = [
+    ["different execution roles", [STAGING_ROLE, "arn:aws:iam::123456789012:role/other"], [], /runs as arn:aws:iam::123456789012:role\/other but version 16 as .*same execution role/],
+    ["a dead-letter queue added", [STAGING_ROLE, STAGING_ROLE], [undefined, "arn:aws:sqs:eu-west-1:123456789012:dlq"], /sends failed events to arn:aws:sqs:.*:dlq but version 16 to no dead-letter queue/],
+  ];
+  for (const [name, roles, dlq, why] of unweightable) {
+    it(`all-at-once between versions with ${name}: preflight sees it before smoke, the alias points straight at the target for the watched final bake, and the report says so (exit 0)`, async () => {
+      stagingWorld(h, roles, dlq);
+      const code = await main(["--outputs", STAGING, "--json"], h.io);
+      assert.equal(code, EXIT.ok, h.err());
+      assert.deepEqual(writes(h), [wholly("17")], "one write, no weighted hold and no second write");
+      assert.ok(count(h, "GetMetricData") > 1, "the final bake is watched");
+      const report = JSON.parse(h.out()) as { notes: string[]; outcome: string };
+      assert.equal(report.outcome, "promoted");
+      assert.ok(report.notes.some((n) => /final bake cannot hold alias live at weight 1\.0/.test(n) && why.test(n) && /undo that with --to-version 16/.test(n)), report.notes.join("\n"));
+    });
+  }
+
+  it("all-at-once between versions AWS cannot weight still rolls back to the previous version when the final bake fails (exit 1)", async () => {
+    stagingWorld(h, [STAGING_ROLE, "arn:aws:iam::123456789012:role/other"]);
+    h.clock.at(30, () => (h.world.alarms["shiftline-staging-api-live-errors"] = "ALARM"));
+    assert.equal(await main(["--outputs", STAGING], h.io), EXIT.rolledBack);
+    assert.deepEqual(writes(h), [wholly("17"), wholly("16")]);
+  });
+
+  it("an alias on $LATEST: a canary is refused before smoke (exit 3), all-at-once with a final bake switches directly", async () => {
+    h.world.alias.functionVersion = "$LATEST";
+    assert.equal(await main(["--outputs", PROD], h.io), EXIT.gateFailed);
+    assert.match(h.out(), /the alias points to \$LATEST, which a weighted alias cannot include .*--strategy all-at-once/);
+    assert.equal(count(h, "Invoke"), 0, "refused before the smoke gate");
+    assert.equal(await main(["--outputs", PROD, "--strategy", "all-at-once"], h.io), EXIT.ok, h.out());
+    assert.deepEqual(writes(h), [wholly("42")]);
   });
 
   it("all-at-once without a final bake: one write straight to the target, and the report says health was not watched", async () => {
@@ -145,6 +185,24 @@ describe("release run: faults end with the alias wholly on one version", () => {
     assert.equal(code, EXIT.ok, h.out());
     assert.match(h.out(), /had 10 throttles in the 10 minutes before the release/);
     assert.deepEqual(aliasNow(h), wholly("42"));
+  });
+
+  it("a steady 14 throttles a minute, summed over whole minutes as CloudWatch does, is not blamed on a release that starts mid-minute (exit 0)", async () => {
+    // GetMetricData rounds StartTime down to the whole minute and returns every 1-minute datapoint
+    // stamped before EndTime (API_GetMetricData), so a sum covers whole minutes only.
+    const minutesCovered = (start: number, end: number) => {
+      let n = 0;
+      for (let t = Math.floor(start / 60_000) * 60_000; t < end; t += 60_000) n++;
+      return n;
+    };
+    h.world.throttlesIn = (start, end) => 14 * minutesCovered(start, end);
+    await h.clock.sleep(45_000);
+    const code = await main(["--outputs", PROD, "--json"], h.io);
+    assert.equal(code, EXIT.ok, h.err());
+    assert.deepEqual(aliasNow(h), wholly("42"));
+    assert.match(h.err(), /had 140 throttles in the 10 minutes before the release/);
+    const report = JSON.parse(h.out()) as { checks: Array<{ throttles: number; notes: string[] }> };
+    assert.ok(report.checks.every((c) => c.throttles === 0 || c.notes.some((n) => /throttled invocations on the alias, within \d+ tolerated \(maxThrottles 0 \+ \d+, the most \d+ whole minutes show at the alias's pre-release rate of 140 in 10 minutes/.test(n))));
   });
 
   it("metrics CloudWatch cannot compute (StatusCode InternalError) are not read as healthy: the canary rolls back (exit 1)", async () => {

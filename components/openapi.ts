@@ -37,6 +37,14 @@ export const ALIAS_STAGE_VARIABLE_REF = "${stageVariables." + ALIAS_STAGE_VARIAB
  */
 export const NO_ROUTE_TEMPLATE = '{"message":"no route matches $context.path","errors":[]}';
 
+/**
+ * NO_ROUTE_TEMPLATE rendered for `path`, as the local server answers an unknown path. The path
+ * is JSON-escaped here; API Gateway substitutes `$context.path` as it is.
+ */
+export function noRouteBody(path: string): string {
+  return NO_ROUTE_TEMPLATE.replace("$context.path", JSON.stringify(path).slice(1, -1));
+}
+
 export interface OpenApiInput {
   /** Routes to serve; several methods may share a path. */
   readonly routes: readonly Route[];

@@ -152,7 +152,8 @@ export function createLocalServer(options: LocalServerOptions): Server {
   server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
     const length = Number(req.headers["content-length"]);
     if (Number.isFinite(length) && length > maxBodyBytes) {
-      res.shouldKeepAlive = false;
+      // The body may still be on its way; closing spares reading and discarding it.
+      res.setHeader("connection", "close");
       send(res, gatewayError(new HttpError(413, `the request body is larger than ${maxBodyBytes} bytes.`)));
       return;
     }

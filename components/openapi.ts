@@ -11,6 +11,13 @@
  * - Each route's path also gets `x-amazon-apigateway-any-method` to the same integration: an
  *   explicit method wins, every other method reaches the function, which answers 405 with Allow.
  *   https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-any-method.html
+ * - Every operation declares the answer it documents in `responses`: OpenAPI 3 requires at least
+ *   one response code per operation (https://spec.openapis.org/oas/v3.0.3#responses-object), and
+ *   an empty map fails validation. API Gateway imports each code as a method response; with a
+ *   Lambda proxy integration it passes the function's status, headers and body through
+ *   unchanged, so the method responses describe the API without filtering any answer.
+ *   https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html
+ *   https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-integration.html
  * - A path with no resource makes API Gateway answer MISSING_AUTHENTICATION_TOKEN (403 by
  *   default); the gateway response turns that into a JSON 404 in the service's error format.
  *   https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-gateway-responses.html
@@ -30,6 +37,14 @@ export const ALIAS_STAGE_VARIABLE_REF = "${stageVariables." + ALIAS_STAGE_VARIAB
  */
 export const NO_ROUTE_TEMPLATE = '{"message":"no route matches $context.path","errors":[]}';
 
+/**
+ * NO_ROUTE_TEMPLATE rendered for `path`, as the local server answers an unknown path. The path
+ * is JSON-escaped here; API Gateway substitutes `$context.path` as it is.
+ */
+export function noRouteBody(path: string): string {
+  return NO_ROUTE_TEMPLATE.replace("$context.path", JSON.stringify(path).slice(1, -1));
+}
+
 export interface OpenApiInput {
   /** Routes to serve; several methods may share a path. */
   readonly routes: readonly Route[];
@@ -41,20 +56,30 @@ export interface OpenApiInput {
 
 type Operation = Record<string, unknown>;
 
+/**
+ * What every route operation documents. The function decides the real status (4xx and 5xx
+ * with a JSON `{message, errors}` body); the proxy integration passes it through as it is.
+ */
+const ROUTE_RESPONSES = {
+  "200": { description: "The function's answer, passed through by the Lambda proxy integration (errors are JSON {message, errors} with their own status)." },
+} as const;
+
 /** The OpenAPI document for `routes`; the same input always gives the same (key-ordered) document. */
 export function openApiDefinition(input: OpenApiInput): Record<string, unknown> {
   const integration = { type: "aws_proxy", httpMethod: "POST", uri: input.integrationUri, passthroughBehavior: "when_no_match" };
   const paths: Record<string, Record<string, Operation>> = {};
   for (const route of [...input.routes].sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method))) {
     const parameters = [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({ name, in: "path", required: true, schema: { type: "string" } }));
-    const operation = (summary: string): Operation => ({
+    const operation = (summary: string, responses: Record<string, { description: string }>): Operation => ({
       summary,
       ...(parameters.length > 0 ? { parameters } : {}),
-      responses: {},
+      responses,
       "x-amazon-apigateway-integration": integration,
     });
-    const item = (paths[route.path] ??= { "x-amazon-apigateway-any-method": operation("Any other method: the function answers 405 with Allow.") });
-    item[route.method.toLowerCase()] = operation(route.summary);
+    const item = (paths[route.path] ??= {
+      "x-amazon-apigateway-any-method": operation("Any other method: the function answers 405 with Allow.", { "405": { description: "Method not allowed; the Allow header lists the methods of this path." } }),
+    });
+    item[route.method.toLowerCase()] = operation(route.summary, ROUTE_RESPONSES);
   }
   return {
     openapi: "3.0.1",

@@ -8,7 +8,7 @@ import { ValidationError } from "../lib/validation";
 import { isTemporaryAwsFailure, serviceUnavailable } from "./aws-errors";
 import type { Dependencies } from "./dependencies";
 import { HANDLERS } from "./handlers";
-import { requestLog, type RequestLog } from "./logger";
+import { requestLog, withRequestLog, type RequestLog } from "./logger";
 import type { RequestMetrics } from "./metrics";
 import { errorResult, HttpError } from "./http";
 import { matchRoute, type RouteMatch } from "./router";
@@ -143,7 +143,9 @@ function createAnswering(options: ApiHandlerOptions): ApiHandler {
       if (match.kind === "method-not-allowed") {
         throw new HttpError(405, `${event.httpMethod} is not allowed on ${event.path}; use ${match.allow.join(" or ")}.`, [], { allow: match.allow.join(", ") });
       }
-      result = await HANDLERS[match.route.handler]({ event, pathParameters: match.pathParameters, functionVersion, deps: options.dependencies(), signal: deadline.signal, logger });
+      // The SDK client's log lines for this request's calls go through this request's log.
+      const handle = HANDLERS[match.route.handler];
+      result = await withRequestLog(logger, () => handle({ event, pathParameters: match.pathParameters, functionVersion, deps: options.dependencies(), signal: deadline.signal, logger }));
     } catch (err) {
       result = toErrorResult(err, logger, context.awsRequestId, deadline);
     } finally {

@@ -27,12 +27,48 @@ function checkContentType(event: Pick<APIGatewayProxyEvent, "headers" | "multiVa
   }
   const contentType = sent[0];
   if (contentType === undefined) return;
-  const [mediaType, ...params] = contentType.split(";").map((part) => part.trim().toLowerCase());
+  const [rawMediaType, ...rawParams] = contentType.split(";");
+  const mediaType = rawMediaType.trim().toLowerCase();
   const isJson = mediaType === "application/json" || /^application\/[\w.+-]+\+json$/.test(mediaType);
-  const charset = params.find((p) => p.startsWith("charset="))?.slice("charset=".length).replace(/"/g, "");
-  if (isJson && (charset === undefined || charset === "utf-8" || charset === "utf8")) return;
-  throw new HttpError(415, `content-type ${contentType} is not supported; send application/json.`, [
-    { field: "content-type", value: renderValue(contentType), message: "must be application/json (UTF-8) or left out; send the body as JSON." },
+  const unsupported = (rule: string) =>
+    new HttpError(415, `content-type ${contentType} is not supported; send application/json.`, [{ field: "content-type", value: renderValue(contentType), message: rule }]);
+  if (!isJson) throw unsupported("must be application/json (UTF-8) or left out; send the body as JSON.");
+  // RFC 9110 §5.6.6 allows no whitespace around "=", but a sender that writes `charset = utf-16`
+  // still means UTF-16: read it leniently, then judge the value.
+  const charsets = rawParams.map(parseParameter).filter((p) => p?.name === "charset").map((p) => p?.value ?? "");
+  if (charsets.length > 1) {
+    throw new HttpError(400, `content-type ${contentType} gives the charset ${charsets.length} times; give it once.`, [
+      { field: "content-type", value: renderValue(contentType), message: "must name its charset at most once (parameter names are case-insensitive); send Content-Type: application/json; charset=utf-8." },
+    ]);
+  }
+  const charset = charsets[0];
+  if (charset !== undefined && charset !== "utf-8" && charset !== "utf8") {
+    throw unsupported(`has charset ${renderValue(charset)}; only UTF-8 is read: re-encode the body as UTF-8 and send charset=utf-8 or no charset.`);
+  }
+}
+
+/** `name=value` (value optionally quoted), both lower-cased; undefined for a part that has no `=`. */
+function parseParameter(part: string): { name: string; value: string } | undefined {
+  const match = /^\s*([^=\s]+)\s*=\s*(.*?)\s*$/.exec(part);
+  if (!match) return undefined;
+  const quoted = /^"((?:[^"\\]|\\.)*)"$/.exec(match[2]);
+  return { name: match[1].toLowerCase(), value: (quoted ? quoted[1].replace(/\\(.)/g, "$1") : match[2]).toLowerCase() };
+}
+
+/**
+ * A body that says it is compressed is refused, never read as if it were not. The function
+ * reads identity bodies only; RFC 9110 §15.5.16 makes 415 the answer for an unsupported content
+ * coding. API Gateway documents decompressing a method request payload in order to apply mapping
+ * templates, which a Lambda proxy integration does not have, and the header alone cannot tell
+ * the function whether the bytes it got are still compressed.
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-gzip-compression-decompression.html
+ */
+function checkContentEncoding(event: Pick<APIGatewayProxyEvent, "headers" | "multiValueHeaders">): void {
+  const sent = headerValues(event, "content-encoding");
+  const codings = sent.flatMap((v) => v.split(",")).map((c) => c.trim().toLowerCase()).filter((c) => c !== "" && c !== "identity");
+  if (codings.length === 0) return;
+  throw new HttpError(415, `content-encoding ${codings.join(", ")} is not supported; send the JSON uncompressed.`, [
+    { field: "content-encoding", value: renderValue(sent.length === 1 ? sent[0] : sent), message: "must be left out (or identity); send the body as plain UTF-8 JSON without compressing it." },
   ]);
 }
 
@@ -61,6 +97,7 @@ function bodyBytes(event: Pick<APIGatewayProxyEvent, "body" | "isBase64Encoded">
 /** Returns the parsed JSON value (any JSON type; the caller's schema checks its shape). */
 export function readJsonBody(event: Pick<APIGatewayProxyEvent, "body" | "isBase64Encoded" | "headers" | "multiValueHeaders">): unknown {
   checkContentType(event);
+  checkContentEncoding(event);
   const bytes = bodyBytes(event);
   if (bytes.byteLength > MAX_BODY_BYTES) throw tooLarge(`${bytes.byteLength} bytes`);
   if (bytes.byteLength === 0) {
@@ -70,6 +107,8 @@ export function readJsonBody(event: Pick<APIGatewayProxyEvent, "body" | "isBase6
   }
   let text: string;
   try {
+    // TextDecoder drops one leading byte order mark (ignoreBOM is false): RFC 8259 §8.1 lets a
+    // JSON parser ignore it, and it is no part of any value.
     text = utf8.decode(bytes);
   } catch {
     throw new HttpError(400, "the request body is not valid UTF-8.", [

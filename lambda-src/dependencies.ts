@@ -3,7 +3,9 @@
  * scope survives warm starts, which is exactly what reusing SDK clients and their keep-alive
  * sockets wants) and holding no request data.
  */
+import type { Logger } from "@aws-lambda-powertools/logger";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { sdkLogger, type SdkLogger } from "./sdk-log";
 import { TABLES, type TableKey } from "./tables";
 
 export type TableNames = Readonly<Record<TableKey, string>>;
@@ -40,11 +42,7 @@ export interface DynamoDbTimeouts {
 
 export const DEFAULT_DYNAMODB_TIMEOUTS: DynamoDbTimeouts = { connectionTimeoutMs: 1_000, requestTimeoutMs: 2_000, maxAttempts: 3 };
 
-/** Where the SDK's own warnings go: a JSON logger in the function, never bare console text. */
-export interface SdkLogSink {
-  warn(message: string): void;
-  error(message: string): void;
-}
+const SILENT: SdkLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /**
  * The DynamoDB client for this container. DYNAMODB_ENDPOINT (local runs only) points it at
@@ -58,16 +56,12 @@ export interface SdkLogSink {
  * deadline (app.ts) aborts the call before that.
  * https://github.com/smithy-lang/smithy-typescript/blob/main/packages/types/src/http/httpHandlerInitialization.ts
  */
-export function createDynamoDbClient(env: NodeJS.ProcessEnv, options: { readonly timeouts?: Partial<DynamoDbTimeouts>; readonly log?: SdkLogSink } = {}): DynamoDBClient {
+export function createDynamoDbClient(env: NodeJS.ProcessEnv, options: { readonly timeouts?: Partial<DynamoDbTimeouts>; readonly log?: Logger } = {}): DynamoDBClient {
   const endpoint = env.DYNAMODB_ENDPOINT;
   const t = { ...DEFAULT_DYNAMODB_TIMEOUTS, ...options.timeouts };
-  const log = options.log;
-  const logger = {
-    debug: () => undefined,
-    info: () => undefined,
-    warn: (...content: unknown[]) => log?.warn(content.map(String).join(" ")),
-    error: (...content: unknown[]) => log?.error(content.map(String).join(" ")),
-  };
+  // The SDK's own log entries (one per call, objects, see sdk-log.ts) go to the function's
+  // JSON log, never as bare console text; without a logger they are dropped.
+  const logger: SdkLogger = options.log ? sdkLogger(options.log) : SILENT;
   return new DynamoDBClient({
     maxAttempts: t.maxAttempts,
     logger,
@@ -94,7 +88,7 @@ export function createDynamoDbClient(env: NodeJS.ProcessEnv, options: { readonly
  * boost and runs ahead of traffic with provisioned concurrency), not on the first request.
  * A missing table variable does not fail the init; every request then answers 500 and logs it.
  */
-export function loadDependencies(env: NodeJS.ProcessEnv, log?: SdkLogSink): () => Dependencies {
+export function loadDependencies(env: NodeJS.ProcessEnv, log?: Logger): () => Dependencies {
   const dynamodb = createDynamoDbClient(env, { log });
   let deps: Dependencies;
   try {

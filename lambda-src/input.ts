@@ -18,8 +18,18 @@ export const TITLE_MAX_CHARS = 200;
 export const NAME_MAX_CHARS = 100;
 
 const CONTROL_CHARACTER = /\p{Cc}/u;
-/** Something that shows: not a space or separator (\p{Z}, e.g. U+3000) and not an invisible format character (\p{Cf}, e.g. U+200B). */
-const VISIBLE_CHARACTER = /[^\p{Z}\p{Cf}\s]/u;
+/**
+ * Something that shows on its own. Not visible:
+ * - spaces and separators (\p{Z}, e.g. U+3000) and invisible format characters (\p{Cf}, e.g. U+200B);
+ * - marks (\p{M}: combining accents such as U+0301, variation selectors U+FE0F and U+E0100,
+ *   U+034F, U+17B4), which only change the character before them;
+ * - Default_Ignorable_Code_Point, the characters Unicode says to render as nothing when not
+ *   supported (the Hangul fillers U+115F, U+1160, U+3164, U+FFA0 among them)
+ *   https://www.unicode.org/reports/tr44/#Default_Ignorable_Code_Point;
+ * - symbols drawn as a blank: U+2800 BRAILLE PATTERN BLANK, U+1D159 MUSICAL SYMBOL NULL NOTEHEAD,
+ *   U+FFFC OBJECT REPLACEMENT CHARACTER (a placeholder for an object the text does not hold).
+ */
+const VISIBLE_CHARACTER = /[^\p{Z}\p{Cf}\p{M}\p{Default_Ignorable_Code_Point}\s\u2800\uFFFC\u{1D159}]/u;
 /** Line and paragraph separators (U+2028, U+2029): line breaks in all but name. */
 const LINE_SEPARATOR = /[\u2028\u2029]/;
 /**
@@ -48,7 +58,7 @@ function textSchema(subject: string, maxChars: number) {
     .string({ error: (issue) => (issue.input === undefined ? `is required; send the ${subject} as a string.` : `must be a string; send the ${subject} as text in quotes.`) })
     .check(
       z.refine((s) => VISIBLE_CHARACTER.test(s), {
-        error: `must contain at least one visible character (not only spaces or invisible characters such as U+200B); send a non-empty ${subject}.`,
+        error: `must contain at least one visible character (not only spaces, invisible characters such as U+200B or U+3164, or combining marks on their own); send a non-empty ${subject}.`,
         abort: true,
       }),
       z.refine((s) => !CONTROL_CHARACTER.test(s) && !LINE_SEPARATOR.test(s), {

@@ -9,8 +9,18 @@ export type RouteMatch =
   | { readonly kind: "method-not-allowed"; readonly allow: readonly HttpMethod[] }
   | { readonly kind: "not-found" };
 
-function segments(path: string): string[] {
-  return path.split("/").filter((s) => s !== "");
+/**
+ * The segments of a path, or undefined when it has an empty one. One trailing slash is ignored,
+ * as API Gateway REST APIs serve `/todo/` with the `/todo` resource (aws/aws-sam-cli#1495 made
+ * `sam local` match that; the proxy event's `path` keeps the slash). An empty segment anywhere
+ * else (`//todo`, `/todo//`) names no resource: such a path is not found.
+ */
+function segments(path: string): string[] | undefined {
+  const trimmed = path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
+  if (!trimmed.startsWith("/")) return undefined;
+  if (trimmed === "/") return [];
+  const parts = trimmed.slice(1).split("/");
+  return parts.includes("") ? undefined : parts;
 }
 
 /**
@@ -20,7 +30,7 @@ function segments(path: string): string[] {
 export function matchTemplate(template: string, path: string): Record<string, string> | undefined {
   const want = segments(template);
   const got = segments(path);
-  if (want.length !== got.length) return undefined;
+  if (!want || !got || want.length !== got.length) return undefined;
   const params: Record<string, string> = {};
   for (const [i, part] of want.entries()) {
     const param = /^\{(\w+)\}$/.exec(part);

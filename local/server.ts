@@ -7,13 +7,19 @@
  *   404 there, without invoking the function;
  * - a known path with another method is passed to the function (each deployed resource has
  *   an `ANY` method besides its routes), which answers 405 with Allow;
- * - a failed or malformed invocation becomes a 502.
+ * - a failed or malformed invocation becomes a 502;
+ * - a request Node's HTTP parser refuses (bad method, oversized headers, bad framing, CONNECT,
+ *   an unknown Expect) gets a JSON `{message, errors}` 4xx too, never a bare status line or a
+ *   closed socket (see parser-errors.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import { noRouteBody } from "../components/openapi";
 import type { ApiHandler } from "../lambda-src/app";
 import { errorResult, HttpError } from "../lambda-src/http";
 import { matchRoute, matchTemplate } from "../lambda-src/router";
 import { ROUTES, type Route } from "../lambda-src/routes";
+import { connectRefusal, parserRefusal, rawJsonAnswer, type ParserError } from "./parser-errors";
 import { fromProxyResult, localContext, toProxyEvent, type HttpAnswer, type LocalFunction } from "./proxy-event";
 
 export interface LocalServerOptions {
@@ -83,7 +89,8 @@ export function createLocalServer(options: LocalServerOptions): Server {
     const method = req.method ?? "GET";
     const path = url.split("?")[0];
     const match = matchRoute(routes, method, path);
-    if (match.kind === "not-found") return gatewayError(new HttpError(404, `no route for ${method} ${path}; routes: ${routes.map((r) => `${r.method} ${r.path}`).join(", ")}.`));
+    // The deployed API's gateway response body for a path with no resource (openapi.ts).
+    if (match.kind === "not-found") return { statusCode: 404, headers: { "content-type": ["application/json"] }, body: Buffer.from(noRouteBody(path), "utf8") };
     const resource = match.kind === "found" ? { resource: match.route.path, pathParameters: match.pathParameters } : anyMethodResource(routes, path);
     const body = await readBody(req, maxBodyBytes);
     if (body === undefined) return gatewayError(new HttpError(413, `the request body is larger than ${maxBodyBytes} bytes.`));
@@ -100,7 +107,13 @@ export function createLocalServer(options: LocalServerOptions): Server {
     }
   }
 
-  return createServer((req, res) => {
+  // Responses in flight per connection: a parse error after one has started sending must not
+  // write a second status line into it (Node's own rule for its default answer).
+  const inFlight = new WeakMap<Duplex, ServerResponse>();
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    inFlight.set(req.socket, res);
+    res.once("close", () => inFlight.delete(req.socket));
     answer(req).then(
       (a) => send(res, a),
       (err: unknown) => {
@@ -109,7 +122,45 @@ export function createLocalServer(options: LocalServerOptions): Server {
         else res.destroy();
       },
     );
+  }
+
+  const server = createServer(handle);
+  server.on("clientError", (err: ParserError, socket: Duplex) => {
+    if (err.code === "ECONNRESET" || !socket.writable || inFlight.get(socket)?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    socket.end(rawJsonAnswer(parserRefusal(err)));
   });
+  // Without a listener Node closes a CONNECT connection without a word.
+  server.on("connect", (req: IncomingMessage, socket: Duplex) => {
+    socket.end(rawJsonAnswer(connectRefusal(req.url ?? "")));
+  });
+  // Node answers an Expect other than 100-continue with a bare 417 unless this is handled.
+  server.on("checkExpectation", (req: IncomingMessage, res: ServerResponse) => {
+    const expect = req.headers.expect ?? "";
+    send(
+      res,
+      gatewayError(
+        new HttpError(417, `the expectation ${JSON.stringify(expect)} is not supported.`, [
+          { field: "expect", value: JSON.stringify(expect), message: "must be 100-continue or left out; remove the Expect header." },
+        ]),
+      ),
+    );
+  });
+  // Expect: 100-continue: refuse an announced oversized body before the client sends it.
+  server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
+    const length = Number(req.headers["content-length"]);
+    if (Number.isFinite(length) && length > maxBodyBytes) {
+      // The body may still be on its way; closing spares reading and discarding it.
+      res.setHeader("connection", "close");
+      send(res, gatewayError(new HttpError(413, `the request body is larger than ${maxBodyBytes} bytes.`)));
+      return;
+    }
+    res.writeContinue();
+    handle(req, res);
+  });
+  return server;
 }
 
 /**

@@ -10,6 +10,7 @@ import { z } from "zod";
 import { ValidationError, problemsFromZod, renderValue, type Problem } from "../lib/validation";
 import { releaseSettingsSchema } from "../release/settings";
 import { deployerSettingsSchema } from "./deployer-role";
+import { alarmPeriodProblem, alarmWindowProblem } from "./alarm-rules";
 import { isLogRetention, LOG_RETENTION_DAYS } from "./log-retention";
 
 export const CONFIG_NAMESPACE = "shiftline";
@@ -48,13 +49,14 @@ export const alarmsSchema = z
     throttlesThreshold: wholeNumber("alarms.throttlesThreshold", 1, 1_000_000, "the throttle count per period that raises the alarm"),
     /** p99 duration (ms) that raises the duration alarm. Defaults to 80% of timeoutSeconds. */
     p99DurationMs: wholeNumber("alarms.p99DurationMs", 1, 900_000, "milliseconds, below the function timeout").optional(),
-    /** Alarm period in seconds. Defaults to 60. */
+    /** Alarm period in seconds, a multiple of 60 (components/alarm-rules.ts). Defaults to 60. */
     periodSeconds: z
       .number({ error: "alarms.periodSeconds must be a number of seconds." })
-      .refine((p) => [10, 20, 30].includes(p) || (Number.isInteger(p) && p >= 60 && p % 60 === 0 && p <= 86_400), {
-        error: "alarms.periodSeconds must be 10, 20, 30 or a multiple of 60 up to 86400 (CloudWatch alarm periods).",
+      .superRefine((p, ctx) => {
+        const problem = alarmPeriodProblem(p);
+        if (problem !== undefined) ctx.addIssue({ code: "custom", input: p, message: `alarms.periodSeconds ${problem}` });
       }),
-    /** Periods evaluated before the alarm state changes. Defaults to 1. */
+    /** Periods evaluated before the alarm state changes; periodSeconds × evaluationPeriods is at most one day (seven for periods of an hour or more). Defaults to 1. */
     evaluationPeriods: wholeNumber("alarms.evaluationPeriods", 1, 100, "how many periods are evaluated"),
   })
   .strict();
@@ -228,6 +230,11 @@ function crossKeyProblems(c: ValidKeys, environment: string): Problem[] {
         cross(`provisionedConcurrency.${alias}`, count, `no stage serves alias ${alias} (aliases: ${aliases.join(", ")}); use one of those or add a stage for it.`);
       }
     }
+  }
+  if (c.alarms !== undefined) {
+    const { periodSeconds = ALARM_DEFAULTS.periodSeconds, evaluationPeriods = ALARM_DEFAULTS.evaluationPeriods } = c.alarms;
+    const window = alarmWindowProblem(periodSeconds, evaluationPeriods);
+    if (window !== undefined) cross("alarms.evaluationPeriods", evaluationPeriods, window);
   }
   if (c.timeoutSeconds !== undefined && c.alarms !== undefined) {
     const p99DurationMs = c.alarms.p99DurationMs ?? defaultP99(c.timeoutSeconds);

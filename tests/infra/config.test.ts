@@ -80,7 +80,7 @@ describe("stack config", () => {
     ["provisioned concurrency on an alias no stage serves", { provisionedConcurrency: { blue: 2 } }, /^shiftline:provisionedConcurrency\.blue = 2: no stage serves alias blue \(aliases: live\)/],
     ["a zero error threshold", { alarms: { errorsThreshold: 0 } }, /^shiftline:alarms\.errorsThreshold = 0: alarms\.errorsThreshold must be at least 1/],
     ["a zero throttle threshold", { alarms: { throttlesThreshold: 0 } }, /^shiftline:alarms\.throttlesThreshold = 0: alarms\.throttlesThreshold must be at least 1/],
-    ["an alarm period CloudWatch rejects", { alarms: { periodSeconds: 45 } }, /^shiftline:alarms\.periodSeconds = 45: alarms\.periodSeconds must be 10, 20, 30 or a multiple of 60/],
+    ["an alarm period CloudWatch rejects", { alarms: { periodSeconds: 45 } }, /^shiftline:alarms\.periodSeconds = 45: alarms\.periodSeconds must be a multiple of 60 seconds/],
     ["zero evaluation periods", { alarms: { evaluationPeriods: 0 } }, /^shiftline:alarms\.evaluationPeriods = 0: alarms\.evaluationPeriods must be at least 1/],
     ["a p99 alarm at or above the timeout", { timeoutSeconds: 3, alarms: { p99DurationMs: 3000 } }, /^shiftline:alarms\.p99DurationMs = 3000: must be below the timeout \(3000 ms\)/],
     ["a negative rate limit", { api: { throttlingRateLimit: -1 } }, /^shiftline:api\.throttlingRateLimit = -1: api\.throttlingRateLimit cannot be negative/],
@@ -106,6 +106,38 @@ describe("stack config", () => {
     it(`names the key, value and rule for ${name}`, () => {
       const found = problems(values, environment);
       assert.ok(found.some((m) => pattern.test(m)), `no problem matched ${pattern}; got:\n${found.join("\n")}`);
+    });
+  }
+
+  // PutMetricAlarm: 10/20/30 s periods only evaluate high-resolution metrics (AWS/Lambda is one-minute),
+  // and period × evaluation periods is at most one day below an hour's period, seven days from it.
+  const alarmWindows: Array<[string, { periodSeconds?: number; evaluationPeriods?: number }, RegExp | undefined]> = [
+    ["a 10 s period", { periodSeconds: 10 }, /^shiftline:alarms\.periodSeconds = 10: alarms\.periodSeconds 10, 20 and 30 s periods only evaluate high-resolution custom metrics; .*INSUFFICIENT_DATA\. Use 60/],
+    ["a 20 s period", { periodSeconds: 20 }, /^shiftline:alarms\.periodSeconds = 20: .*high-resolution/],
+    ["a 30 s period", { periodSeconds: 30 }, /^shiftline:alarms\.periodSeconds = 30: .*high-resolution/],
+    ["a zero period", { periodSeconds: 0 }, /^shiftline:alarms\.periodSeconds = 0: alarms\.periodSeconds must be a multiple of 60/],
+    ["a fractional minute", { periodSeconds: 90 }, /^shiftline:alarms\.periodSeconds = 90: .*multiple of 60/],
+    ["one minute", { periodSeconds: 60 }, undefined],
+    ["a day of one-minute periods", { periodSeconds: 60, evaluationPeriods: 1440 }, /^shiftline:alarms\.evaluationPeriods = 1440: alarms\.evaluationPeriods must be at most 100/],
+    ["more than a day of 30-minute periods", { periodSeconds: 1800, evaluationPeriods: 49 }, /^shiftline:alarms\.evaluationPeriods = 49: evaluationPeriods × periodSeconds = 49 × 1800 = 88200 s, but CloudWatch evaluates at most one day \(86400 s\) for a period under an hour; use at most 48 periods/],
+    ["exactly a day of 30-minute periods", { periodSeconds: 1800, evaluationPeriods: 48 }, undefined],
+    ["100 hourly periods (over a day, under a week)", { periodSeconds: 3600, evaluationPeriods: 100 }, undefined],
+    ["more than a week of daily periods", { periodSeconds: 86_400, evaluationPeriods: 8 }, /^shiftline:alarms\.evaluationPeriods = 8: evaluationPeriods × periodSeconds = 8 × 86400 = 691200 s, but CloudWatch evaluates at most seven days \(604800 s\); use at most 7 periods/],
+    ["a week of daily periods", { periodSeconds: 86_400, evaluationPeriods: 7 }, undefined],
+    ["100 periods of the default minute", { evaluationPeriods: 100 }, undefined],
+  ];
+  for (const [name, alarms, pattern] of alarmWindows) {
+    it(`${pattern ? "rejects" : "accepts"} an alarm window of ${name}${pattern ? ", naming field, value, rule and fix" : ""}`, () => {
+      const found = (() => {
+        try {
+          resolveStackConfig({ alarms }, "staging", "eu-west-1");
+          return [];
+        } catch {
+          return problems({ alarms });
+        }
+      })();
+      if (pattern === undefined) assert.deepEqual(found, []);
+      else assert.ok(found.some((m) => pattern.test(m)), `no problem matched ${pattern}; got:\n${found.join("\n")}`);
     });
   }
 

@@ -11,6 +11,7 @@ import { TABLES } from "../../lambda-src/tables";
 import { countByType, MOCK_ACCOUNT, ofType, type CapturedResource } from "./mocks";
 import { REPO_ROOT, evaluateProgram, readStackConfig, STACKS, type StackName } from "./program";
 import { allowStatements, parsePolicy } from "./policy-reading";
+import { allows } from "./policy-matching";
 
 type Evaluated = Awaited<ReturnType<typeof evaluateProgram>>;
 const evaluated = new Map<StackName, Evaluated>();
@@ -216,11 +217,14 @@ describe("the program under both stack files", function () {
       it("grants no wildcard action, attaches no managed policy, and uses a wildcard resource only where AWS names it at run time", () => {
         const { resources } = get();
         // Justified patterns: the function's own log streams, and (where this stack owns the API Gateway
-        // account setting) this account's log groups in this region, which API Gateway names itself.
+        // account setting) API Gateway's own log groups, which it names itself by API id, plus
+        // DescribeLogGroups, which has no resource type and so only takes "*".
         const allowed = [
           `arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/shiftline-${stack}-api:*`,
-          "arn:aws:logs:eu-west-1:123456789012:log-group:*",
-          "arn:aws:logs:eu-west-1:123456789012:log-group:*:log-stream:*",
+          "arn:aws:logs:eu-west-1:123456789012:log-group:API-Gateway-Execution-Logs_*",
+          "arn:aws:logs:eu-west-1:123456789012:log-group:API-Gateway-Access-Logs_*",
+          "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/apigateway/welcome:*",
+          "*",
         ];
         const documents = [
           ...ofType(resources, "aws:iam/rolePolicy:RolePolicy").map((r) => r.inputs.policy),
@@ -234,6 +238,7 @@ describe("the program under both stack files", function () {
           for (const action of [statement.Action ?? []].flat()) assert.doesNotMatch(action, /\*/, `Allow of ${action}`);
           for (const resource of [statement.Resource ?? []].flat()) {
             if (resource.includes("*")) assert.ok(allowed.includes(resource), `wildcard resource ${resource} is not one of the justified patterns`);
+            if (resource === "*") assert.deepEqual(statement.Action, ["logs:DescribeLogGroups"], "only the list action without a resource type may be granted on *");
           }
         }
         // A managed policy's document cannot be read here, so none may be attached.
@@ -305,6 +310,25 @@ describe("the program under both stack files", function () {
     const owned = staging.filter((r) => r.custom && r.parent?.type === "shiftline:api:ApiGatewayAccount");
     assert.equal(owned.length, 3);
     for (const r of owned) assert.equal(r.retainOnDelete, true, `destroying staging would delete ${r.type}, which prod's logging uses`);
+  });
+
+  it("lets the account's API Gateway role write both stacks' execution and access logs, and neither function's log group", () => {
+    const staging = (evaluated.get("staging") as Evaluated).resources;
+    const role = staging.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.parent?.type === "shiftline:api:ApiGatewayAccount") as CapturedResource;
+    const doc = parsePolicy(role.inputs.policy);
+    const arn = (group: string) => `arn:aws:logs:eu-west-1:${MOCK_ACCOUNT}:log-group:${group}`;
+    for (const stack of STACKS) {
+      const groups = ofType((evaluated.get(stack) as Evaluated).resources, "aws:cloudwatch/logGroup:LogGroup").map((g) => String(g.inputs.name));
+      const [fnGroup, ...apiGroups] = [groups.find((g) => g.startsWith("/aws/lambda/")) as string, ...groups.filter((g) => !g.startsWith("/aws/lambda/"))];
+      assert.equal(apiGroups.length, 2, `${stack}: one execution and one access log group`);
+      for (const group of apiGroups) {
+        for (const action of ["logs:CreateLogStream", "logs:PutLogEvents"]) assert.ok(allows(doc, action, `${arn(group)}:log-stream:abc`), `${action} on ${group} (${stack})`);
+        assert.ok(allows(doc, "logs:CreateLogGroup", arn(group)), `CreateLogGroup ${group}`);
+      }
+      for (const action of ["logs:CreateLogStream", "logs:PutLogEvents", "logs:GetLogEvents", "logs:FilterLogEvents"]) {
+        assert.equal(allows(doc, action, `${arn(fnGroup)}:log-stream:abc`), false, `${action} on ${fnGroup}`);
+      }
+    }
   });
 
   it("ignores code changes on the function in release (artifact) mode only", async () => {

@@ -53,7 +53,11 @@ describe("stack config", () => {
     ["an unknown key", { memorySizeMb: 512 }, /^shiftline:memorySizeMb = 512: unknown setting; remove it or check its spelling/],
     ["an unknown nested key", { alarms: { errors: 1 } }, /^shiftline:alarms\.errors = 1: unknown setting/],
     ["an unknown code deployment mode", { codeDeployment: "cdk" }, /^shiftline:codeDeployment = "cdk": codeDeployment must be pulumi or release/],
-    ["a name prefix with dots", { namePrefix: "shift.line" }, /^shiftline:namePrefix = "shift\.line": namePrefix must be 1-50 letters/],
+    ["a name prefix with dots", { namePrefix: "shift.line" }, /^shiftline:namePrefix = "shift\.line": namePrefix must be 1-34 lowercase letters, digits or hyphens/],
+    ["a name prefix in capitals (S3 bucket names are lowercase)", { namePrefix: "Shiftline-Prod" }, /^shiftline:namePrefix = "Shiftline-Prod": namePrefix must be 1-34 lowercase letters/],
+    ["a name prefix with an underscore", { namePrefix: "shiftline_prod" }, /^shiftline:namePrefix = "shiftline_prod": namePrefix must be/],
+    ["a name prefix too long for the generated IAM role names", { namePrefix: "shiftline-production-eu-west-1-blue" }, /^shiftline:namePrefix = "shiftline-production-eu-west-1-blue": namePrefix must be 1-34/],
+    ["a service name that cannot be a tag value", { serviceName: "shift#line" }, /^shiftline:serviceName = "shift#line": serviceName is also every resource's service tag/],
     ["an empty manifest path", { artifactManifest: "" }, /^shiftline:artifactManifest = "": artifactManifest must not be empty/],
     ["memory given as text", { memorySize: "lots" }, /^shiftline:memorySize = "lots": memorySize must be a number: Lambda memory is 128-10240 MB/],
     ["fractional memory", { memorySize: 256.5 }, /^shiftline:memorySize = 256\.5: memorySize must be a whole number/],
@@ -100,7 +104,7 @@ describe("stack config", () => {
     ["a deployer repository without an owner", { deployer: { repository: "shiftline", branch: "main", createOidcProvider: true } }, /^shiftline:deployer\.repository = "shiftline": must be a GitHub repository as owner\/name/],
     ["a deployer trusting no branch or environment", { deployer: { repository: "acme/shiftline", createOidcProvider: true } }, /^shiftline:deployer\.environment = \(missing\): give exactly one of branch/],
     ["a stack name that cannot be the default stage", {}, /^shiftline:stages = \(missing\): the default stage is named after the stack \(qa\.eu\)/, "qa.eu"],
-    ["a stack name that cannot prefix the function name", {}, /^shiftline:namePrefix = \(missing\): the default shiftline-qa\.eu is not a valid Lambda name prefix/, "qa.eu"],
+    ["a stack name that cannot prefix the resource names", {}, /^shiftline:namePrefix = \(missing\): the default shiftline-qa\.eu is not a valid name prefix: namePrefix must be/, "qa.eu"],
   ];
   for (const [name, values, pattern, environment] of cases) {
     it(`names the key, value and rule for ${name}`, () => {
@@ -140,6 +144,17 @@ describe("stack config", () => {
       else assert.ok(found.some((m) => pattern.test(m)), `no problem matched ${pattern}; got:\n${found.join("\n")}`);
     });
   }
+
+  it("tags every resource with the service, the environment and the Pulumi stack", () => {
+    assert.deepEqual(resolveStackConfig({ serviceName: "todo" }, "prod", "eu-west-1", "shiftline").tags, { service: "todo", environment: "prod", stack: "shiftline/prod" });
+  });
+
+  it("refuses aws: settings other than the region, which the program's explicit provider would ignore", () => {
+    const found = problemsOf(() => resolveStackConfig({}, "prod", "eu-west-1", "shiftline", { "aws:region": "eu-west-1", "aws:profile": "prod-admin" }));
+    assert.deepEqual(found, [
+      'aws:profile = "prod-admin": the program\'s AWS provider reads only aws:region, so this would be ignored; remove it (credentials come from the environment, e.g. AWS_PROFILE; tags from shiftline:serviceName and the stack).',
+    ]);
+  });
 
   it("requires aws:region and says how to set it", () => {
     assert.ok(problems({}, "prod", null).some((m) => /^aws:region = \(missing\): the AWS region is required, e\.g\. `pulumi config set aws:region eu-west-1`/.test(m)));
@@ -181,6 +196,8 @@ describe("stack config", () => {
     pulumi.runtime.setAllConfig({ "aws:region": "us-east-2", "shiftline:memorySize": "1024" });
     const c = loadConfig();
     assert.equal(c.environment, "qa");
+    assert.equal(c.project, "shiftline");
+    assert.deepEqual(c.tags, { service: "shiftline", environment: "qa", stack: "shiftline/qa" });
     assert.equal(c.region, "us-east-2");
     assert.equal(c.memorySize, 1024);
     assert.deepEqual(c.stages, { qa: "live" });

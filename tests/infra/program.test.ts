@@ -72,14 +72,53 @@ describe("the program under both stack files", function () {
         }
       });
 
-      it("parents every resource under a shiftline component, and nothing but the top component sits at the root", () => {
+      it("parents every resource under a shiftline component, and nothing but the top component and its AWS provider sits at the root", () => {
         const { resources } = get();
         const roots = resources.filter((r) => r.parent === undefined);
-        assert.deepEqual(roots.map((r) => r.type), ["shiftline:app:ShiftlineStack"]);
+        assert.deepEqual(roots.map((r) => r.type).sort(), ["pulumi:providers:aws", "shiftline:app:ShiftlineStack"]);
         for (const r of resources.filter((x) => x.parent !== undefined)) {
           assert.match(r.parent?.type ?? "", /^shiftline:/, `${r.type} ${r.name} is parented by ${r.parent?.type}`);
           assert.ok(r.name.startsWith(`${r.parent?.name}-`), `${r.name} is not named after its parent ${r.parent?.name}`);
         }
+      });
+
+      it("starts every resource's name with the stack's prefix, and every name AWS is given with it but those AWS fixes", () => {
+        const { resources } = get();
+        const prefix = `shiftline-${stack}`;
+        assert.equal(readStackConfig(stack)["shiftline:namePrefix"], prefix);
+        // Logical names: what Pulumi builds a generated name from (`<logical>-<7 random>`), for
+        // the bucket, tables, alarms, roles, the API and every other resource without a set name.
+        for (const r of resources) assert.ok(r.name === prefix || r.name.startsWith(`${prefix}-`), `${r.type} ${r.name} does not start with ${prefix}-`);
+        // Names set explicitly: each carries the prefix, except names AWS fixes or that live inside another resource.
+        const scoped = new Set(["aws:lambda/alias:Alias", "aws:apigateway/stage:Stage", "aws:s3/bucketObjectv2:BucketObjectv2"]);
+        for (const r of resources.filter((x) => x.custom && typeof x.inputs.name === "string" && !scoped.has(x.type))) {
+          const name = String(r.inputs.name);
+          if (name.startsWith("API-Gateway-Execution-Logs_")) continue; // API Gateway's own name, by API id (unique per stack)
+          assert.ok(name.includes(prefix), `${r.type} ${r.name} is named ${name}`);
+        }
+        const api = one(resources, "aws:apigateway/restApi:RestApi");
+        assert.equal((JSON.parse(String(api.inputs.body)) as { info: { title: string } }).info.title, `${prefix}-http`);
+      });
+
+      it("keeps every generated name within AWS's length limits (logical name, a hyphen and 7 random characters)", () => {
+        // S3 bucket names 3-63 lowercase; IAM role names at most 64.
+        // https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+        const limits: Record<string, number> = { "aws:s3/bucket:Bucket": 63, "aws:iam/role:Role": 64 };
+        for (const r of get().resources.filter((x) => x.type in limits && x.inputs.name === undefined)) {
+          assert.ok(r.name.length + 8 <= limits[r.type], `${r.type} ${r.name} leaves no room for the 8-character suffix within ${limits[r.type]}`);
+          if (r.type === "aws:s3/bucket:Bucket") assert.match(r.name, /^[a-z0-9][a-z0-9-]*$/);
+        }
+      });
+
+      it("manages every resource with the stack's one AWS provider, whose default tags name service, environment and stack", () => {
+        const { resources, cloud } = get();
+        const provider = one(resources, "pulumi:providers:aws");
+        assert.deepEqual(JSON.parse(String(provider.inputs.defaultTags)), { tags: { service: "shiftline", environment: stack, stack: `shiftline/${stack}` } });
+        assert.equal(provider.inputs.region, readStackConfig(stack)["aws:region"]);
+        const reference = `urn:pulumi:${stack}::shiftline::pulumi:pulumi:Stack$pulumi:providers:aws::${provider.name}::mocked::pulumi:providers:aws::${provider.name}`;
+        for (const r of resources.filter((x) => x.custom && x.type.startsWith("aws:"))) assert.equal(r.provider, reference, `${r.type} ${r.name} is not managed by the stack's provider`);
+        assert.ok(cloud.invokeProviders.length > 0);
+        for (const [i, p] of cloud.invokeProviders.entries()) assert.equal(p, reference, `invoke ${cloud.invokes[i]} runs on another provider`);
       });
 
       it("declares every route in the API's OpenAPI body, with one permission per route and per path for each stage", () => {
@@ -269,9 +308,33 @@ describe("the program under both stack files", function () {
       "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
       "aws:s3/bucketVersioning:BucketVersioning": 1,
     };
-    const awsCounts = (stack: StackName) => countByType((evaluated.get(stack) as Evaluated).resources.filter((r) => r.custom));
+    const awsCounts = (stack: StackName) => countByType((evaluated.get(stack) as Evaluated).resources.filter((r) => r.custom && r.type.startsWith("aws:")));
     assert.deepEqual(awsCounts("staging"), { ...common, "aws:apigateway/account:Account": 1, "aws:iam/role:Role": 2, "aws:iam/rolePolicy:RolePolicy": 2 });
     assert.deepEqual(awsCounts("prod"), { ...common, "aws:iam/role:Role": 1, "aws:iam/rolePolicy:RolePolicy": 1, "aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig": 1 });
+  });
+
+  it("tags every resource AWS lets carry tags: those whose provider schema has tagsAll (where default tags land)", () => {
+    // The provider merges its default tags into `tagsAll` of every resource that has tags; a
+    // resource without a tags argument (policies, aliases, permissions, settings) carries none.
+    // https://www.pulumi.com/registry/packages/aws/api-docs/provider/#defaulttags_nodejs
+    const taggable = (type: string): boolean => {
+      const [, path] = /^aws:([\w]+\/[\w]+):/.exec(type) ?? [];
+      return /readonly tagsAll\b/.test(readFileSync(join(REPO_ROOT, "node_modules", "@pulumi", "aws", `${path}.d.ts`), "utf8"));
+    };
+    const types = [...new Set(STACKS.flatMap((st) => (evaluated.get(st) as Evaluated).resources.filter((r) => r.custom && r.type.startsWith("aws:")).map((r) => r.type)))].sort();
+    assert.deepEqual(types.filter(taggable), [
+      "aws:apigateway/restApi:RestApi",
+      "aws:apigateway/stage:Stage",
+      "aws:cloudwatch/logGroup:LogGroup",
+      "aws:cloudwatch/metricAlarm:MetricAlarm",
+      "aws:dynamodb/table:Table",
+      "aws:iam/role:Role",
+      "aws:lambda/function:Function",
+      "aws:s3/bucket:Bucket",
+      "aws:s3/bucketObjectv2:BucketObjectv2",
+    ]);
+    // No resource sets its own tags, so nothing overrides or duplicates the default tags.
+    for (const st of STACKS) for (const r of (evaluated.get(st) as Evaluated).resources) assert.equal(r.inputs.tags, undefined, `${r.type} ${r.name} sets tags`);
   });
 
   it("protects prod's tables with PITR, deletion protection and protect, and keeps provisioned concurrency warm", () => {

@@ -11,6 +11,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DIMENSION, METRIC } from "../lambda-src/metric-names";
+import { alarmPeriodProblem, alarmWindowProblem } from "./alarm-rules";
 import { childName, throwIfProblems, type ArgProblem } from "./naming";
 
 export interface AliasAlarmsArgs {
@@ -24,9 +25,9 @@ export interface AliasAlarmsArgs {
   readonly throttlesThreshold?: number;
   /** p99 duration in ms that raises the duration alarm. Defaults to 3000. */
   readonly p99DurationMs?: number;
-  /** Alarm period in seconds. Defaults to 60. */
+  /** Alarm period in seconds, a multiple of 60 (components/alarm-rules.ts). Defaults to 60. */
   readonly periodSeconds?: number;
-  /** Periods evaluated before the state changes. Defaults to 1. */
+  /** Periods evaluated before the state changes; period × periods within CloudWatch's window. Defaults to 1. */
   readonly evaluationPeriods?: number;
   /** Share of answers (percent) that were server errors (5xx) in one period that raises the server-error-rate alarm. Defaults to 5. */
   readonly serverErrorRatePercent?: number;
@@ -55,9 +56,10 @@ export function resolveAliasAlarmsArgs(args: AliasAlarmsArgs): ResolvedAliasAlar
   for (const field of ["errorsThreshold", "throttlesThreshold", "p99DurationMs", "evaluationPeriods"] as const) {
     if (!Number.isInteger(r[field]) || r[field] < 1) problems.push([field, r[field], "must be a whole number, at least 1."]);
   }
-  if (![10, 20, 30].includes(r.periodSeconds) && !(Number.isInteger(r.periodSeconds) && r.periodSeconds >= 60 && r.periodSeconds % 60 === 0)) {
-    problems.push(["periodSeconds", r.periodSeconds, "must be 10, 20, 30 or a multiple of 60 (CloudWatch alarm periods)."]);
-  }
+  const period = alarmPeriodProblem(r.periodSeconds);
+  if (period !== undefined) problems.push(["periodSeconds", r.periodSeconds, period]);
+  const window = period === undefined && Number.isInteger(r.evaluationPeriods) && r.evaluationPeriods >= 1 ? alarmWindowProblem(r.periodSeconds, r.evaluationPeriods) : undefined;
+  if (window !== undefined) problems.push(["evaluationPeriods", r.evaluationPeriods, window]);
   if (!(r.serverErrorRatePercent > 0 && r.serverErrorRatePercent <= 100)) problems.push(["serverErrorRatePercent", r.serverErrorRatePercent, "must be a percentage above 0 and at most 100."]);
   if (r.alias.length === 0) problems.push(["alias", r.alias, "must name the alias to watch, e.g. live."]);
   throwIfProblems("AliasAlarms", problems);

@@ -11,7 +11,9 @@ import { DEFAULT_METRICS_NAMESPACE } from "../lambda-src/metric-names";
 import { ValidationError, problemsFromZod, renderValue, type Problem } from "../lib/validation";
 import { releaseSettingsSchema } from "../release/settings";
 import { deployerSettingsSchema } from "./deployer-role";
+import { alarmPeriodProblem, alarmWindowProblem } from "./alarm-rules";
 import { isLogRetention, LOG_RETENTION_DAYS } from "./log-retention";
+import { NAME_PREFIX, NAME_PREFIX_RULE, stackTags } from "./naming";
 
 export const CONFIG_NAMESPACE = "shiftline";
 
@@ -49,13 +51,14 @@ export const alarmsSchema = z
     throttlesThreshold: wholeNumber("alarms.throttlesThreshold", 1, 1_000_000, "the throttle count per period that raises the alarm"),
     /** p99 duration (ms) that raises the duration alarm. Defaults to 80% of timeoutSeconds. */
     p99DurationMs: wholeNumber("alarms.p99DurationMs", 1, 900_000, "milliseconds, below the function timeout").optional(),
-    /** Alarm period in seconds. Defaults to 60. */
+    /** Alarm period in seconds, a multiple of 60 (components/alarm-rules.ts). Defaults to 60. */
     periodSeconds: z
       .number({ error: "alarms.periodSeconds must be a number of seconds." })
-      .refine((p) => [10, 20, 30].includes(p) || (Number.isInteger(p) && p >= 60 && p % 60 === 0 && p <= 86_400), {
-        error: "alarms.periodSeconds must be 10, 20, 30 or a multiple of 60 up to 86400 (CloudWatch alarm periods).",
+      .superRefine((p, ctx) => {
+        const problem = alarmPeriodProblem(p);
+        if (problem !== undefined) ctx.addIssue({ code: "custom", input: p, message: `alarms.periodSeconds ${problem}` });
       }),
-    /** Periods evaluated before the alarm state changes. Defaults to 1. */
+    /** Periods evaluated before the alarm state changes; periodSeconds × evaluationPeriods is at most one day (seven for periods of an hour or more). Defaults to 1. */
     evaluationPeriods: wholeNumber("alarms.evaluationPeriods", 1, 100, "how many periods are evaluated"),
     /** Share of answers (percent) that were server errors in one period that raises the alias's and each stage's server-error-rate alarm. Defaults to 5. */
     serverErrorRatePercent: z
@@ -85,10 +88,10 @@ export const stackConfigSchema = z
   .object({
     /** Who deploys the function's code: pulumi (each `pulumi up`) or release (the release CLI; Pulumi ignores code changes). Defaults to pulumi. */
     codeDeployment: z.enum(["pulumi", "release"], { error: "codeDeployment must be pulumi or release." }).default("pulumi"),
-    /** Prefix of physical names that AWS needs up front (the function, hence its log group). Defaults to shiftline-<stack>. */
+    /** Prefix of every resource name (components/naming.ts): the function `<prefix>-api`, its log group, and every generated name. Defaults to shiftline-<stack>. */
     namePrefix: z
       .string({ error: "namePrefix must be a string." })
-      .regex(/^[A-Za-z0-9_-]{1,50}$/, { error: "namePrefix must be 1-50 letters, digits, hyphens or underscores (it starts the Lambda function name); set e.g. shiftline-staging." })
+      .regex(NAME_PREFIX, { error: `namePrefix ${NAME_PREFIX_RULE}; set e.g. shiftline-staging.` })
       .optional(),
     /** Path of a prebuilt `.build/manifest.json` (from `npm run build`) to deploy instead of building lambda-src. Defaults to building from source. */
     artifactManifest: z.string({ error: "artifactManifest must be a file path." }).min(1, { error: "artifactManifest must not be empty." }).optional(),
@@ -110,8 +113,13 @@ export const stackConfigSchema = z
       .string({ error: "metricsNamespace must be a string." })
       .regex(/^(?!AWS\/)[\x20-\x39\x3b-\x7e][\x20-\x7e]{0,254}$/, { error: 'metricsNamespace must be 1-255 printable ASCII characters, not starting with "AWS/" (reserved for AWS services) or ":"; set e.g. Shiftline.' })
       .default(DEFAULT_METRICS_NAMESPACE),
-    /** POWERTOOLS_SERVICE_NAME of the function. Defaults to shiftline. */
-    serviceName: z.string({ error: "serviceName must be a string." }).min(1, { error: "serviceName must not be empty." }).default("shiftline"),
+    /** POWERTOOLS_SERVICE_NAME of the function and every resource's `service` tag. Defaults to shiftline. */
+    serviceName: z
+      .string({ error: "serviceName must be a string." })
+      .min(1, { error: "serviceName must not be empty." })
+      // A tag value: https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html (tag naming limits).
+      .regex(/^[\p{L}\p{Z}\p{N}_.:/=+@-]{1,256}$/u, { error: "serviceName is also every resource's service tag: at most 256 letters, digits, spaces or _ . : / = + - @." })
+      .default("shiftline"),
     /** API Gateway stage name → the alias it serves. Defaults to { <stack>: live }. */
     stages: z
       .record(stageName, aliasName, { error: recordError("stages must map stage names to alias names, e.g. {prod: live}.") })
@@ -156,6 +164,10 @@ export type { DeployerSettings } from "./deployer-role";
 export interface StackConfig extends Omit<ParsedConfig, "namePrefix" | "stages" | "alarms" | "api"> {
   /** The stack name: staging, prod, … */
   readonly environment: string;
+  /** The Pulumi project (Pulumi.yaml `name`). */
+  readonly project: string;
+  /** Tags every resource carries (provider default tags): service, environment, stack. */
+  readonly tags: Readonly<Record<string, string>>;
   /** `aws:region`. */
   readonly region: string;
   readonly namePrefix: string;
@@ -179,11 +191,21 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
  * for stack `environment` in `region`, applies every default, and checks the rules that span
  * keys. Throws one ValidationError listing every problem.
  */
-export function resolveStackConfig(values: Readonly<Record<string, unknown>>, environment: string, region: string | undefined): StackConfig {
+export function resolveStackConfig(
+  values: Readonly<Record<string, unknown>>,
+  environment: string,
+  region: string | undefined,
+  project = "shiftline",
+  awsConfig: Readonly<Record<string, string>> = {},
+): StackConfig {
   const problems: Problem[] = [];
   const key = (p: Problem): Problem => ({ ...p, field: `${CONFIG_NAMESPACE}:${p.field}` });
   if (region === undefined || !REGION.test(region)) {
     problems.push({ field: "aws:region", value: renderValue(region), message: "the AWS region is required, e.g. `pulumi config set aws:region eu-west-1`." });
+  }
+  // index.ts passes only the region to its explicit provider, which reads no other aws: config.
+  for (const [k, v] of Object.entries(awsConfig)) {
+    if (k !== "aws:region") problems.push({ field: k, value: renderValue(v), message: `the program's AWS provider reads only aws:region, so this would be ignored; remove it (credentials come from the environment, e.g. AWS_PROFILE; tags from shiftline:serviceName and the stack).` });
   }
   const parsed = stackConfigSchema.safeParse(values, { reportInput: true });
   if (!parsed.success) problems.push(...problemsFromZod(parsed.error.issues).map(withTypeRule).map(key));
@@ -201,6 +223,8 @@ export function resolveStackConfig(values: Readonly<Record<string, unknown>>, en
   return {
     ...c,
     environment,
+    project,
+    tags: stackTags({ serviceName: c.serviceName, environment, project }),
     region: region as string,
     namePrefix,
     stages,
@@ -232,8 +256,8 @@ function crossKeyProblems(c: ValidKeys, environment: string): Problem[] {
   if (!c.present.has("stages") && !stageName.safeParse(environment).success) {
     cross("stages", undefined, `the default stage is named after the stack (${environment}), which is not a valid stage name; set stages, e.g. {prod: live}.`);
   }
-  if (!c.present.has("namePrefix") && !/^[A-Za-z0-9_-]{1,50}$/.test(`shiftline-${environment}`)) {
-    cross("namePrefix", undefined, `the default shiftline-${environment} is not a valid Lambda name prefix; set namePrefix to 1-50 letters, digits, hyphens or underscores.`);
+  if (!c.present.has("namePrefix") && !NAME_PREFIX.test(`shiftline-${environment}`)) {
+    cross("namePrefix", undefined, `the default shiftline-${environment} is not a valid name prefix: namePrefix ${NAME_PREFIX_RULE}; set namePrefix, e.g. shiftline-qa.`);
   }
   const stagesValid = !c.present.has("stages") || c.stages !== undefined;
   if (stagesValid && c.provisionedConcurrency !== undefined) {
@@ -243,6 +267,11 @@ function crossKeyProblems(c: ValidKeys, environment: string): Problem[] {
         cross(`provisionedConcurrency.${alias}`, count, `no stage serves alias ${alias} (aliases: ${aliases.join(", ")}); use one of those or add a stage for it.`);
       }
     }
+  }
+  if (c.alarms !== undefined) {
+    const { periodSeconds = ALARM_DEFAULTS.periodSeconds, evaluationPeriods = ALARM_DEFAULTS.evaluationPeriods } = c.alarms;
+    const window = alarmWindowProblem(periodSeconds, evaluationPeriods);
+    if (window !== undefined) cross("alarms.evaluationPeriods", evaluationPeriods, window);
   }
   if (c.timeoutSeconds !== undefined && c.alarms !== undefined) {
     const p99DurationMs = c.alarms.p99DurationMs ?? defaultP99(c.timeoutSeconds);
@@ -313,5 +342,6 @@ export function projectValues(all: Readonly<Record<string, string>>): Record<str
 /** Reads the running stack's config once. The only reader of config and the stack name. */
 export function loadConfig(): StackConfig {
   const all = pulumi.runtime.allConfig();
-  return resolveStackConfig(projectValues(all), pulumi.getStack(), all["aws:region"]);
+  const awsConfig = Object.fromEntries(Object.entries(all).filter(([k]) => k.startsWith("aws:")));
+  return resolveStackConfig(projectValues(all), pulumi.getStack(), all["aws:region"], pulumi.getProject(), awsConfig);
 }

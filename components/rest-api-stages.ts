@@ -22,6 +22,7 @@ import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Route } from "../lambda-src/routes";
+import { ACCESS_LOG_GROUP_PREFIX, EXECUTION_LOG_GROUP_PREFIX } from "./api-gateway-account";
 import { isLogRetention, LOG_RETENTION_RULE } from "./log-retention";
 import { childName, throwIfProblems, type ArgProblem } from "./naming";
 import { ALIAS_STAGE_VARIABLE, ALIAS_STAGE_VARIABLE_REF, openApiDefinition, routePaths } from "./openapi";
@@ -82,6 +83,9 @@ export interface StageInfo {
   /** Resolves only after every Lambda permission exists. */
   readonly invokeUrl: pulumi.Output<string>;
 }
+
+/** A stage's access log group: `API-Gateway-Access-Logs_<component name>/<stage>`. */
+export const accessLogGroupName = (name: string, stageName: string): string => `${ACCESS_LOG_GROUP_PREFIX}${name}/${stageName}`;
 
 /** `/todo/{todoId}` → `todo/*`: the resource part of an execute-api ARN. */
 export function sourceArnPath(path: string): string {
@@ -210,11 +214,17 @@ export class RestApiStages extends pulumi.ComponentResource {
       // The ANY method on one path: every method, but still only this API, stage and path.
       ...routePaths(a.routes).map((path) => permission(`ANY-${pathSlug(path)}`, "*", path)),
     ];
-    const accessLogs = new aws.cloudwatch.LogGroup(childName(name, `${stageName}-access-logs`), { retentionInDays: a.logRetentionDays }, parent);
+    // API Gateway writes access logs with the account's CloudWatch role, which may write only
+    // groups named like this (components/api-gateway-account.ts); the name carries the stack prefix.
+    const accessLogs = new aws.cloudwatch.LogGroup(
+      childName(name, `${stageName}-access-logs`),
+      { name: accessLogGroupName(name, stageName), retentionInDays: a.logRetentionDays },
+      parent,
+    );
     // The name API Gateway writes execution logs to; declared here so it has a retention.
     const executionLogs = new aws.cloudwatch.LogGroup(
       childName(name, `${stageName}-execution-logs`),
-      { name: pulumi.interpolate`API-Gateway-Execution-Logs_${api.id}/${stageName}`, retentionInDays: a.logRetentionDays },
+      { name: pulumi.interpolate`${EXECUTION_LOG_GROUP_PREFIX}${api.id}/${stageName}`, retentionInDays: a.logRetentionDays },
       parent,
     );
     const stage = new aws.apigateway.Stage(

@@ -122,7 +122,7 @@ export class ShiftlineStack extends pulumi.ComponentResource {
       parent,
     );
 
-    const account = c.manageApiGatewayAccount ? new ApiGatewayAccount(childName(name, "apigateway-account"), { region: c.region }, parent) : undefined;
+    const account = c.manageApiGatewayAccount ? new ApiGatewayAccount(childName(name, "apigw"), { region: c.region }, parent) : undefined;
     const api = new RestApiStages(
       childName(name, "http"),
       {

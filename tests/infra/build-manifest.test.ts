@@ -66,10 +66,10 @@ describe("function packages for the program", function () {
 
     // The whole program, as `pulumi up` with shiftline:artifactManifest set: the zip uploaded is the moved one.
     const run = await evaluateProgram("staging", { "shiftline:artifactManifest": join(moved, "manifest.json") });
-    const objects = ofType(run.resources, "aws:s3/bucketObjectv2:BucketObjectv2");
+    const objects = ofType(run.resources, "pulumi-nodejs:dynamic/shiftline:VersionedArtifact");
     const api = manifest.functions.find((f) => f.name === "api");
     assert.deepEqual(
-      await Promise.all(objects.map(async (o) => [o.inputs.key, await (o.inputs.source as { path: Promise<string> }).path])),
+      objects.map((o) => [o.inputs.key, o.inputs.file]),
       [[api?.key, join(moved, "api.zip")]],
     );
   });

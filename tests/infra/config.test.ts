@@ -54,7 +54,11 @@ describe("stack config", () => {
     ["an unknown key", { memorySizeMb: 512 }, /^shiftline:memorySizeMb = 512: unknown setting; remove it or check its spelling/],
     ["an unknown nested key", { alarms: { errors: 1 } }, /^shiftline:alarms\.errors = 1: unknown setting/],
     ["an unknown code deployment mode", { codeDeployment: "cdk" }, /^shiftline:codeDeployment = "cdk": codeDeployment must be pulumi or release/],
-    ["a name prefix with dots", { namePrefix: "shift.line" }, /^shiftline:namePrefix = "shift\.line": namePrefix must be 1-50 letters/],
+    ["a name prefix with dots", { namePrefix: "shift.line" }, /^shiftline:namePrefix = "shift\.line": namePrefix must be 1-34 lowercase letters, digits or hyphens/],
+    ["a name prefix in capitals (S3 bucket names are lowercase)", { namePrefix: "Shiftline-Prod" }, /^shiftline:namePrefix = "Shiftline-Prod": namePrefix must be 1-34 lowercase letters/],
+    ["a name prefix with an underscore", { namePrefix: "shiftline_prod" }, /^shiftline:namePrefix = "shiftline_prod": namePrefix must be/],
+    ["a name prefix too long for the generated IAM role names", { namePrefix: "shiftline-production-eu-west-1-blue" }, /^shiftline:namePrefix = "shiftline-production-eu-west-1-blue": namePrefix must be 1-34/],
+    ["a service name that cannot be a tag value", { serviceName: "shift#line" }, /^shiftline:serviceName = "shift#line": serviceName is also every resource's service tag/],
     ["an empty manifest path", { artifactManifest: "" }, /^shiftline:artifactManifest = "": artifactManifest must not be empty/],
     ["memory given as text", { memorySize: "lots" }, /^shiftline:memorySize = "lots": memorySize must be a number: Lambda memory is 128-10240 MB/],
     ["fractional memory", { memorySize: 256.5 }, /^shiftline:memorySize = 256\.5: memorySize must be a whole number/],
@@ -86,7 +90,7 @@ describe("stack config", () => {
     ["provisioned concurrency on an alias no stage serves", { provisionedConcurrency: { blue: 2 } }, /^shiftline:provisionedConcurrency\.blue = 2: no stage serves alias blue \(aliases: live\)/],
     ["a zero error threshold", { alarms: { errorsThreshold: 0 } }, /^shiftline:alarms\.errorsThreshold = 0: alarms\.errorsThreshold must be at least 1/],
     ["a zero throttle threshold", { alarms: { throttlesThreshold: 0 } }, /^shiftline:alarms\.throttlesThreshold = 0: alarms\.throttlesThreshold must be at least 1/],
-    ["an alarm period CloudWatch rejects", { alarms: { periodSeconds: 45 } }, /^shiftline:alarms\.periodSeconds = 45: alarms\.periodSeconds must be 10, 20, 30 or a multiple of 60/],
+    ["an alarm period CloudWatch rejects", { alarms: { periodSeconds: 45 } }, /^shiftline:alarms\.periodSeconds = 45: alarms\.periodSeconds must be a multiple of 60 seconds/],
     ["zero evaluation periods", { alarms: { evaluationPeriods: 0 } }, /^shiftline:alarms\.evaluationPeriods = 0: alarms\.evaluationPeriods must be at least 1/],
     ["a p99 alarm at or above the timeout", { timeoutSeconds: 3, alarms: { p99DurationMs: 3000 } }, /^shiftline:alarms\.p99DurationMs = 3000: must be below the timeout \(3000 ms\)/],
     ["a negative rate limit", { api: { throttlingRateLimit: -1 } }, /^shiftline:api\.throttlingRateLimit = -1: api\.throttlingRateLimit cannot be negative/],
@@ -106,7 +110,7 @@ describe("stack config", () => {
     ["a deployer repository without an owner", { deployer: { repository: "shiftline", branch: "main", createOidcProvider: true } }, /^shiftline:deployer\.repository = "shiftline": must be a GitHub repository as owner\/name/],
     ["a deployer trusting no branch or environment", { deployer: { repository: "acme/shiftline", createOidcProvider: true } }, /^shiftline:deployer\.environment = \(missing\): give exactly one of branch/],
     ["a stack name that cannot be the default stage", {}, /^shiftline:stages = \(missing\): the default stage is named after the stack \(qa\.eu\)/, "qa.eu"],
-    ["a stack name that cannot prefix the function name", {}, /^shiftline:namePrefix = \(missing\): the default shiftline-qa\.eu is not a valid Lambda name prefix/, "qa.eu"],
+    ["a stack name that cannot prefix the resource names", {}, /^shiftline:namePrefix = \(missing\): the default shiftline-qa\.eu is not a valid name prefix: namePrefix must be/, "qa.eu"],
   ];
   for (const [name, values, pattern, environment] of cases) {
     it(`names the key, value and rule for ${name}`, () => {
@@ -114,6 +118,49 @@ describe("stack config", () => {
       assert.ok(found.some((m) => pattern.test(m)), `no problem matched ${pattern}; got:\n${found.join("\n")}`);
     });
   }
+
+  // PutMetricAlarm: 10/20/30 s periods only evaluate high-resolution metrics (AWS/Lambda is one-minute),
+  // and period × evaluation periods is at most one day below an hour's period, seven days from it.
+  const alarmWindows: Array<[string, { periodSeconds?: number; evaluationPeriods?: number }, RegExp | undefined]> = [
+    ["a 10 s period", { periodSeconds: 10 }, /^shiftline:alarms\.periodSeconds = 10: alarms\.periodSeconds 10, 20 and 30 s periods only evaluate high-resolution custom metrics; .*INSUFFICIENT_DATA\. Use 60/],
+    ["a 20 s period", { periodSeconds: 20 }, /^shiftline:alarms\.periodSeconds = 20: .*high-resolution/],
+    ["a 30 s period", { periodSeconds: 30 }, /^shiftline:alarms\.periodSeconds = 30: .*high-resolution/],
+    ["a zero period", { periodSeconds: 0 }, /^shiftline:alarms\.periodSeconds = 0: alarms\.periodSeconds must be a multiple of 60/],
+    ["a fractional minute", { periodSeconds: 90 }, /^shiftline:alarms\.periodSeconds = 90: .*multiple of 60/],
+    ["one minute", { periodSeconds: 60 }, undefined],
+    ["a day of one-minute periods", { periodSeconds: 60, evaluationPeriods: 1440 }, /^shiftline:alarms\.evaluationPeriods = 1440: alarms\.evaluationPeriods must be at most 100/],
+    ["more than a day of 30-minute periods", { periodSeconds: 1800, evaluationPeriods: 49 }, /^shiftline:alarms\.evaluationPeriods = 49: evaluationPeriods × periodSeconds = 49 × 1800 = 88200 s, but CloudWatch evaluates at most one day \(86400 s\) for a period under an hour; use at most 48 periods/],
+    ["exactly a day of 30-minute periods", { periodSeconds: 1800, evaluationPeriods: 48 }, undefined],
+    ["100 hourly periods (over a day, under a week)", { periodSeconds: 3600, evaluationPeriods: 100 }, undefined],
+    ["more than a week of daily periods", { periodSeconds: 86_400, evaluationPeriods: 8 }, /^shiftline:alarms\.evaluationPeriods = 8: evaluationPeriods × periodSeconds = 8 × 86400 = 691200 s, but CloudWatch evaluates at most seven days \(604800 s\); use at most 7 periods/],
+    ["a week of daily periods", { periodSeconds: 86_400, evaluationPeriods: 7 }, undefined],
+    ["100 periods of the default minute", { evaluationPeriods: 100 }, undefined],
+  ];
+  for (const [name, alarms, pattern] of alarmWindows) {
+    it(`${pattern ? "rejects" : "accepts"} an alarm window of ${name}${pattern ? ", naming field, value, rule and fix" : ""}`, () => {
+      const found = (() => {
+        try {
+          resolveStackConfig({ alarms }, "staging", "eu-west-1");
+          return [];
+        } catch {
+          return problems({ alarms });
+        }
+      })();
+      if (pattern === undefined) assert.deepEqual(found, []);
+      else assert.ok(found.some((m) => pattern.test(m)), `no problem matched ${pattern}; got:\n${found.join("\n")}`);
+    });
+  }
+
+  it("tags every resource with the service, the environment and the Pulumi stack", () => {
+    assert.deepEqual(resolveStackConfig({ serviceName: "todo" }, "prod", "eu-west-1", "shiftline").tags, { service: "todo", environment: "prod", stack: "shiftline/prod" });
+  });
+
+  it("refuses aws: settings other than the region, which the program's explicit provider would ignore", () => {
+    const found = problemsOf(() => resolveStackConfig({}, "prod", "eu-west-1", "shiftline", { "aws:region": "eu-west-1", "aws:profile": "prod-admin" }));
+    assert.deepEqual(found, [
+      'aws:profile = "prod-admin": the program\'s AWS provider reads only aws:region, so this would be ignored; remove it (credentials come from the environment, e.g. AWS_PROFILE; tags from shiftline:serviceName and the stack).',
+    ]);
+  });
 
   it("requires aws:region and says how to set it", () => {
     assert.ok(problems({}, "prod", null).some((m) => /^aws:region = \(missing\): the AWS region is required, e\.g\. `pulumi config set aws:region eu-west-1`/.test(m)));
@@ -155,6 +202,8 @@ describe("stack config", () => {
     pulumi.runtime.setAllConfig({ "aws:region": "us-east-2", "shiftline:memorySize": "1024" });
     const c = loadConfig();
     assert.equal(c.environment, "qa");
+    assert.equal(c.project, "shiftline");
+    assert.deepEqual(c.tags, { service: "shiftline", environment: "qa", stack: "shiftline/qa" });
     assert.equal(c.region, "us-east-2");
     assert.equal(c.memorySize, 1024);
     assert.deepEqual(c.stages, { qa: "live" });

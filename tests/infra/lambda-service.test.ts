@@ -54,7 +54,9 @@ describe("LambdaService", () => {
 
     const alarmCases: Array<[string, object, RegExp]> = [
       ["a zero error threshold", { errorsThreshold: 0 }, /^errorsThreshold = 0: must be a whole number, at least 1/],
-      ["a 45-second period", { periodSeconds: 45 }, /^periodSeconds = 45: must be 10, 20, 30 or a multiple of 60/],
+      ["a 45-second period", { periodSeconds: 45 }, /^periodSeconds = 45: must be a multiple of 60 seconds/],
+      ["a 10-second period on one-minute Lambda metrics", { periodSeconds: 10 }, /^periodSeconds = 10: 10, 20 and 30 s periods only evaluate high-resolution custom metrics/],
+      ["a window over one day of sub-hour periods", { periodSeconds: 600, evaluationPeriods: 145 }, /^evaluationPeriods = 145: evaluationPeriods × periodSeconds = 145 × 600 = 87000 s, but CloudWatch evaluates at most one day/],
       ["an empty alias", { alias: "" }, /^alias = "": must name the alias to watch/],
     ];
     for (const [name, over, pattern] of alarmCases) {

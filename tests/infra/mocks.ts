@@ -26,6 +26,8 @@ export interface CapturedResource extends ResourceRef {
   readonly custom: boolean;
   /** Properties as declared, Outputs unresolved (to see what each input waits for). */
   readonly props: Record<string, unknown>;
+  /** The provider reference (`<urn>::<id>`) the engine registered the resource with; undefined for components. */
+  readonly provider?: string;
 }
 
 /** Awaits any Input, nested Outputs included. Fails instead of hanging on an unknown value. */
@@ -51,7 +53,9 @@ interface PendingCapture extends ResourceRef {
 /** One evaluation's mocks and recorder. Create a new one per stack or component under test. */
 export class MockCloud {
   readonly invokes: string[] = [];
-  private readonly inputs = new Map<string, { inputs: Record<string, unknown>; custom: boolean }>();
+  /** The provider reference each invoke ran with, in invoke order (undefined: the default provider). */
+  readonly invokeProviders: Array<string | undefined> = [];
+  private readonly inputs = new Map<string, { inputs: Record<string, unknown>; custom: boolean; provider?: string }>();
   private readonly pending: PendingCapture[] = [];
   private readonly refs = new Map<pulumi.Resource, ResourceRef>();
 
@@ -59,12 +63,13 @@ export class MockCloud {
 
   readonly mocks: pulumi.runtime.Mocks = {
     newResource: (args) => {
-      this.inputs.set(`${args.type}::${args.name}`, { inputs: args.inputs as Record<string, unknown>, custom: args.custom ?? true });
+      this.inputs.set(`${args.type}::${args.name}`, { inputs: args.inputs as Record<string, unknown>, custom: args.custom ?? true, provider: args.provider });
       const id = `mocked::${args.type}::${args.name}`;
       return { id, state: { ...args.inputs, ...this.computed(args.type, args.name, id, args.inputs as Record<string, unknown>) } };
     },
     call: (args) => {
       this.invokes.push(args.token);
+      this.invokeProviders.push(args.provider);
       switch (args.token) {
         case "aws:index/getPartition:getPartition":
           return { id: "aws", partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsSuffix: "com.amazonaws" };
@@ -115,6 +120,7 @@ export class MockCloud {
           retainOnDelete: p.retainOnDelete,
           dependsOn: p.dependsOn.map((d) => this.refs.get(d) ?? { type: "unknown", name: "unknown" }),
           props: p.props,
+          provider: registered?.provider,
         };
       });
   }

@@ -29,6 +29,7 @@ function loggerLevelOnLambda(awsLambdaLogLevel: string, variables: Record<string
     keys.forEach((k, i) => (saved[i] === undefined ? delete process.env[k] : (process.env[k] = saved[i])));
   }
 }
+import { allows } from "./policy-matching";
 
 type Evaluated = Awaited<ReturnType<typeof evaluateProgram>>;
 const evaluated = new Map<StackName, Evaluated>();
@@ -144,14 +145,53 @@ describe("the program under both stack files", function () {
         }
       });
 
-      it("parents every resource under a shiftline component, and nothing but the top component sits at the root", () => {
+      it("parents every resource under a shiftline component, and nothing but the top component and its AWS provider sits at the root", () => {
         const { resources } = get();
         const roots = resources.filter((r) => r.parent === undefined);
-        assert.deepEqual(roots.map((r) => r.type), ["shiftline:app:ShiftlineStack"]);
+        assert.deepEqual(roots.map((r) => r.type).sort(), ["pulumi:providers:aws", "shiftline:app:ShiftlineStack"]);
         for (const r of resources.filter((x) => x.parent !== undefined)) {
           assert.match(r.parent?.type ?? "", /^shiftline:/, `${r.type} ${r.name} is parented by ${r.parent?.type}`);
           assert.ok(r.name.startsWith(`${r.parent?.name}-`), `${r.name} is not named after its parent ${r.parent?.name}`);
         }
+      });
+
+      it("starts every resource's name with the stack's prefix, and every name AWS is given with it but those AWS fixes", () => {
+        const { resources } = get();
+        const prefix = `shiftline-${stack}`;
+        assert.equal(readStackConfig(stack)["shiftline:namePrefix"], prefix);
+        // Logical names: what Pulumi builds a generated name from (`<logical>-<7 random>`), for
+        // the bucket, tables, alarms, roles, the API and every other resource without a set name.
+        for (const r of resources) assert.ok(r.name === prefix || r.name.startsWith(`${prefix}-`), `${r.type} ${r.name} does not start with ${prefix}-`);
+        // Names set explicitly: each carries the prefix, except names AWS fixes or that live inside another resource.
+        const scoped = new Set(["aws:lambda/alias:Alias", "aws:apigateway/stage:Stage", "aws:s3/bucketObjectv2:BucketObjectv2"]);
+        for (const r of resources.filter((x) => x.custom && typeof x.inputs.name === "string" && !scoped.has(x.type))) {
+          const name = String(r.inputs.name);
+          if (name.startsWith("API-Gateway-Execution-Logs_")) continue; // API Gateway's own name, by API id (unique per stack)
+          assert.ok(name.includes(prefix), `${r.type} ${r.name} is named ${name}`);
+        }
+        const api = one(resources, "aws:apigateway/restApi:RestApi");
+        assert.equal((JSON.parse(String(api.inputs.body)) as { info: { title: string } }).info.title, `${prefix}-http`);
+      });
+
+      it("keeps every generated name within AWS's length limits (logical name, a hyphen and 7 random characters)", () => {
+        // S3 bucket names 3-63 lowercase; IAM role names at most 64.
+        // https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+        const limits: Record<string, number> = { "aws:s3/bucket:Bucket": 63, "aws:iam/role:Role": 64 };
+        for (const r of get().resources.filter((x) => x.type in limits && x.inputs.name === undefined)) {
+          assert.ok(r.name.length + 8 <= limits[r.type], `${r.type} ${r.name} leaves no room for the 8-character suffix within ${limits[r.type]}`);
+          if (r.type === "aws:s3/bucket:Bucket") assert.match(r.name, /^[a-z0-9][a-z0-9-]*$/);
+        }
+      });
+
+      it("manages every resource with the stack's one AWS provider, whose default tags name service, environment and stack", () => {
+        const { resources, cloud } = get();
+        const provider = one(resources, "pulumi:providers:aws");
+        assert.deepEqual(JSON.parse(String(provider.inputs.defaultTags)), { tags: { service: "shiftline", environment: stack, stack: `shiftline/${stack}` } });
+        assert.equal(provider.inputs.region, readStackConfig(stack)["aws:region"]);
+        const reference = `urn:pulumi:${stack}::shiftline::pulumi:pulumi:Stack$pulumi:providers:aws::${provider.name}::mocked::pulumi:providers:aws::${provider.name}`;
+        for (const r of resources.filter((x) => x.custom && x.type.startsWith("aws:"))) assert.equal(r.provider, reference, `${r.type} ${r.name} is not managed by the stack's provider`);
+        assert.ok(cloud.invokeProviders.length > 0);
+        for (const [i, p] of cloud.invokeProviders.entries()) assert.equal(p, reference, `invoke ${cloud.invokes[i]} runs on another provider`);
       });
 
       it("declares every route in the API's OpenAPI body, with one permission per route and per path for each stage", () => {
@@ -304,11 +344,14 @@ describe("the program under both stack files", function () {
       it("grants no wildcard action, attaches no managed policy, and uses a wildcard resource only where AWS names it at run time", () => {
         const { resources } = get();
         // Justified patterns: the function's own log streams, and (where this stack owns the API Gateway
-        // account setting) this account's log groups in this region, which API Gateway names itself.
+        // account setting) API Gateway's own log groups, which it names itself by API id, plus
+        // DescribeLogGroups, which has no resource type and so only takes "*".
         const allowed = [
           `arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/shiftline-${stack}-api:*`,
-          "arn:aws:logs:eu-west-1:123456789012:log-group:*",
-          "arn:aws:logs:eu-west-1:123456789012:log-group:*:log-stream:*",
+          "arn:aws:logs:eu-west-1:123456789012:log-group:API-Gateway-Execution-Logs_*",
+          "arn:aws:logs:eu-west-1:123456789012:log-group:API-Gateway-Access-Logs_*",
+          "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/apigateway/welcome:*",
+          "*",
         ];
         const documents = [
           ...ofType(resources, "aws:iam/rolePolicy:RolePolicy").map((r) => r.inputs.policy),
@@ -322,6 +365,7 @@ describe("the program under both stack files", function () {
           for (const action of [statement.Action ?? []].flat()) assert.doesNotMatch(action, /\*/, `Allow of ${action}`);
           for (const resource of [statement.Resource ?? []].flat()) {
             if (resource.includes("*")) assert.ok(allowed.includes(resource), `wildcard resource ${resource} is not one of the justified patterns`);
+            if (resource === "*") assert.deepEqual(statement.Action, ["logs:DescribeLogGroups"], "only the list action without a resource type may be granted on *");
           }
         }
         // A managed policy's document cannot be read here, so none may be attached.
@@ -353,9 +397,33 @@ describe("the program under both stack files", function () {
       // The package upload: a dynamic resource of @pulumi/pulumi (components/versioned-artifact.ts), not an AWS one.
       "pulumi-nodejs:dynamic/shiftline:VersionedArtifact": 1,
     };
-    const awsCounts = (stack: StackName) => countByType((evaluated.get(stack) as Evaluated).resources.filter((r) => r.custom));
+    const awsCounts = (stack: StackName) => countByType((evaluated.get(stack) as Evaluated).resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:")));
     assert.deepEqual(awsCounts("staging"), { ...common, "aws:apigateway/account:Account": 1, "aws:iam/role:Role": 2, "aws:iam/rolePolicy:RolePolicy": 2 });
     assert.deepEqual(awsCounts("prod"), { ...common, "aws:iam/role:Role": 1, "aws:iam/rolePolicy:RolePolicy": 1, "aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig": 1 });
+  });
+
+  it("tags every resource AWS lets carry tags: those whose provider schema has tagsAll (where default tags land)", () => {
+    // The provider merges its default tags into `tagsAll` of every resource that has tags; a
+    // resource without a tags argument (policies, aliases, permissions, settings) carries none.
+    // https://www.pulumi.com/registry/packages/aws/api-docs/provider/#defaulttags_nodejs
+    const taggable = (type: string): boolean => {
+      const [, path] = /^aws:([\w]+\/[\w]+):/.exec(type) ?? [];
+      return /readonly tagsAll\b/.test(readFileSync(join(REPO_ROOT, "node_modules", "@pulumi", "aws", `${path}.d.ts`), "utf8"));
+    };
+    // The package upload (pulumi-nodejs:dynamic) is no aws resource; its S3 object takes no tags from the provider.
+    const types = [...new Set(STACKS.flatMap((st) => (evaluated.get(st) as Evaluated).resources.filter((r) => r.custom && r.type.startsWith("aws:")).map((r) => r.type)))].sort();
+    assert.deepEqual(types.filter(taggable), [
+      "aws:apigateway/restApi:RestApi",
+      "aws:apigateway/stage:Stage",
+      "aws:cloudwatch/logGroup:LogGroup",
+      "aws:cloudwatch/metricAlarm:MetricAlarm",
+      "aws:dynamodb/table:Table",
+      "aws:iam/role:Role",
+      "aws:lambda/function:Function",
+      "aws:s3/bucket:Bucket",
+    ]);
+    // No resource sets its own tags, so nothing overrides or duplicates the default tags.
+    for (const st of STACKS) for (const r of (evaluated.get(st) as Evaluated).resources) assert.equal(r.inputs.tags, undefined, `${r.type} ${r.name} sets tags`);
   });
 
   it("protects prod's tables with PITR, deletion protection and protect, and keeps provisioned concurrency warm", () => {
@@ -394,6 +462,25 @@ describe("the program under both stack files", function () {
     const owned = staging.filter((r) => r.custom && r.parent?.type === "shiftline:api:ApiGatewayAccount");
     assert.equal(owned.length, 3);
     for (const r of owned) assert.equal(r.retainOnDelete, true, `destroying staging would delete ${r.type}, which prod's logging uses`);
+  });
+
+  it("lets the account's API Gateway role write both stacks' execution and access logs, and neither function's log group", () => {
+    const staging = (evaluated.get("staging") as Evaluated).resources;
+    const role = staging.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.parent?.type === "shiftline:api:ApiGatewayAccount") as CapturedResource;
+    const doc = parsePolicy(role.inputs.policy);
+    const arn = (group: string) => `arn:aws:logs:eu-west-1:${MOCK_ACCOUNT}:log-group:${group}`;
+    for (const stack of STACKS) {
+      const groups = ofType((evaluated.get(stack) as Evaluated).resources, "aws:cloudwatch/logGroup:LogGroup").map((g) => String(g.inputs.name));
+      const [fnGroup, ...apiGroups] = [groups.find((g) => g.startsWith("/aws/lambda/")) as string, ...groups.filter((g) => !g.startsWith("/aws/lambda/"))];
+      assert.equal(apiGroups.length, 2, `${stack}: one execution and one access log group`);
+      for (const group of apiGroups) {
+        for (const action of ["logs:CreateLogStream", "logs:PutLogEvents"]) assert.ok(allows(doc, action, `${arn(group)}:log-stream:abc`), `${action} on ${group} (${stack})`);
+        assert.ok(allows(doc, "logs:CreateLogGroup", arn(group)), `CreateLogGroup ${group}`);
+      }
+      for (const action of ["logs:CreateLogStream", "logs:PutLogEvents", "logs:GetLogEvents", "logs:FilterLogEvents"]) {
+        assert.equal(allows(doc, action, `${arn(fnGroup)}:log-stream:abc`), false, `${action} on ${fnGroup}`);
+      }
+    }
   });
 
   it("ignores code changes on the function in release (artifact) mode only", async () => {

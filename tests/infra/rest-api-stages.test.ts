@@ -145,7 +145,9 @@ describe("RestApiStages", () => {
         assert.equal(format.status, "$context.status");
         assert.equal(format.resourcePath, "$context.resourcePath");
         const group = byName(run.resources, `http-${String(stage.inputs.stageName)}-access-logs`);
-        assert.equal(settings.destinationArn, `arn:aws:logs:eu-west-1:123456789012:log-group:${group.name}`);
+        // Named so the account's API Gateway CloudWatch role, scoped to API Gateway's own groups, may write it.
+        assert.equal(group.inputs.name, `API-Gateway-Access-Logs_http/${String(stage.inputs.stageName)}`);
+        assert.equal(settings.destinationArn, `arn:aws:logs:eu-west-1:123456789012:log-group:${String(group.inputs.name)}`);
         assert.equal(group.inputs.retentionInDays, 14);
       }
     });

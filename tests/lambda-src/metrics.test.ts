@@ -93,8 +93,11 @@ describe("request metrics (EMF)", () => {
 describe("the API handler publishes what the caller saw", () => {
   let published: RequestOutcome[];
   let lines: LogLine[];
-  const dynamodb = mockClient(DynamoDBClient);
+  // mockClient patches every DynamoDBClient, so it lives only while this block runs.
+  let dynamodb: ReturnType<typeof mockClient>;
+  before(() => (dynamodb = mockClient(DynamoDBClient)));
   afterEach(() => dynamodb.reset());
+  after(() => dynamodb.restore());
 
   function handler() {
     published = [];

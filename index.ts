@@ -34,6 +34,7 @@ export const alarmNames = app.outputs.alarmNames;
 export const artifactBucket = app.outputs.artifactBucket;
 export const artifactKeyPrefix = app.outputs.artifactKeyPrefix;
 export const codeDeployment = app.outputs.codeDeployment;
+export const requestMetrics = app.outputs.requestMetrics;
 export const release = app.outputs.release;
 
 // Not part of the release contract: the role CI assumes for the release step (set it as the

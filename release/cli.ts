@@ -147,6 +147,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
         codeUpdateWait: (io.waiterTiming ?? defaultWaiterTiming)(inputs.codeUpdateTimeoutSeconds),
         smokeEvents,
         skipped: inputs.skipped,
+        requestMetrics: inputs.requestMetrics,
       },
       { aws, clock: io.clock, signal: interrupt.signal, progress },
     );

@@ -8,7 +8,10 @@ import { describeAliasState, sameAlias, type AliasState, type CodeUpdateWait } f
 import { deployArtifact } from "./artifact";
 import { formatDuration, type Clock } from "./clock";
 import { runSmoke, type SmokeEvent, type SmokeResult } from "./gate";
+import { decide, decisionRecord, type VersionFigures } from "./decision";
+import { EvidenceGatherer, type PreRelease, type RequestMetricsScope } from "./evidence";
 import { HealthMonitor } from "./health";
+import { fitFirstStep, judgeStep } from "./step-judgement";
 import { EXIT, ReleaseStop, conflict, gateFailed, type ExitCode, type OutcomeKind } from "./outcome";
 import { preflight } from "./preflight";
 import { findProvisioned, notReadyStop, servingQualifiers, unsettledStop, waitForAliasToSettle, waitForInheritedTransition, waitForProvisionedReady, type PrimaryChange, type ProvisionedSet } from "./provisioned";
@@ -36,6 +39,12 @@ export interface ReleaseRequest {
   readonly smokeEvents: readonly SmokeEvent[];
   /** Checks the caller already knows will not be made. */
   readonly skipped?: readonly string[];
+  /**
+   * Where the function writes its request metrics (stack output requestMetrics): with it, each
+   * step is judged by the evidence-based rule on what users saw, per version; without it, by the
+   * fixed-count rule on Lambda's own metrics.
+   */
+  readonly requestMetrics?: RequestMetricsScope;
 }
 
 export interface ReleaseDeps {
@@ -69,6 +78,11 @@ class ReleaseRun {
   private transition?: Pick<PrimaryChange, "primary" | "from">;
   /** Share on the target as last written to the alias. */
   private percent = 0;
+  /** Gathers the per-version evidence; undefined when the stack names no request metrics (or they are unreadable). */
+  private evidence?: EvidenceGatherer;
+  private preRelease?: PreRelease;
+  /** When this run first shifted traffic (or, resumed, when the split is taken to have begun): the evidence window's start. */
+  private firstShiftAt?: number;
   /** The pair cannot be weighted (preflight): the 100% step points the alias wholly at the target. */
   private direct = false;
   /** The alias has been changed by this run (or was found split by an earlier one). */
@@ -188,6 +202,7 @@ class ReleaseRun {
       const before = await health.throttleBaseline(since, THROTTLE_BASELINE_MINUTES);
       if (before > 0) this.note(`the alias had ${before} throttles in the ${THROTTLE_BASELINE_MINUTES} minutes before the release; that rate is tolerated on top of maxThrottles`);
     }
+    await this.prepareEvidence(target, pre.previous, since);
     const first = this.steps.findIndex((s) => s.percent >= this.percent);
     for (let i = first; i < this.steps.length; i++) {
       const step = this.steps[i];
@@ -200,6 +215,43 @@ class ReleaseRun {
     }
     await this.promote(target);
     return this.verifyPromotion(target, pre.previous);
+  }
+
+  /**
+   * Sets up evidence-based judging: reads the previous version's request metrics before the
+   * release and raises the first step where traffic is too low for it to show health in time.
+   */
+  private async prepareEvidence(target: string, previous: string, since: Date): Promise<void> {
+    const { req } = this;
+    const h = req.settings.health;
+    if (req.requestMetrics === undefined) {
+      this.skipped.push("request metrics: none named (stack output requestMetrics); judged on Lambda's Invocations and Errors with the fixed-count rule, which cannot see handled 5xx answers or latency");
+      return;
+    }
+    const gatherer = new EvidenceGatherer(this.deps.aws.cloudwatch, { functionName: req.functionName, alias: req.alias, target, previous, metrics: req.requestMetrics });
+    const resumed = req.mode === "resume" && this.percent > 0;
+    const pre = await gatherer.preRelease(resumed ? since : new Date(this.deps.clock.now()), h.preReleaseMinutes);
+    if (pre.problems.length > 0) {
+      this.note(`request metrics unreadable (${pre.problems.join("; ")}); judged on Lambda's metrics with the fixed-count rule instead`);
+      return;
+    }
+    this.evidence = gatherer;
+    this.preRelease = pre;
+    if (resumed) this.firstShiftAt = since.getTime();
+    if (pre.previous === undefined) {
+      this.note(`version ${previous} published no request metrics in the ${h.preReleaseMinutes} minutes before the release: the target is compared with it only from the first shift on`);
+      return;
+    }
+    const p: VersionFigures = pre.previous;
+    this.note(
+      `version ${previous} before the release (${h.preReleaseMinutes} min): ${p.requests} requests, ${p.serverErrors ?? 0} server errors${pre.latencyThresholdMs !== undefined ? `, p99 ${pre.latencyThresholdMs.toFixed(1)} ms (slow requests are counted above it)` : ""}`,
+    );
+    if (resumed || h.preReleaseMinutes === 0) return;
+    const fitted = fitFirstStep(this.steps, p.requests / (h.preReleaseMinutes * 60), h.decision, p.requests > 0 ? (p.serverErrors ?? 0) / p.requests : undefined);
+    if (fitted.note !== undefined) {
+      this.steps = fitted.steps;
+      this.note(`${fitted.note} (${this.steps.map((s) => `${s.percent}%`).join(" → ")})`);
+    }
   }
 
   private async smokeGate(target: string): Promise<void> {
@@ -226,6 +278,7 @@ class ReleaseRun {
     this.throwIfInterrupted();
     // Marked before the call: a write that AWS applied but whose answer was lost must still be rolled back.
     this.touched = true;
+    this.firstShiftAt ??= this.deps.clock.now();
     this.revisionKnown = false;
     const to = this.direct && percent === 100 ? { functionVersion: target, weights: {} } : { functionVersion: this.previous ?? "", weights: { [target]: percent } };
     this.revisionId = await this.deps.aws.lambda.updateAlias(this.req.functionName, this.req.alias, { ...to, revisionId: this.revisionId });
@@ -299,6 +352,7 @@ class ReleaseRun {
       return;
     }
     await this.provisionedReady(step.percent);
+    if (this.evidence !== undefined) return this.bakeOnEvidence(step, index, health, since, this.evidence);
     const { clock } = this.deps;
     let judged = false;
     let unavailable: string | undefined;
@@ -350,6 +404,79 @@ class ReleaseRun {
       );
     }
     this.skipped.push(`error rate at 100%: not judged (${lastInvocations} of ${min} invocations during the final bake)`);
+  }
+
+  /**
+   * A step judged on evidence (release/decision): checks every checkIntervalSeconds, rolls back
+   * as soon as the evidence shows harm, advances once it shows health and the step's bake (its
+   * minimum) has passed, and otherwise holds up to evidenceDeadlineSeconds from the step's start.
+   */
+  private async bakeOnEvidence(step: Step, index: number, health: HealthMonitor, since: Date, evidence: EvidenceGatherer): Promise<void> {
+    const { clock } = this.deps;
+    const h = this.req.settings.health;
+    const stepStart = clock.now();
+    const deadlineSeconds = Math.max(step.bakeSeconds, h.evidenceDeadlineSeconds);
+    const windowStart = new Date(this.firstShiftAt ?? stepStart);
+    for (;;) {
+      await clock.sleep(h.checkIntervalSeconds * 1000, this.deps.signal);
+      this.throwIfInterrupted();
+      await this.guardAlias();
+      const now = new Date(clock.now());
+      const { sample, verdict } = await health.check(since, now, { errorRates: false });
+      const w = await evidence.window(windowStart, now, this.preRelease?.latencyThresholdMs);
+      const elapsedSeconds = (now.getTime() - stepStart) / 1000;
+      if (w.problems.length > 0 || sample.metricsUnavailable !== undefined) {
+        const why = [...w.problems, ...(sample.metricsUnavailable !== undefined ? [sample.metricsUnavailable] : [])].join("; ");
+        if (elapsedSeconds >= deadlineSeconds) throw stop("rolled-back", EXIT.rolledBack, `health unknown at ${step.percent}%: CloudWatch could not compute the metrics (${why}); check cloudwatch:GetMetricData access and rerun`);
+        this.deps.progress.status(`[step ${index + 1}/${this.steps.length}] ${this.percent}% · metrics unreadable (${why}); retrying`);
+        continue;
+      }
+      if (!w.targetPublishes) {
+        this.note(`version ${this.target ?? "?"} was invoked ${w.target.invocations ?? 0} times but published no request metrics (an older build?): judged on Lambda's metrics with the fixed-count rule from here on`);
+        this.evidence = undefined;
+        return this.bake({ ...step, bakeSeconds: Math.max(1, step.bakeSeconds - Math.floor(elapsedSeconds)) }, index, health, since);
+      }
+      const decision = decide(
+        { target: w.target, baseline: w.baseline, preRelease: this.preRelease?.previous, latencyThresholdMs: this.preRelease?.latencyThresholdMs, time: { elapsedSeconds, minBakeSeconds: step.bakeSeconds, deadlineSeconds } },
+        h.decision,
+      );
+      const judged = judgeStep(decision, verdict);
+      const firing = Object.entries(sample.alarms).filter(([, st]) => st === "ALARM").map(([n]) => n);
+      this.checks.push({
+        at: now.toISOString(),
+        percent: this.percent,
+        healthy: judged.reasons.length === 0,
+        reasons: judged.reasons,
+        notes: judged.notes,
+        targetInvocations: w.target.requests,
+        targetErrors: w.target.serverErrors ?? 0,
+        previousInvocations: w.baseline.requests,
+        previousErrors: w.baseline.serverErrors ?? 0,
+        throttles: sample.throttles,
+        alarmsInAlarm: firing,
+        decision: decisionRecord(decision),
+      });
+      this.deps.progress.status(
+        `[step ${index + 1}/${this.steps.length}] ${this.percent}% · ${formatDuration(elapsedSeconds)} of ${formatDuration(step.bakeSeconds)} min, deadline ${formatDuration(deadlineSeconds)} · ${decision.outcome} · target ${w.target.serverErrors ?? 0}/${w.target.requests} 5xx · previous ${w.baseline.serverErrors ?? 0}/${w.baseline.requests} · alarms ${firing.length === 0 ? "ok" : firing.join(",")}`,
+      );
+      switch (judged.action) {
+        case "roll-back":
+        case "roll-back-at-deadline":
+          throw stop(
+            "rolled-back",
+            EXIT.rolledBack,
+            `health failed at ${this.percent}%${judged.action === "roll-back-at-deadline" ? ` after ${formatDuration(elapsedSeconds)} (the step's evidence deadline)` : ""}: ${judged.reasons.join("; ")}. Look into version ${this.target ?? "?"} (its logs and the signal named), fix it and release a new version${judged.action === "roll-back-at-deadline" ? "; where traffic is too low to show health, raise the first step, lengthen evidenceDeadlineSeconds or set health.decision.promoteWithoutEvidence" : ""}`,
+          );
+        case "promote-without-evidence":
+          this.note(`no evidence of health at ${this.percent}% by the step's deadline (${formatDuration(deadlineSeconds)}); advancing without it, as health.decision.promoteWithoutEvidence allows`);
+          return;
+        case "advance":
+          this.deps.progress.line(`[step ${index + 1}/${this.steps.length}] ${this.percent}% healthy after ${formatDuration(elapsedSeconds)}: ${decision.reason}`);
+          return;
+        case "hold":
+          break;
+      }
+    }
   }
 
   private waitDeps() {

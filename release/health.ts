@@ -35,6 +35,18 @@ export interface HealthVerdict {
   /** Target error rate in percent, when there were enough invocations to judge. */
   readonly targetErrorRate?: number;
   readonly previousErrorRate?: number;
+  /** Alarms in ALARM that were not already firing when the release began. */
+  readonly newAlarms: readonly string[];
+  /** Why the alias's throttles are too many, when they are. */
+  readonly throttleReason?: string;
+}
+
+export interface JudgeOptions {
+  /**
+   * Judge the fixed-count error-rate rule on Lambda's metrics. Defaults to true; false when the
+   * decision rule (release/decision) judges the versions on the function's own metrics instead.
+   */
+  readonly errorRates?: boolean;
 }
 
 const rate = (v: VersionFigures, min: number): number | undefined => (v.invocations >= min ? (100 * v.errors) / v.invocations : undefined);
@@ -50,17 +62,26 @@ const pct = (n: number) => `${Number(n.toFixed(2))}%`;
  * `maxErrorRatePercent` points, so a target that is merely as bad as (or better than) a
  * failing old version is not blamed for it.
  */
-export function judgeHealth(sample: HealthSample, settings: HealthSettings, preexisting: ReadonlySet<string>): HealthVerdict {
+export function judgeHealth(sample: HealthSample, settings: HealthSettings, preexisting: ReadonlySet<string>, options: JudgeOptions = {}): HealthVerdict {
   const reasons: string[] = [];
   const notes: string[] = [];
+  const newAlarms: string[] = [];
   for (const [name, state] of Object.entries(sample.alarms)) {
     if (state !== "ALARM") continue;
     if (preexisting.has(name)) notes.push(`alarm ${name} was already in ALARM before the release; judged by error rates instead`);
-    else reasons.push(`alarm ${name} is in ALARM`);
+    else {
+      reasons.push(`alarm ${name} is in ALARM`);
+      newAlarms.push(name);
+    }
   }
   if (sample.metricsUnavailable !== undefined) {
     notes.push(`metrics not judged: CloudWatch could not compute them (${sample.metricsUnavailable})`);
-    return { healthy: reasons.length === 0, reasons, notes };
+    return { healthy: reasons.length === 0, reasons, notes, newAlarms };
+  }
+  if (options.errorRates === false) {
+    const throttleReason = judgeThrottles(sample, settings, notes);
+    if (throttleReason !== undefined) reasons.push(throttleReason);
+    return { healthy: reasons.length === 0, reasons, notes, newAlarms, throttleReason };
   }
   const targetRate = rate(sample.target, settings.minInvocations);
   const previousRate = rate(sample.previous, settings.minInvocations);
@@ -75,9 +96,18 @@ export function judgeHealth(sample: HealthSample, settings: HealthSettings, pree
       notes.push(`target error rate ${pct(targetRate)} within ${pct(allowed)} (${compared})`);
     }
   }
-  // Throttles happen before any version runs, so they cannot be split by version; what the alias
-  // would show at its pre-release rate (with that rate's noise) is tolerated on top of maxThrottles,
-  // so existing throttling is not blamed on the target.
+  const throttleReason = judgeThrottles(sample, settings, notes);
+  if (throttleReason !== undefined) reasons.push(throttleReason);
+  return { healthy: reasons.length === 0, reasons, notes, targetErrorRate: targetRate, previousErrorRate: previousRate, newAlarms, throttleReason };
+}
+
+
+/**
+ * Throttles happen before any version runs, so they cannot be split by version; what the alias
+ * would show at its pre-release rate (with that rate's noise) is tolerated on top of maxThrottles,
+ * so existing throttling is not blamed on the target. Returns the reason when there are too many.
+ */
+function judgeThrottles(sample: HealthSample, settings: HealthSettings, notes: string[]): string | undefined {
   const base = sample.throttleBaseline;
   const usual = throttlesAtUsualRate(base, sample.throttleMinutes ?? 0);
   const allowedThrottles = settings.maxThrottles + usual;
@@ -85,9 +115,9 @@ export function judgeHealth(sample: HealthSample, settings: HealthSettings, pree
     usual > 0 && base !== undefined
       ? `maxThrottles ${settings.maxThrottles} + ${usual}, the most ${sample.throttleMinutes ?? 0} whole minutes show at the alias's pre-release rate of ${base.throttles} in ${base.minutes} minutes (${THROTTLE_CONFIDENCE * 100}% bound)`
       : `maxThrottles ${settings.maxThrottles}`;
-  if (sample.throttles > allowedThrottles) reasons.push(`${sample.throttles} throttled invocations on the alias (at most ${allowedThrottles} tolerated: ${why})`);
-  else if (sample.throttles > 0) notes.push(`${sample.throttles} throttled invocations on the alias, within ${allowedThrottles} tolerated (${why})`);
-  return { healthy: reasons.length === 0, reasons, notes, targetErrorRate: targetRate, previousErrorRate: previousRate };
+  if (sample.throttles > allowedThrottles) return `${sample.throttles} throttled invocations on the alias (at most ${allowedThrottles} tolerated: ${why})`;
+  if (sample.throttles > 0) notes.push(`${sample.throttles} throttled invocations on the alias, within ${allowedThrottles} tolerated (${why})`);
+  return undefined;
 }
 
 export interface HealthScope {
@@ -131,7 +161,7 @@ export class HealthMonitor {
     return totals.throttles;
   }
 
-  async check(since: Date, until: Date): Promise<{ sample: HealthSample; verdict: HealthVerdict }> {
+  async check(since: Date, until: Date, options: JudgeOptions = {}): Promise<{ sample: HealthSample; verdict: HealthVerdict }> {
     const states = await this.alarms();
     // An alarm that recovered during the release and fires again is new trouble, not inherited.
     for (const a of states) if (a.state === "OK") this.preexisting.delete(a.name);
@@ -139,7 +169,7 @@ export class HealthMonitor {
       alarms: Object.fromEntries(states.map((a) => [a.name, a.state])),
       ...(await this.metrics(since, until)),
     };
-    return { sample, verdict: judgeHealth(sample, this.settings, this.preexisting) };
+    return { sample, verdict: judgeHealth(sample, this.settings, this.preexisting, options) };
   }
 
   private async alarms(): Promise<AlarmState[]> {

@@ -59,6 +59,8 @@ export interface ResolvedInputs {
   readonly mode: "start" | "resume" | "abort";
   /** Checks that will not run because the input cannot support them. */
   readonly skipped: string[];
+  /** From the stack outputs; undefined with explicit flags (Lambda's own metrics are judged then). */
+  readonly requestMetrics?: { readonly namespace: string; readonly serviceName: string };
 }
 
 /** Reads the stack outputs: `--outputs <file>`, else `pulumi stack output --json -s <stack>` if pulumi is installed. */
@@ -293,6 +295,7 @@ export function resolveInputs(flags: CliFlags, loaded: { outputs?: StackOutputs;
     codeUpdateTimeoutSeconds: f.codeUpdateTimeout ?? 300,
     mode: flags.abort === true ? "abort" : flags.resume === true ? "resume" : "start",
     skipped,
+    requestMetrics: outputs?.requestMetrics,
   };
 }
 

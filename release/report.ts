@@ -6,6 +6,7 @@
 import type { ExitCode, OutcomeKind } from "./outcome";
 import type { Step } from "./schedule";
 import type { SmokeResult } from "./gate";
+import type { DecisionRecord } from "./decision";
 
 export interface CheckRecord {
   readonly at: string;
@@ -21,6 +22,8 @@ export interface CheckRecord {
   readonly previousErrors: number;
   readonly throttles: number;
   readonly alarmsInAlarm: readonly string[];
+  /** The evidence-based rule's decision with its counts and statistics (release/decision), when it judged this check. */
+  readonly decision?: DecisionRecord;
 }
 
 export interface ReleaseReport {

@@ -4,6 +4,7 @@
  * output, and read back by the release CLI, so both sides agree on one definition.
  */
 import { z } from "zod";
+import { decisionSchema, defaultDecisionSettings } from "./decision/settings";
 
 export const STRATEGIES = ["all-at-once", "canary", "linear", "custom"] as const;
 export type Strategy = (typeof STRATEGIES)[number];
@@ -95,6 +96,34 @@ export const healthSchema = z
       .min(RANGES.checkIntervalSeconds.min, { error: "checkIntervalSeconds must be at least 5 (CloudWatch metrics have 1-minute resolution)." })
       .max(RANGES.checkIntervalSeconds.max, { error: "checkIntervalSeconds must be at most 3600 seconds." })
       .default(30),
+    /**
+     * The evidence-based decision rule (release/decision): its error rates, tolerances and
+     * margins. Used when the stack outputs say where the function's request metrics are;
+     * otherwise the fixed-count rule above (maxErrorRatePercent, minInvocations) judges
+     * Lambda's own metrics. Each field has its own default.
+     */
+    decision: decisionSchema.default(() => defaultDecisionSettings()),
+    /**
+     * How long a step may wait for evidence past its bake, counted from the step's start: a step
+     * that has shown neither harm nor health by then rolls back (or advances, with
+     * decision.promoteWithoutEvidence). Defaults to 900.
+     */
+    evidenceDeadlineSeconds: z
+      .number({ error: "evidenceDeadlineSeconds must be a whole number of seconds." })
+      .int({ error: "evidenceDeadlineSeconds must be a whole number of seconds." })
+      .min(60, { error: "evidenceDeadlineSeconds must be at least 60." })
+      .max(86_400, { error: "evidenceDeadlineSeconds must be at most 86400 seconds." })
+      .default(900),
+    /**
+     * Minutes of the previous version's traffic before the release that its rates are measured
+     * over (1-minute data; CloudWatch keeps it for 15 days). Defaults to 60.
+     */
+    preReleaseMinutes: z
+      .number({ error: "preReleaseMinutes must be a whole number of minutes." })
+      .int({ error: "preReleaseMinutes must be a whole number of minutes." })
+      .min(0, { error: "preReleaseMinutes cannot be negative." })
+      .max(1440, { error: "preReleaseMinutes must be at most 1440 (a day)." })
+      .default(60),
   })
   .strict();
 

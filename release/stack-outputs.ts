@@ -45,6 +45,15 @@ export const stackOutputsSchema = z
     artifactKeyPrefix: z.string().regex(/^functions\/[\w-]+\/$/, { error: "artifactKeyPrefix must look like functions/<fn>/." }),
     /** Who deploys the function's code: `pulumi` (default) or `release` (artifact mode). */
     codeDeployment: z.enum(["pulumi", "release"], { error: "codeDeployment must be pulumi or release." }),
+    /**
+     * Where the function writes its request metrics (EMF namespace and `service` dimension).
+     * Optional: outputs of a stack deployed before the function published them lack it, and the
+     * release step then judges Lambda's own metrics.
+     */
+    requestMetrics: z
+      .object({ namespace: name("requestMetrics.namespace"), serviceName: name("requestMetrics.serviceName") }, { error: "requestMetrics must be {namespace, serviceName}." })
+      .strict()
+      .optional(),
     /** Release settings from stack config. */
     release: z
       .custom<unknown>((v) => typeof v === "object" && v !== null && !Array.isArray(v), {

@@ -101,7 +101,8 @@ export async function releaseWithShiftline(world: World, target: string, setting
     target,
     mode: "start",
     codeUpdateWait: { maxWaitSeconds: 300, minDelaySeconds: 1, maxDelaySeconds: 5 },
-    smokeEvents: loadSmokeEvents(),
+    smokeEvents: loadSmokeEvents({ environment: "prod", alias: fn.aliasName }),
+    requestMetrics: { namespace: fn.metricsNamespace, serviceName: fn.serviceName },
   };
   const report = await runRelease(request, { aws, clock, signal: new AbortController().signal, progress: silentProgress });
   const writes = world.writes;

@@ -8,7 +8,8 @@
  * - UpdateAlias with a RevisionId that is not the alias's current one fails with
  *   PreconditionFailedException (https://docs.aws.amazon.com/lambda/latest/api/API_UpdateAlias.html).
  * - GetMetricData returns, per query, one value per period that has visible data, newest first
- *   (ScanBy TimestampDescending, the default); periods are aligned to multiples of the period
+ *   (ScanBy TimestampDescending, the default); StartTime is rounded down to the whole minute and
+ *   periods counted from it
  *   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html).
  *   Standard-resolution metrics refuse periods under 60 s.
  * - DescribeAlarms answers each alarm's state as of its last evaluation (alarms.ts).
@@ -95,8 +96,11 @@ function statistic(metricName: string, stat: string, f: PeriodFigures): number |
   if (values.kind === "latency") {
     const percentileMatch = /^p(\d+(?:\.\d+)?)$/.exec(stat);
     if (percentileMatch) return percentile(f.latency, Number(percentileMatch[1]));
-    const tc = /^TC\(:(\d+(?:\.\d+)?)\)$/.exec(stat);
-    if (tc) return countAtOrBelow(f.latency, Number(tc[1]));
+    const atOrBelow = /^TC\(:(\d+(?:\.\d+)?)\)$/.exec(stat);
+    if (atOrBelow) return countAtOrBelow(f.latency, Number(atOrBelow[1]));
+    // TC(x:) counts the values above x (the lower bound is exclusive).
+    const above = /^TC\((\d+(?:\.\d+)?):\)$/.exec(stat);
+    if (above) return f.requests - countAtOrBelow(f.latency, Number(above[1]));
     if (stat === "SampleCount") return f.requests;
     throw new Error(`the release simulator does not model statistic ${stat} of ${metricName}`);
   }
@@ -161,7 +165,8 @@ export function metricValues(world: World, fn: SimFunction, q: { namespace: stri
   const periodMs = q.period * 1000;
   const timestamps: Date[] = [];
   const values: number[] = [];
-  for (let start = Math.floor(startMs / periodMs) * periodMs; start < endMs; start += periodMs) {
+  // CloudWatch rounds a recent StartTime down to the whole minute and counts periods from there.
+  for (let start = Math.floor(startMs / 60_000) * 60_000; start < endMs; start += periodMs) {
     const figures = world.period(series.version, start, periodMs, asOfMs, series.resolution, q.metricName === "Duration" || q.metricName === "Latency");
     if (figures === undefined) continue;
     const v = statistic(q.metricName, q.stat, figures);

@@ -1,5 +1,5 @@
 /**
- * Runs one release in a fresh World: 15 minutes of traffic on the previous version (so every
+ * Runs one release in a fresh World: 65 minutes of traffic on the previous version (so every
  * look-back the release step makes has history), then the release, started at a random second
  * of the minute, until its last alias write.
  */
@@ -55,7 +55,8 @@ const PREVIOUS = "1";
 const TARGET = "2";
 /** 2027-01-01T00:00:00Z: whole minute, so the simulated minutes line up with CloudWatch's. */
 const EPOCH = Date.UTC(2027, 0, 1);
-const HISTORY_MS = 15 * 60_000;
+/** An hour of the previous version before the release: the release step reads its last 60 minutes (preReleaseMinutes). */
+const HISTORY_MS = 65 * 60_000;
 
 export async function simulate(workload: Workload, contender: Contender, seed: number, delays: Delays = DEFAULT_DELAYS): Promise<RunResult> {
   const world = new World({ seed, rps: workload.rps, versions: { [PREVIOUS]: workload.previous, [TARGET]: workload.target }, primary: PREVIOUS, ...delays, startMs: EPOCH });

@@ -89,6 +89,8 @@ export class World {
   private readonly random: Random;
   private readonly buckets = new Map<number, Map<string, Bucket>>();
   private nextArrivalMs: number;
+  private lastSecond = -1;
+  private lastBuckets?: Map<string, Bucket>;
   private revision = 1;
   /** Requests served, per version, over the whole run (the simulator's own check). */
   readonly served = new Map<string, { requests: number; failed: number }>();
@@ -123,8 +125,10 @@ export class World {
     const version = this.route();
     const outcome = this.outcome(version);
     const second = Math.floor(atMs / 1000);
-    let perVersion = this.buckets.get(second);
+    let perVersion = second === this.lastSecond ? this.lastBuckets : this.buckets.get(second);
     if (perVersion === undefined) this.buckets.set(second, (perVersion = new Map()));
+    this.lastSecond = second;
+    this.lastBuckets = perVersion;
     let bucket = perVersion.get(version);
     if (bucket === undefined) perVersion.set(version, (bucket = { requests: 0, unhandled: 0, handled: 0, latency: new Uint32Array(BINS) }));
     bucket.requests++;

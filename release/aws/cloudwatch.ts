@@ -8,6 +8,18 @@ export interface AlarmState {
   readonly reason?: string;
 }
 
+/** One metric of any namespace, with its statistic and period in seconds. */
+export interface MetricStatQuery {
+  /** Query id: lowercase letter first, then letters, digits, underscores. */
+  readonly id: string;
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+  /** Sum, SampleCount, p99, TC(150:) … (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Statistics-definitions.html). */
+  readonly stat: string;
+  readonly period: number;
+}
+
 /** One metric to sum over a window: AWS/Lambda namespace, Sum statistic. */
 export interface MetricSumQuery {
   /** Query id: lowercase letter first, then letters, digits, underscores. */
@@ -52,15 +64,30 @@ export class CloudWatchPort {
    * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataResult.html
    */
   async sums(queries: readonly MetricSumQuery[], start: Date, end: Date): Promise<{ totals: Record<string, number>; problems: string[] }> {
-    const totals: Record<string, number> = Object.fromEntries(queries.map((q) => [q.id, 0]));
+    const { values, problems } = await this.statistics(
+      queries.map((q) => ({ ...q, namespace: "AWS/Lambda", stat: "Sum", period: 60 })),
+      start,
+      end,
+    );
+    return { totals: Object.fromEntries(Object.entries(values).map(([id, v]) => [id, v.reduce((a, b) => a + b, 0)])), problems };
+  }
+
+  /**
+   * Every datapoint of each query between `start` and `end` (newest first, as GetMetricData
+   * returns them), for any namespace, statistic and period: the release step's EMF queries use
+   * 1-60 s periods on high-resolution metrics and percentile-family statistics such as p99 and
+   * TC(x:). `problems` as for sums().
+   */
+  async statistics(queries: readonly MetricStatQuery[], start: Date, end: Date): Promise<{ values: Record<string, number[]>; problems: string[] }> {
+    const values: Record<string, number[]> = Object.fromEntries(queries.map((q) => [q.id, []]));
     const problems: string[] = [];
     const MetricDataQueries: MetricDataQuery[] = queries.map((q) => ({
       Id: q.id,
       ReturnData: true,
       MetricStat: {
-        Metric: { Namespace: "AWS/Lambda", MetricName: q.metricName, Dimensions: Object.entries(q.dimensions).map(([Name, Value]) => ({ Name, Value })) },
-        Period: 60,
-        Stat: "Sum",
+        Metric: { Namespace: q.namespace, MetricName: q.metricName, Dimensions: Object.entries(q.dimensions).map(([Name, Value]) => ({ Name, Value })) },
+        Period: q.period,
+        Stat: q.stat,
       },
     }));
     let nextToken: string | undefined;
@@ -74,10 +101,10 @@ export class CloudWatchPort {
         if (r.StatusCode !== undefined && r.StatusCode !== "Complete" && r.StatusCode !== "PartialData") {
           problems.push(`${r.Id ?? "?"}: ${r.StatusCode}${(r.Messages ?? []).map((m) => ` (${m.Code ?? ""} ${m.Value ?? ""})`).join("")}`);
         }
-        if (r.Id !== undefined && r.Id in totals) totals[r.Id] += (r.Values ?? []).reduce((a, b) => a + b, 0);
+        if (r.Id !== undefined && r.Id in values) values[r.Id].push(...(r.Values ?? []).filter((v) => Number.isFinite(v)));
       }
       nextToken = out.NextToken;
     } while (nextToken !== undefined);
-    return { totals, problems };
+    return { values, problems };
   }
 }

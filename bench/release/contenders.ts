@@ -81,7 +81,7 @@ export interface ContenderResult {
 }
 
 /** Runs the real release step in `world`, releasing `target` over `previous`. */
-export async function releaseWithShiftline(world: World, target: string, settings: ReleaseSettings = prodReleaseSettings()): Promise<ContenderResult & { report: ReleaseReport }> {
+export async function releaseWithShiftline(world: World, target: string, settings: ReleaseSettings = prodReleaseSettings(), options: { readonly requestMetrics?: boolean } = {}): Promise<ContenderResult & { report: ReleaseReport }> {
   const fn = SIM_FUNCTION;
   const clock = worldClock(world);
   const alarms = new SimAlarms(world, fn, prodAlarms(fn));
@@ -102,7 +102,7 @@ export async function releaseWithShiftline(world: World, target: string, setting
     mode: "start",
     codeUpdateWait: { maxWaitSeconds: 300, minDelaySeconds: 1, maxDelaySeconds: 5 },
     smokeEvents: loadSmokeEvents({ environment: "prod", alias: fn.aliasName }),
-    requestMetrics: { namespace: fn.metricsNamespace, serviceName: fn.serviceName },
+    requestMetrics: options.requestMetrics === false ? undefined : { namespace: fn.metricsNamespace, serviceName: fn.serviceName },
   };
   const report = await runRelease(request, { aws, clock, signal: new AbortController().signal, progress: silentProgress });
   const writes = world.writes;

@@ -28,6 +28,8 @@ export interface VersionBehaviour {
   readonly handledErrorRate: number;
   readonly latencyMedianMs: number;
   readonly latencyP99Ms: number;
+  /** False for a build that writes no EMF request metrics (an old version): only Lambda's own metrics see it. Defaults to true. */
+  readonly publishesMetrics?: boolean;
 }
 
 export interface WorldOptions {
@@ -180,6 +182,7 @@ export class World {
       if (perVersion === undefined) continue;
       for (const [v, b] of perVersion) {
         if (version !== undefined && v !== version) continue;
+        if (resolution === "emf" && this.options.versions[v]?.publishesMetrics === false) continue;
         any = true;
         mutable.requests += b.requests;
         mutable.unhandled += b.unhandled;

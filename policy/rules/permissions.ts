@@ -79,8 +79,16 @@ export const lambdaPermissionScoped: ResourceValidationPolicy = {
     }
     // Read last: it is unknown in a preview until the API exists, and an unknown value stops this check there.
     const sourceArn = (args.props as { sourceArn?: unknown }).sourceArn;
-    const problem = typeof sourceArn === "string" ? (principal === API_GATEWAY ? sourceArnProblem(sourceArn) : sourceArn.includes("*") ? "must name one source, without wildcards." : undefined) : "must be set: without it any account's resource of that service could invoke the function.";
-    if (problem !== undefined) {
+    const problem =
+      typeof sourceArn !== "string"
+        ? "must be set: without it any account's resource of that service could invoke the function."
+        : principal === API_GATEWAY
+          ? sourceArnProblem(sourceArn)
+          : /[*?]/.test(sourceArn)
+            ? "must name one source, without wildcards."
+            : undefined;
+    // A principal that is not allowed is reported above; its source ARN is beside the point.
+    if (problem !== undefined && typeof principal === "string" && config.allowedPrincipals.includes(principal)) {
       reportViolation(message(args, "sourceArn", sourceArn, problem, "set sourceArn to `${api.executionArn}/<stage>/<METHOD>/<path>` for one stage and one route (see components/rest-api-stages.ts)."));
     }
   },

@@ -11,6 +11,7 @@
  */
 import { createHash } from "node:crypto";
 import {
+  UnknownValueError,
   unknownCheckingProxy,
   type EnforcementLevel,
   type PolicyProviderResource,
@@ -51,6 +52,13 @@ const isStackPolicy = (p: ResourceValidationPolicy | StackValidationPolicy): p i
 
 class NotApplicable extends Error {}
 
+/**
+ * How an unknown string reaches a policy in a preview: the engine's sentinel, which the SDK's
+ * proxy turns into an UnknownValueError when read (pulumi/pulumi sdk/go/common/resource/plugin
+ * UnknownStringValue; @pulumi/policy proxy.js unknownStringValue).
+ */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
 /** Every violation the pack reports for `resources` in `stack`. */
 export async function runPack(resources: readonly FakeResource[], stack: string, config: PackConfig = {}): Promise<Violation[]> {
   const violations: Violation[] = [];
@@ -73,6 +81,8 @@ export async function runPack(resources: readonly FakeResource[], stack: string,
     const enforcementLevel = (given.enforcementLevel as EnforcementLevel | undefined) ?? p.enforcementLevel ?? "advisory";
     if (enforcementLevel === "disabled") continue;
     const report = (message: string, urn?: string) => violations.push({ policy: p.name, enforcementLevel, message, urn });
+    // What the server reports when a policy reads a value a preview cannot know: an advisory.
+    const cannotRun = (e: unknown) => violations.push({ policy: p.name, enforcementLevel: "advisory", message: `can't run policy '${p.name}' during preview: ${(e as Error).message}` });
     const common = { getConfig: <T extends object>() => given as T, notApplicable: (): never => { throw new NotApplicable(); }, stackTags: new Map<string, string>() };
 
     if (isStackPolicy(p)) {
@@ -91,7 +101,8 @@ export async function runPack(resources: readonly FakeResource[], stack: string,
       try {
         await p.validateStack(args, report);
       } catch (e) {
-        if (!(e instanceof NotApplicable)) throw e;
+        if (e instanceof UnknownValueError) cannotRun(e);
+        else if (!(e instanceof NotApplicable)) throw e;
       }
       continue;
     }
@@ -103,7 +114,8 @@ export async function runPack(resources: readonly FakeResource[], stack: string,
         try {
           await validate(args, (message) => report(message, args.urn));
         } catch (e) {
-          if (!(e instanceof NotApplicable)) throw e;
+          if (e instanceof UnknownValueError) cannotRun(e);
+          else if (!(e instanceof NotApplicable)) throw e;
         }
       }
     }

@@ -5,7 +5,7 @@
  * AWS's documents (execute-api ARNs, IAM policy grammar, S3 TLS-only and public access block).
  */
 import assert from "node:assert/strict";
-import { runPack, type FakeResource, type PackConfig } from "./harness";
+import { runPack, UNKNOWN, type FakeResource, type PackConfig } from "./harness";
 
 const STACK = "prod";
 const TAGS = { service: "shiftline", environment: STACK, stack: STACK };
@@ -210,6 +210,40 @@ describe("each policy of the pack on crafted resources", () => {
   it("fires once per release-owned property on an alias that ignores neither", async () => {
     const violations = await runPack([alias([])], STACK);
     assert.deepEqual(violations.map((v) => /must include (\w+)/.exec(v.message)?.[1]), ["functionVersion", "routingConfig"]);
+  });
+
+  it("in a preview, still checks what is known and says which policy could not read an unknown value", async () => {
+    // A first preview: the bucket policy names the bucket's ARN, the permission the API's execution ARN.
+    const found = (await runPack([...bucket({ publicAccess: { blockPublicPolicy: false }, policy: UNKNOWN }), permission({ qualifier: "7", sourceArn: UNKNOWN })], STACK)).map((v) => [v.policy, v.enforcementLevel, v.message.replace(/: .*(can't be known during preview)$/, ": $1").slice(0, 90)]);
+    assert.deepEqual(
+      found.map(([policy, level]) => [policy, level]),
+      [
+        ["lambda-permission-on-alias-scoped", "mandatory"],
+        ["lambda-permission-on-alias-scoped", "advisory"],
+        // The bucket policy's document is unknown to this policy too.
+        ["iam-no-wildcard-actions", "advisory"],
+        ["artifact-bucket-versioned-private-tls", "mandatory"],
+        ["artifact-bucket-versioned-private-tls", "advisory"],
+      ],
+    );
+    assert.match(String(found[0][2]), /qualifier = "7"/);
+    assert.match(String(found[1][2]), /^can't run policy 'lambda-permission-on-alias-scoped' during preview/);
+    assert.match(String(found[3][2]), /"public-access": blockPublicPolicy/);
+    assert.match(String(found[4][2]), /^can't run policy 'artifact-bucket-versioned-private-tls' during preview/);
+  });
+
+  it("in a preview, checks the other buckets after one whose policy is unknown", async () => {
+    const bare: FakeResource = { type: "aws:s3/bucket:Bucket", name: "second", props: { bucket: "second-9z8y", tags: TAGS } };
+    const found = await runPack([...bucket({ policy: UNKNOWN }), bare], STACK, { "iam-no-wildcard-actions": { enforcementLevel: "disabled" } });
+    assert.deepEqual(
+      found.map((v) => [v.enforcementLevel, v.message.slice(0, 61)]),
+      [
+        ["mandatory", 'aws:s3/bucket:Bucket "second": versioning = unset: the bucket'],
+        ["mandatory", 'aws:s3/bucket:Bucket "second": publicAccessBlock = unset: the'],
+        ["mandatory", 'aws:s3/bucket:Bucket "second": policy = unset: the bucket pol'],
+        ["advisory", "can't run policy 'artifact-bucket-versioned-private-tls' duri"],
+      ],
+    );
   });
 
   it("reports a stack policy's violation on the offending resource's URN", async () => {

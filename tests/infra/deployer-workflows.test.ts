@@ -7,11 +7,14 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import YAML from "yaml";
 import { REPO_ROOT } from "./deployer-iam";
 
 interface Step {
+  id?: string;
+  if?: string;
   name?: string;
   uses?: string;
   run?: string;
@@ -126,6 +129,99 @@ describe("GitHub Actions workflows", () => {
     assert.equal(step?.with?.command, "preview");
     assert.equal(step?.with?.["comment-on-pr"], true);
     assert.equal(step?.with?.["stack-name"], "${{ matrix.stack }}");
+  });
+
+  // pulumi/actions passes `policyPacks` to `pulumi preview --policy-pack` (action.yml input
+  // policyPacks; src/config.ts options.policyPacks). The pack is the folder with PulumiPolicy.yaml.
+  it("previews both stacks with the policy pack, with the state backend, the preview role and the passphrase", () => {
+    const w = read("pull-request.yml");
+    const job = w.jobs.preview;
+    const steps = job.steps ?? [];
+    const preview = steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@") === true && s.with?.command === "preview");
+    assert.ok(preview >= 0, "a pulumi preview step");
+    const step = steps[preview];
+    assert.deepEqual(job.strategy?.matrix?.stack, ["staging", "prod"]);
+    assert.equal(step.with?.["stack-name"], "${{ matrix.stack }}");
+    const pack = String(step.with?.policyPacks);
+    assert.ok(fs.existsSync(path.join(REPO_ROOT, pack, "PulumiPolicy.yaml")), `policyPacks = ${pack} must be a policy pack folder`);
+    assert.ok(fs.existsSync(path.join(REPO_ROOT, pack, "package.json")));
+    const workspaces = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { workspaces?: string[] }).workspaces;
+    assert.ok(workspaces?.includes(pack), "npm ci installs the pack's dependencies (an npm workspace of the root package)");
+    const install = steps.findIndex((s) => s.run === "npm ci --no-audit --no-fund");
+    const credentials = steps.findIndex((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@") === true);
+    assert.ok(install >= 0 && install < preview && credentials >= 0 && credentials < preview, "npm ci and the AWS credentials come before the preview");
+    assert.equal(steps[credentials].with?.["role-to-assume"], "${{ vars.PULUMI_PREVIEW_ROLE_ARN }}");
+    assert.equal(job.permissions?.["id-token"], "write");
+    assert.equal(effectiveEnv(w, job, step).PULUMI_BACKEND_URL, "${{ vars.PULUMI_BACKEND_URL }}");
+    assert.equal(step.env?.PULUMI_CONFIG_PASSPHRASE, "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}");
+  });
+
+  describe("the release plan comment of the pull request workflow", function () {
+    this.timeout(60_000);
+    const w = read("pull-request.yml");
+    const job = w.jobs.preview;
+    const steps = job.steps ?? [];
+    const index = steps.findIndex((s) => s.name === "Release plan comment");
+    const step = steps[index];
+
+    it("runs after the preview, even when the preview failed, for each stack, with what it reads and writes", () => {
+      const preview = steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@") === true);
+      assert.ok(index > preview && preview >= 0);
+      assert.equal(step.if, "${{ !cancelled() }}");
+      assert.equal(step.env?.STACK, "${{ matrix.stack }}");
+      assert.equal(step.env?.PREVIEW_OUTCOME, `\${{ steps.${String(steps[preview].id)}.outcome }}`);
+      assert.equal(step.env?.PULUMI_CONFIG_PASSPHRASE, "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}");
+      assert.equal(step.env?.GH_TOKEN, "${{ github.token }}");
+      assert.equal(job.permissions?.["pull-requests"], "write");
+      assert.equal(effectiveEnv(w, job, step).PULUMI_BACKEND_URL, "${{ vars.PULUMI_BACKEND_URL }}");
+    });
+
+    /** Runs the step's script with fake `pulumi` and `gh` on PATH; returns the comment it posted and gh's calls. */
+    function runStep(stack: string, opts: { outputs?: unknown; pulumiFails?: boolean; commentId?: string }) {
+      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "release-plan-"));
+      const bin = path.join(tmp, "bin");
+      fs.mkdirSync(bin);
+      fs.writeFileSync(path.join(tmp, "outputs.json"), JSON.stringify(opts.outputs ?? {}));
+      const script = (name: string, body: string) => fs.writeFileSync(path.join(bin, name), `#!/usr/bin/env bash\n${body}\n`, { mode: 0o755 });
+      script("pulumi", `[ "$1 $2 $3 $4 $5" = "stack output --json --stack ${stack}" ] || exit 9\n${opts.pulumiFails ? 'echo "error: no stack named ' + stack + ' found" >&2; exit 255' : `cat "${tmp}/outputs.json"`}`);
+      script("gh", `echo "$*" >> "${tmp}/gh.log"\nfor a in "$@"; do case "$a" in body=@*) cp "\${a#body=@}" "${tmp}/posted.md";; esac; done\ncase "$*" in *"--jq"*) echo "${opts.commentId ?? ""}";; esac`);
+      const r = spawnSync("bash", ["-e", "-c", String(step.run)], {
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+        env: { PATH: `${bin}:${process.env.PATH}`, HOME: process.env.HOME, RUNNER_TEMP: tmp, STACK: stack, PREVIEW_OUTCOME: "success", PR_NUMBER: "42", GITHUB_REPOSITORY: "acme/shiftline", GH_TOKEN: "t" },
+      });
+      assert.equal(r.status, 0, r.stderr);
+      const read = (f: string) => (fs.existsSync(path.join(tmp, f)) ? fs.readFileSync(path.join(tmp, f), "utf8") : "");
+      return { comment: read("posted.md"), gh: read("gh.log") };
+    }
+
+    it("plans the release with this PR's settings over the stack's outputs, names the next published version, and creates the stack's comment", () => {
+      const fixture = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "tests", "release", "fixtures", "prod-outputs.json"), "utf8")) as Record<string, unknown>;
+      // The deployed outputs still carry an older strategy; the plan must follow Pulumi.prod.yaml (canary 10%).
+      const { comment, gh } = runStep("prod", { outputs: { ...fixture, release: { strategy: "linear", linearStepPercent: 25 } } });
+      assert.match(comment, /^<!-- shiftline-release-plan:prod -->\n#### Release plan on prod\n/);
+      assert.match(comment, /`pulumi preview --policy-pack policy`: \*\*success\*\*/);
+      assert.match(comment, /\*\*the next published version\*\*.*the plan shows the current latestVersion \(42\) in its place/);
+      assert.match(comment, /plan for prod: shiftline-prod-api:live in eu-west-1/);
+      assert.match(comment, /strategy: canary, 2 steps/);
+      assert.match(comment, /\(release --dry-run exit code 0\)/);
+      assert.match(gh, /^api repos\/acme\/shiftline\/issues\/42\/comments --paginate --jq /m);
+      assert.match(gh, /^api --method POST repos\/acme\/shiftline\/issues\/42\/comments -F body=@/m);
+    });
+
+    it("edits the stack's earlier comment instead of adding one", () => {
+      const fixture = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "tests", "release", "fixtures", "staging-outputs.json"), "utf8")) as unknown;
+      const { comment, gh } = runStep("staging", { outputs: fixture, commentId: "777" });
+      assert.match(comment, /strategy: all-at-once/);
+      assert.match(gh, /^api --method PATCH repos\/acme\/shiftline\/issues\/comments\/777 -F body=@/m);
+      assert.doesNotMatch(gh, /--method POST/);
+    });
+
+    it("says there is no plan when the stack has no outputs yet", () => {
+      const { comment } = runStep("staging", { pulumiFails: true });
+      assert.match(comment, /No release plan: `pulumi stack output --stack staging` returned no outputs \(error: no stack named staging found\)/);
+      assert.doesNotMatch(comment, /plan for/);
+    });
   });
 
   // Pulumi resolves the backend as PULUMI_BACKEND_URL, then Pulumi.yaml's backend.url, then the stored

@@ -1,6 +1,7 @@
 /**
  * The smoke gate: before the target version gets any traffic, invoke it directly (Qualifier =
- * version number) with the events kept in lambda-src, and demand a 2xx from each.
+ * version number) with the events kept in lambda-src, and demand a 2xx from each (a failed
+ * invocation is repeated once before it fails the gate).
  */
 import type { LambdaPort } from "./aws/lambda";
 
@@ -14,8 +15,10 @@ export interface SmokeResult {
   readonly ok: boolean;
   /** statusCode from the payload, when there was one. */
   readonly statusCode?: number;
-  /** Why it failed: FunctionError, no statusCode, a non-2xx status. */
+  /** Why it failed: FunctionError, no statusCode, a non-2xx status (or, passed, what the failed attempts said). */
   readonly problem?: string;
+  /** Failed attempts that were repeated. */
+  readonly retried?: number;
 }
 
 /** Reads an API Gateway proxy result's statusCode out of an Invoke payload. */
@@ -32,16 +35,36 @@ export function judgeSmoke(name: string, functionError: string | undefined, payl
   return { name, ok: true, statusCode };
 }
 
-/** Invokes every event in order (the POST before the GET that reads it back) and judges each. */
+/**
+ * Attempts per event. A version that fails now and then, as often as the one it replaces (say
+ * 0.5% of requests), would otherwise fail three single invocations about 1.5% of the time and
+ * never be released; one repeat makes that about 0.01%, while a version that fails every time
+ * still fails every attempt. What a version does under real traffic is then judged on evidence.
+ */
+export const SMOKE_ATTEMPTS = 2;
+
+/** Invokes every event in order (the POST before the GET that reads it back) and judges each, repeating a failed one once. */
 export async function runSmoke(lambda: LambdaPort, functionName: string, version: string, events: readonly SmokeEvent[]): Promise<SmokeResult[]> {
   const results: SmokeResult[] = [];
   for (const { name, event } of events) {
-    const out = await lambda.invoke(functionName, version, event);
-    const judged = judgeSmoke(name, out.functionError, out.payload);
+    let result: SmokeResult | undefined;
+    const problems: string[] = [];
+    for (let attempt = 1; attempt <= SMOKE_ATTEMPTS && result?.ok !== true; attempt++) {
+      const out = await lambda.invoke(functionName, version, event);
+      const judged = judgeSmoke(name, out.functionError, out.payload);
+      result =
+        out.executedVersion !== undefined && out.executedVersion !== version && judged.ok
+          ? { name, ok: false, problem: `ran version ${out.executedVersion}, not ${version}` }
+          : judged;
+      if (!result.ok) problems.push(result.problem ?? "failed");
+    }
+    const final = result as SmokeResult;
     results.push(
-      out.executedVersion !== undefined && out.executedVersion !== version && judged.ok
-        ? { name, ok: false, problem: `ran version ${out.executedVersion}, not ${version}` }
-        : judged,
+      final.ok && problems.length > 0
+        ? { ...final, retried: problems.length, problem: `passed on attempt ${problems.length + 1} after: ${problems.join("; ")}` }
+        : !final.ok && problems.length > 1
+          ? { ...final, retried: problems.length - 1, problem: `${problems[0]} (all ${problems.length} attempts failed${new Set(problems).size > 1 ? `: ${problems.join("; ")}` : ""})` }
+          : final,
     );
   }
   return results;

@@ -31,6 +31,8 @@ export interface CliFlags {
   readonly maxThrottles?: string;
   readonly metricDelay?: string;
   readonly checkInterval?: string;
+  readonly evidenceDeadline?: string;
+  readonly preReleaseMinutes?: string;
   /** true for --smoke, false for --no-smoke, undefined when neither is given (the stack decides). */
   readonly smoke?: boolean;
   readonly codeUpdateTimeout?: string;
@@ -123,6 +125,8 @@ export const FLAG_RANGES: Readonly<Record<string, string>> = {
   "--max-throttles": describeRange(RANGES.maxThrottles),
   "--metric-delay": describeRange(RANGES.metricDelaySeconds),
   "--check-interval": describeRange(RANGES.checkIntervalSeconds),
+  "--evidence-deadline": describeRange(RANGES.evidenceDeadlineSeconds),
+  "--pre-release-minutes": describeRange(RANGES.preReleaseMinutes),
   "--code-update-timeout": describeRange(CODE_UPDATE_TIMEOUT),
 };
 
@@ -154,6 +158,8 @@ const flagsSchema = z.object({
   maxThrottles: wholeNumber("--max-throttles", "a whole number").optional(),
   metricDelay: wholeNumber("--metric-delay", "a whole number of seconds").optional(),
   checkInterval: wholeNumber("--check-interval", "a whole number of seconds").optional(),
+  evidenceDeadline: wholeNumber("--evidence-deadline", "a whole number of seconds").optional(),
+  preReleaseMinutes: wholeNumber("--pre-release-minutes", "a whole number of minutes").optional(),
   smoke: z.boolean().optional(),
   codeUpdateTimeout: wholeNumber("--code-update-timeout", "a whole number of seconds")
     .refine((n) => n >= CODE_UPDATE_TIMEOUT.min, { error: `--code-update-timeout must be at least ${CODE_UPDATE_TIMEOUT.min} seconds.` })
@@ -179,6 +185,9 @@ const FLAG_FOR_FIELD: Record<string, string> = {
   metricDelaySeconds: "--metric-delay",
   checkInterval: "--check-interval",
   checkIntervalSeconds: "--check-interval",
+  evidenceDeadline: "--evidence-deadline",
+  evidenceDeadlineSeconds: "--evidence-deadline",
+  preReleaseMinutes: "--pre-release-minutes",
   codeUpdateTimeout: "--code-update-timeout",
   smoke: "--smoke / --no-smoke",
 };
@@ -321,6 +330,8 @@ function overrideSettings(base: ReleaseSettings | undefined, f: ParsedFlags, pro
   if (f.maxThrottles !== undefined) health.maxThrottles = f.maxThrottles;
   if (f.metricDelay !== undefined) health.metricDelaySeconds = f.metricDelay;
   if (f.checkInterval !== undefined) health.checkIntervalSeconds = f.checkInterval;
+  if (f.evidenceDeadline !== undefined) health.evidenceDeadlineSeconds = f.evidenceDeadline;
+  if (f.preReleaseMinutes !== undefined) health.preReleaseMinutes = f.preReleaseMinutes;
   input.health = health;
   try {
     return parseOrThrow(releaseSettingsSchema, input, "release settings", "release");

@@ -34,8 +34,10 @@ export function renderPlan(inputs: ResolvedInputs): string[] {
   const h = s.health;
   const steps = planSchedule(s);
   let elapsed = 0;
+  const evidence = inputs.requestMetrics !== undefined;
   const rows = steps.map((step, i) => {
-    const judged = step.bakeSeconds > 0 ? step.bakeSeconds + h.metricDelaySeconds : 0;
+    // On evidence a bake is a minimum: a step ends when the evidence decides, at its deadline at the latest.
+    const judged = step.bakeSeconds > 0 ? (evidence ? step.bakeSeconds : step.bakeSeconds + h.metricDelaySeconds) : 0;
     elapsed += judged;
     const weights =
       step.percent < 100
@@ -54,10 +56,17 @@ export function renderPlan(inputs: ResolvedInputs): string[] {
     `  stages routing to the alias: ${stageList}`,
     `  strategy: ${s.strategy}, ${steps.length} step${steps.length === 1 ? "" : "s"}, at least ${formatDuration(scheduleSeconds(steps))} of bake`,
     ...rows,
-    ...(steps.some((st) => st.percent < 100) ? [`  each partial step must see ${h.minInvocations} invocations of the target to be judged, or it is rolled back`] : []),
+    ...(steps.some((st) => st.percent < 100) && !evidence ? [`  each partial step must see ${h.minInvocations} invocations of the target to be judged, or it is rolled back`] : []),
+    ...(evidence && scheduleSeconds(steps) > 0
+      ? [
+          `  bakes are minimums: a step rolls back as soon as the evidence shows harm, advances once it shows health and its bake has passed, and rolls back ${formatDuration(h.evidenceDeadlineSeconds)} after its start without evidence${h.decision.promoteWithoutEvidence ? " (advances instead: promoteWithoutEvidence)" : ""}; the first step is raised where the traffic before the release is too low to show health in its bake`,
+        ]
+      : []),
     `  smoke gate: ${s.smoke ? "on (events from lambda-src/smoke-events.ts, each must return 2xx)" : "off"}`,
     scheduleSeconds(steps) === 0
       ? "  health: not watched (no bake time); set finalBakeSeconds or pass --final-bake <seconds> to watch after promotion"
-      : `  health: rollback if an alarm fires (${inputs.alarmNames.join(", ") || "none configured"}), if the target's error rate exceeds the previous version's by more than ${h.maxErrorRatePercent} point${h.maxErrorRatePercent === 1 ? "" : "s"} (judged after ${h.minInvocations} invocations), or on more than ${h.maxThrottles} throttles beyond the alias's pre-release rate; checked every ${h.checkIntervalSeconds}s, each step judged ${h.metricDelaySeconds}s after its bake for metric delay`,
+      : evidence
+        ? `  health: on evidence from the function's request metrics (${inputs.requestMetrics?.namespace ?? ""}) per version, against the previous version and its ${h.preReleaseMinutes} minutes before the release: server errors, Lambda Errors and requests slower than its p99 (alpha ${h.decision.alpha}, beta ${h.decision.beta}, tolerance ×${1 + h.decision.relativeTolerance}); throttles beyond the alias's pre-release rate roll back; an alarm (${inputs.alarmNames.join(", ") || "none configured"}) holds a step until the target is shown healthy; checked every ${h.checkIntervalSeconds}s`
+        : `  health: rollback if an alarm fires (${inputs.alarmNames.join(", ") || "none configured"}), if the target's error rate exceeds the previous version's by more than ${h.maxErrorRatePercent} point${h.maxErrorRatePercent === 1 ? "" : "s"} (judged after ${h.minInvocations} invocations), or on more than ${h.maxThrottles} throttles beyond the alias's pre-release rate; checked every ${h.checkIntervalSeconds}s, each step judged ${h.metricDelaySeconds}s after its bake for metric delay`,
   ];
 }

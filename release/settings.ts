@@ -13,7 +13,7 @@ export type Strategy = (typeof STRATEGIES)[number];
 export interface Range {
   readonly min: number;
   readonly max?: number;
-  readonly unit?: "seconds" | "percent" | "percentage points";
+  readonly unit?: "seconds" | "minutes" | "percent" | "percentage points";
 }
 
 /**
@@ -31,6 +31,10 @@ export const RANGES = {
   metricDelaySeconds: { min: 0, max: 900, unit: "seconds" },
   /** Lambda's metrics have 1-minute resolution: checking more often than every 5 s learns nothing. */
   checkIntervalSeconds: { min: 5, max: 3600, unit: "seconds" },
+  /** A step waits at least a minute for evidence, at most a day. */
+  evidenceDeadlineSeconds: { min: 60, max: 86_400, unit: "seconds" },
+  /** CloudWatch keeps 1-minute data for 15 days; a day of history is plenty. */
+  preReleaseMinutes: { min: 0, max: 1440, unit: "minutes" },
   /** At most 99 partial steps (1, 2, … 99). */
   steps: { min: 1, max: 99 },
 } as const satisfies Record<string, Range>;
@@ -111,8 +115,8 @@ export const healthSchema = z
     evidenceDeadlineSeconds: z
       .number({ error: "evidenceDeadlineSeconds must be a whole number of seconds." })
       .int({ error: "evidenceDeadlineSeconds must be a whole number of seconds." })
-      .min(60, { error: "evidenceDeadlineSeconds must be at least 60." })
-      .max(86_400, { error: "evidenceDeadlineSeconds must be at most 86400 seconds." })
+      .min(RANGES.evidenceDeadlineSeconds.min, { error: "evidenceDeadlineSeconds must be at least 60." })
+      .max(RANGES.evidenceDeadlineSeconds.max, { error: "evidenceDeadlineSeconds must be at most 86400 seconds." })
       .default(900),
     /**
      * Minutes of the previous version's traffic before the release that its rates are measured
@@ -121,8 +125,8 @@ export const healthSchema = z
     preReleaseMinutes: z
       .number({ error: "preReleaseMinutes must be a whole number of minutes." })
       .int({ error: "preReleaseMinutes must be a whole number of minutes." })
-      .min(0, { error: "preReleaseMinutes cannot be negative." })
-      .max(1440, { error: "preReleaseMinutes must be at most 1440 (a day)." })
+      .min(RANGES.preReleaseMinutes.min, { error: "preReleaseMinutes cannot be negative." })
+      .max(RANGES.preReleaseMinutes.max, { error: "preReleaseMinutes must be at most 1440 (a day)." })
       .default(60),
   })
   .strict();

@@ -9,7 +9,8 @@
  *   of every SDKv2-based resource; resources built on the plugin framework get no `tagsAll` there);
  * - the provider's own `defaultTags` (`args.provider.props`), which covers the resources that
  *   have no `tagsAll` in their inputs. The default provider's inputs are the stack's `aws:*`
- *   config, so `aws:defaultTags` in Pulumi.<stack>.yaml reaches it.
+ *   config, so `aws:defaultTags` in Pulumi.<stack>.yaml reaches it; an explicit provider's own
+ *   inputs (this program's, index.ts) reach it the same way.
  * A resource is taggable when its type is in `taggableTypes` or its inputs have `tags`/`tagsAll`.
  */
 import type { PolicyConfigSchema, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
@@ -75,14 +76,16 @@ export const requiredTags: ResourceValidationPolicy = {
     if (!config.taggableTypes.includes(args.type) && !("tags" in props) && !("tagsAll" in props)) return;
     const tags = effectiveTags(args);
     const missing = config.requiredTags.filter((k) => typeof tags[k] !== "string" || tags[k] === "");
-    const fix = "set them once as the AWS provider's defaultTags (aws:defaultTags in Pulumi.<stack>.yaml), or in the resource's tags.";
+    const fix = "set them once as the AWS provider's defaultTags (this program's index.ts does, from shiftline:serviceName and the stack), or in the resource's tags.";
     if (missing.length > 0) {
       reportViolation(message(args, "tags", Object.keys(tags).sort(), `must carry ${config.requiredTags.join(", ")} (missing: ${missing.join(", ")}).`, fix));
     }
     const stack = stackOf(args.urn);
+    // The stack's name alone, or qualified by the project as the program writes it (<project>/<stack>).
+    const qualified = `${args.urn.split("::")[1] ?? ""}/${stack}`;
     const value = tags[config.stackTag];
-    if (config.stackTag !== "" && value !== undefined && value !== stack) {
-      reportViolation(message(args, `tags.${config.stackTag}`, value, `must be the stack's name, ${stack}.`, `set ${config.stackTag}: ${stack} (pulumi.getStack()).`));
+    if (config.stackTag !== "" && value !== undefined && value !== stack && value !== qualified) {
+      reportViolation(message(args, `tags.${config.stackTag}`, value, `must be the stack's name, ${stack} (or ${qualified}).`, `set ${config.stackTag}: ${qualified} (pulumi.getProject()/pulumi.getStack()).`));
     }
   },
 };

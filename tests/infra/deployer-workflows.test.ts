@@ -77,7 +77,7 @@ describe("GitHub Actions workflows", () => {
 
   const deploys: Array<[string, string, string, string]> = [
     ["staging.yml", "develop", "staging", "all-at-once"],
-    ["production.yml", "main", "prod", "canary"],
+    ["production.yml", "main", "prod", "custom"],
   ];
   for (const [file, branch, stack, strategy] of deploys) {
     it(`${file} releases stack ${stack} with the ${strategy} strategy its stack file sets`, () => {
@@ -197,13 +197,13 @@ describe("GitHub Actions workflows", () => {
 
     it("plans the release with this PR's settings over the stack's outputs, names the next published version, and creates the stack's comment", () => {
       const fixture = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "tests", "release", "fixtures", "prod-outputs.json"), "utf8")) as Record<string, unknown>;
-      // The deployed outputs still carry an older strategy; the plan must follow Pulumi.prod.yaml (canary 10%).
+      // The deployed outputs still carry an older strategy; the plan must follow Pulumi.prod.yaml (custom 10% → 50% → 100%).
       const { comment, gh } = runStep("prod", { outputs: { ...fixture, release: { strategy: "linear", linearStepPercent: 25 } } });
       assert.match(comment, /^<!-- shiftline-release-plan:prod -->\n#### Release plan on prod\n/);
       assert.match(comment, /`pulumi preview --policy-pack policy`: \*\*success\*\*/);
       assert.match(comment, /\*\*the next published version\*\*.*the plan shows the current latestVersion \(42\) in its place/);
       assert.match(comment, /plan for prod: shiftline-prod-api:live in eu-west-1/);
-      assert.match(comment, /strategy: canary, 2 steps/);
+      assert.match(comment, /strategy: custom, 3 steps/);
       assert.match(comment, /\(release --dry-run exit code 0\)/);
       assert.match(gh, /^api repos\/acme\/shiftline\/issues\/42\/comments --paginate --jq /m);
       assert.match(gh, /^api --method POST repos\/acme\/shiftline\/issues\/42\/comments -F body=@/m);

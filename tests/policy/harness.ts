@@ -155,8 +155,29 @@ export async function fromProgram(evaluation: Evaluation<unknown>, stack: string
     if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, realistic(v)]));
     return value;
   };
+  // The program's explicit AWS provider (index.ts), as the engine hands it to analyzers: its
+  // inputs, objects as JSON text. Resources registered with it see it; others the default one.
+  const explicit = new Map(
+    evaluation.resources
+      .filter((r) => r.type === "pulumi:providers:aws")
+      .map((r) => [
+        r.name,
+        {
+          type: r.type,
+          name: r.name,
+          urn: `urn:pulumi:${stack}::shiftline::pulumi:providers:aws::${r.name}`,
+          props: Object.fromEntries(Object.entries(r.inputs).map(([k, v]) => [k, typeof v === "object" && v !== null ? JSON.stringify(v) : v])),
+        } satisfies PolicyProviderResource,
+      ]),
+  );
+  const providerOf = (r: (typeof evaluation.resources)[number]): PolicyProviderResource | undefined => {
+    if (!r.type.startsWith("aws:")) return undefined;
+    const name = r.provider === undefined ? undefined : /pulumi:providers:aws::([^:]+)::/.exec(r.provider)?.[1];
+    return (name !== undefined ? explicit.get(name) : undefined) ?? provider;
+  };
   const out: FakeResource[] = [];
   for (const r of evaluation.resources) {
+    if (r.type.startsWith("pulumi:providers:")) continue;
     const propertyDependencies: Record<string, string[]> = {};
     for (const [key, value] of Object.entries(r.props)) {
       const deps = await evaluation.cloud.dependenciesOf(value);
@@ -168,7 +189,7 @@ export async function fromProgram(evaluation: Evaluation<unknown>, stack: string
       props: realistic(r.inputs) as Record<string, unknown>,
       opts: { protect: r.protect, ignoreChanges: [...r.ignoreChanges] },
       parent: r.parent?.name,
-      provider: r.type.startsWith("aws:") ? provider : undefined,
+      provider: providerOf(r),
       propertyDependencies,
     });
   }

@@ -56,13 +56,8 @@ describe("the policy pack on the program's stacks", function () {
         assert.deepEqual(ofPolicy(await runPack(resources(), stack), "log-groups-have-retention"), []);
       });
 
-      it("reports only missing stack tags as advisories until the stack sets the provider's default tags, and none with aws:defaultTags", async () => {
-        const violations = await runPack(resources(), stack);
-        const policiesFired = [...new Set(violations.map((v) => v.policy))];
-        assert.ok(policiesFired.every((p) => p === "stack-tags-on-taggable-resources"), policiesFired.join(", "));
-        const config = { ...readStackConfig(stack), "aws:defaultTags": JSON.stringify({ tags: { service: "shiftline", environment: stack, stack } }) };
-        const tagged = await fromProgram(await evaluateProgram(stack, { "aws:defaultTags": config["aws:defaultTags"] }), stack, config);
-        assert.deepEqual(await runPack(tagged, stack), []);
+      it("reports nothing else: every taggable resource gets the stack's tags from the program's own AWS provider (index.ts defaultTags)", async () => {
+        assert.deepEqual(await runPack(resources(), stack), []);
       });
     });
   }

@@ -202,9 +202,11 @@ describe("numeric flag ranges", () => {
     "--metric-delay": { accepted: ["0", "900"], refused: ["901"] },
     "--check-interval": { accepted: ["5", "3600"], refused: ["4", "3601"] },
     "--code-update-timeout": { accepted: ["5", "86400"], refused: ["4"] },
+    "--evidence-deadline": { accepted: ["60", "86400"], refused: ["59", "86401"] },
+    "--pre-release-minutes": { accepted: ["0", "1440"], refused: ["-1", "1441"] },
   };
   const numeric = buildProgram()
-    .options.filter((o) => /<(n|seconds|percent|list)>/.test(o.flags))
+    .options.filter((o) => /<(n|seconds|minutes|percent|list)>/.test(o.flags))
     .map((o) => o.long ?? "");
   const readme = readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
   const section = readme.slice(readme.indexOf("<!-- section:release -->"), readme.indexOf("<!-- /section:release -->"));

@@ -428,5 +428,13 @@ export function harness(options: { smoke?: SmokeEvent[]; tty?: boolean } = {}): 
   };
 }
 
-export const PROD = "tests/release/fixtures/prod-outputs.json";
+/**
+ * Outputs of a prod stack deployed before the function published request metrics (no
+ * `requestMetrics`), with the canary it had then: these tests drive the fixed-count rule on
+ * Lambda's own metrics, the release step's fallback. Evidence-based releases are tested against
+ * the release simulator's CloudWatch in evidence-release.test.ts.
+ */
+export const PROD = "tests/release/fixtures/prod-outputs-lambda-metrics.json";
+/** The outputs the current prod stack exports (tests/infra/program.test.ts keeps them in step). */
+export const PROD_NOW = "tests/release/fixtures/prod-outputs.json";
 export const STAGING = "tests/release/fixtures/staging-outputs.json";

@@ -6,12 +6,13 @@
 import type { AwsPorts } from "./aws/clients";
 import { describeAliasState, sameAlias, type AliasState, type CodeUpdateWait } from "./aws/lambda";
 import { deployArtifact } from "./artifact";
-import { formatDuration, type Clock } from "./clock";
+import type { Clock } from "./clock";
 import { runSmoke, type SmokeEvent, type SmokeResult } from "./gate";
-import { decide, decisionRecord, type VersionFigures } from "./decision";
+import type { VersionFigures } from "./decision";
 import { EvidenceGatherer, type PreRelease, type RequestMetricsScope } from "./evidence";
 import { HealthMonitor } from "./health";
-import { fitFirstStep, judgeStep } from "./step-judgement";
+import { fitFirstStep } from "./step-judgement";
+import { bakeStep, type BakeRun } from "./bake";
 import { EXIT, ReleaseStop, conflict, gateFailed, type ExitCode, type OutcomeKind } from "./outcome";
 import { preflight } from "./preflight";
 import { findProvisioned, notReadyStop, servingQualifiers, unsettledStop, waitForAliasToSettle, waitForInheritedTransition, waitForProvisionedReady, type PrimaryChange, type ProvisionedSet } from "./provisioned";
@@ -341,142 +342,46 @@ class ReleaseRun {
     return this.report("promoted", EXIT.ok, `version ${target} promoted: alias ${req.alias} serves it wholly (was ${previous}).`);
   }
 
-  /**
-   * Holds a step for its bake time, checking health every checkIntervalSeconds. The last
-   * check comes metricDelaySeconds after the bake ends, because CloudWatch publishes Lambda
-   * metrics late and the bake's final minute would otherwise go unjudged.
-   */
-  private async bake(step: Step, index: number, health: HealthMonitor, since: Date): Promise<void> {
-    if (step.bakeSeconds === 0) {
-      if (step.percent < 100) this.skipped.push(`health at ${step.percent}%: not watched (bakeSeconds is 0)`);
-      return;
-    }
-    await this.provisionedReady(step.percent);
-    if (this.evidence !== undefined) return this.bakeOnEvidence(step, index, health, since, this.evidence);
-    const { clock } = this.deps;
-    let judged = false;
-    let unavailable: string | undefined;
-    let lastInvocations = 0;
-    const h = this.req.settings.health;
-    const judgeUntil = clock.now() + (step.bakeSeconds + h.metricDelaySeconds) * 1000;
-    const later = this.steps.slice(index + 1).reduce((n, s) => n + (s.bakeSeconds > 0 ? s.bakeSeconds + h.metricDelaySeconds : 0), 0);
-    while (clock.now() < judgeUntil) {
-      await clock.sleep(Math.min(h.checkIntervalSeconds * 1000, judgeUntil - clock.now()), this.deps.signal);
-      this.throwIfInterrupted();
-      await this.guardAlias();
-      const { sample, verdict } = await health.check(since, new Date(clock.now()));
-      judged ||= verdict.targetErrorRate !== undefined;
-      unavailable = sample.metricsUnavailable;
-      lastInvocations = sample.target.invocations;
-      const firing = Object.entries(sample.alarms).filter(([, s]) => s === "ALARM").map(([n]) => n);
-      this.checks.push({
-        at: new Date(clock.now()).toISOString(),
-        percent: this.percent,
-        healthy: verdict.healthy,
-        reasons: verdict.reasons,
-        notes: verdict.notes,
-        targetInvocations: sample.target.invocations,
-        targetErrors: sample.target.errors,
-        previousInvocations: sample.previous.invocations,
-        previousErrors: sample.previous.errors,
-        throttles: sample.throttles,
-        alarmsInAlarm: firing,
-      });
-      const left = Math.max(0, judgeUntil - clock.now()) / 1000;
-      this.deps.progress.status(
-        `[step ${index + 1}/${this.steps.length}] ${this.percent}% · step ${formatDuration(left)} left, total ${formatDuration(left + later)} · target ${sample.target.errors}/${sample.target.invocations} errors` +
-          `${verdict.targetErrorRate !== undefined ? ` (${verdict.targetErrorRate.toFixed(2)}%)` : ""} · previous ${sample.previous.errors}/${sample.previous.invocations} · throttles ${sample.throttles} · alarms ${firing.length === 0 ? "ok" : firing.join(",")}`,
-      );
-      if (!verdict.healthy) throw stop("rolled-back", EXIT.rolledBack, `health failed at ${this.percent}%: ${verdict.reasons.join("; ")}. Look into version ${this.target ?? "?"} (its logs and the alarm or metric named), fix it and release a new version`);
-    }
-    if (unavailable !== undefined) {
-      throw stop("rolled-back", EXIT.rolledBack, `health unknown at ${step.percent}%: CloudWatch could not compute the metrics at the step's last check (${unavailable}); check cloudwatch:GetMetricData access and rerun`);
-    }
-    if (judged) return;
-    const min = this.req.settings.health.minInvocations;
-    // A partial step exists to judge the target on a share of traffic; passing it unjudged would
-    // promote a version nobody measured. At 100% the schedule is over, so it is only reported.
-    if (step.percent < 100) {
-      throw stop(
-        "rolled-back",
-        EXIT.rolledBack,
-        `health not judged at ${step.percent}%: version ${this.target ?? "?"} had ${lastInvocations} of the ${min} invocations needed to judge its error rate. Lengthen the bake (--bake, --steps), lower --min-invocations, or use --strategy all-at-once where traffic is too low`,
-      );
-    }
-    this.skipped.push(`error rate at 100%: not judged (${lastInvocations} of ${min} invocations during the final bake)`);
+  /** Holds a step and judges it (release/bake.ts): on evidence, or on Lambda's metrics as the fallback. */
+  private bake(step: Step, index: number, health: HealthMonitor, since: Date): Promise<void> {
+    return bakeStep(this.bakeRun(), step, index, health, since);
   }
 
-  /**
-   * A step judged on evidence (release/decision): checks every checkIntervalSeconds, rolls back
-   * as soon as the evidence shows harm, advances once it shows health and the step's bake (its
-   * minimum) has passed, and otherwise holds up to evidenceDeadlineSeconds from the step's start.
-   */
-  private async bakeOnEvidence(step: Step, index: number, health: HealthMonitor, since: Date, evidence: EvidenceGatherer): Promise<void> {
-    const { clock } = this.deps;
-    const h = this.req.settings.health;
-    const stepStart = clock.now();
-    const deadlineSeconds = Math.max(step.bakeSeconds, h.evidenceDeadlineSeconds);
-    const windowStart = new Date(this.firstShiftAt ?? stepStart);
-    for (;;) {
-      await clock.sleep(h.checkIntervalSeconds * 1000, this.deps.signal);
-      this.throwIfInterrupted();
-      await this.guardAlias();
-      const now = new Date(clock.now());
-      const { sample, verdict } = await health.check(since, now, { errorRates: false });
-      const w = await evidence.window(windowStart, now, this.preRelease?.latencyThresholdMs);
-      const elapsedSeconds = (now.getTime() - stepStart) / 1000;
-      if (w.problems.length > 0 || sample.metricsUnavailable !== undefined) {
-        const why = [...w.problems, ...(sample.metricsUnavailable !== undefined ? [sample.metricsUnavailable] : [])].join("; ");
-        if (elapsedSeconds >= deadlineSeconds) throw stop("rolled-back", EXIT.rolledBack, `health unknown at ${step.percent}%: CloudWatch could not compute the metrics (${why}); check cloudwatch:GetMetricData access and rerun`);
-        this.deps.progress.status(`[step ${index + 1}/${this.steps.length}] ${this.percent}% · metrics unreadable (${why}); retrying`);
-        continue;
-      }
-      if (!w.targetPublishes) {
-        this.note(`version ${this.target ?? "?"} was invoked ${w.target.invocations ?? 0} times but published no request metrics (an older build?): judged on Lambda's metrics with the fixed-count rule from here on`);
-        this.evidence = undefined;
-        return this.bake({ ...step, bakeSeconds: Math.max(1, step.bakeSeconds - Math.floor(elapsedSeconds)) }, index, health, since);
-      }
-      const decision = decide(
-        { target: w.target, baseline: w.baseline, preRelease: this.preRelease?.previous, latencyThresholdMs: this.preRelease?.latencyThresholdMs, time: { elapsedSeconds, minBakeSeconds: step.bakeSeconds, deadlineSeconds } },
-        h.decision,
-      );
-      const judged = judgeStep(decision, verdict);
-      const firing = Object.entries(sample.alarms).filter(([, st]) => st === "ALARM").map(([n]) => n);
-      this.checks.push({
-        at: now.toISOString(),
-        percent: this.percent,
-        healthy: judged.reasons.length === 0,
-        reasons: judged.reasons,
-        notes: judged.notes,
-        targetInvocations: w.target.requests,
-        targetErrors: w.target.serverErrors ?? 0,
-        previousInvocations: w.baseline.requests,
-        previousErrors: w.baseline.serverErrors ?? 0,
-        throttles: sample.throttles,
-        alarmsInAlarm: firing,
-        decision: decisionRecord(decision),
-      });
-      this.deps.progress.status(
-        `[step ${index + 1}/${this.steps.length}] ${this.percent}% · ${formatDuration(elapsedSeconds)} of ${formatDuration(step.bakeSeconds)} min, deadline ${formatDuration(deadlineSeconds)} · ${decision.outcome} · target ${w.target.serverErrors ?? 0}/${w.target.requests} 5xx · previous ${w.baseline.serverErrors ?? 0}/${w.baseline.requests} · alarms ${firing.length === 0 ? "ok" : firing.join(",")}`,
-      );
-      switch (judged.action) {
-        case "roll-back":
-        case "roll-back-at-deadline":
-          throw stop(
-            "rolled-back",
-            EXIT.rolledBack,
-            `health failed at ${this.percent}%${judged.action === "roll-back-at-deadline" ? ` after ${formatDuration(elapsedSeconds)} (the step's evidence deadline)` : ""}: ${judged.reasons.join("; ")}. Look into version ${this.target ?? "?"} (its logs and the signal named), fix it and release a new version${judged.action === "roll-back-at-deadline" ? "; where traffic is too low to show health, raise the first step, lengthen evidenceDeadlineSeconds or set health.decision.promoteWithoutEvidence" : ""}`,
-          );
-        case "promote-without-evidence":
-          this.note(`no evidence of health at ${this.percent}% by the step's deadline (${formatDuration(deadlineSeconds)}); advancing without it, as health.decision.promoteWithoutEvidence allows`);
-          return;
-        case "advance":
-          this.deps.progress.line(`[step ${index + 1}/${this.steps.length}] ${this.percent}% healthy after ${formatDuration(elapsedSeconds)}: ${decision.reason}`);
-          return;
-        case "hold":
-          break;
-      }
-    }
+  /** What bake.ts reads and calls of this run. */
+  private bakeRun(): BakeRun {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const run = this;
+    return {
+      req: this.req,
+      deps: this.deps,
+      checks: this.checks,
+      skipped: this.skipped,
+      get steps() {
+        return run.steps;
+      },
+      get percent() {
+        return run.percent;
+      },
+      get target() {
+        return run.target;
+      },
+      get firstShiftAt() {
+        return run.firstShiftAt;
+      },
+      get preRelease() {
+        return run.preRelease;
+      },
+      get evidence() {
+        return run.evidence;
+      },
+      set evidence(e) {
+        run.evidence = e;
+      },
+      note: (text) => this.note(text),
+      guardAlias: () => this.guardAlias(),
+      throwIfInterrupted: () => this.throwIfInterrupted(),
+      provisionedReady: (percent) => this.provisionedReady(percent),
+    };
   }
 
   private waitDeps() {

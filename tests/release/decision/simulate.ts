@@ -3,19 +3,8 @@
  * Poisson process, a share goes to the target, each fails (or is slow) independently; the rule
  * is asked every `lookSeconds` on the cumulative counts, as the controller will ask it.
  */
+import { seeded as mulberry32 } from "../../../bench/release/random";
 import { decide, type Decision, type DecisionInput, type DecisionSettings } from "../../../release/decision";
-
-/** mulberry32: a small, fast, seedable PRNG (Tommy Ettinger's public-domain generator). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Poisson variate: Knuth's product method for small means, a rounded normal above 50 (enough for traffic counts). */
 export function poisson(rand: () => number, mean: number): number {

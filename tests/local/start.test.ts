@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { emfDocuments } from "../helpers/emf";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -42,11 +43,17 @@ describe("npm start (local/start.ts)", function () {
     });
     try {
       await waitForOutput(child, /shiftline API on http:\/\/localhost:\d+/, 45_000);
+      // The function's request metrics, one EMF document per request in the log, as in Lambda.
+      const metricsLog = waitForOutput(child, /("Latency":[\d.]+[\s\S]*){3}/, 20_000);
       const post = await fetch(`http://127.0.0.1:${port}/todo`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"todoId":"t01-0001","title":"アレを買う"}' });
       assert.deepEqual([post.status, await post.json()], [200, { message: "ok" }]);
       const todo = (await (await fetch(`http://127.0.0.1:${port}/todo/t01-0001`)).json()) as { title: string; lambdaVersion: string };
       assert.deepEqual([todo.title, todo.lambdaVersion], ["アレを買う", "4"]);
       assert.equal((await fetch(`http://127.0.0.1:${port}/names?name=John`)).status, 200);
+      const log = await metricsLog;
+      const docs = emfDocuments(log);
+      assert.equal(docs.length, 3, log);
+      assert.deepEqual(docs.map((d) => [d.dimensions.Version, d.metrics.find((m) => m.name === "Requests")?.value]), [["4", 1], ["4", 1], ["4", 1]]);
     } finally {
       if (child.exitCode === null) {
         const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));

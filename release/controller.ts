@@ -7,7 +7,7 @@ import type { AwsPorts } from "./aws/clients";
 import { describeAliasState, sameAlias, type AliasState, type CodeUpdateWait } from "./aws/lambda";
 import { deployArtifact } from "./artifact";
 import type { Clock } from "./clock";
-import { runSmoke, type SmokeEvent, type SmokeResult } from "./gate";
+import { runSmoke, SMOKE_ATTEMPTS, type SmokeEvent, type SmokeResult } from "./gate";
 import type { VersionFigures } from "./decision";
 import { EvidenceGatherer, type PreRelease, type RequestMetricsScope } from "./evidence";
 import { HealthMonitor } from "./health";
@@ -191,19 +191,20 @@ class ReleaseRun {
     if (baseline.firing.length > 0) this.note(`already in ALARM before the release (judged by version error rates instead): ${baseline.firing.join(", ")}`);
 
     this.throwIfInterrupted();
-    await this.smokeGate(target);
-    if (req.alarmNames.length === 0) this.skipped.push("alarms: none configured for this alias");
-
     // Metrics are read from a minute before the first shift, so the minute it happened in is
     // whole. A resumed run has no record of when the split began: it looks back over every
     // bake up to the current weight, so the earlier run's errors are judged too.
     const lookback = req.mode === "resume" && this.percent > 0 ? this.steps.filter((s) => s.percent <= this.percent).reduce((n, s) => n + s.bakeSeconds, req.settings.health.metricDelaySeconds) : 0;
+    // Read before the smoke gate: how the previous version fared decides whether a failed smoke invocation may be repeated.
+    await this.prepareEvidence(target, pre.previous, new Date(this.deps.clock.now() - 60_000 - lookback * 1000));
+    await this.smokeGate(target);
+    if (req.alarmNames.length === 0) this.skipped.push("alarms: none configured for this alias");
+
     const since = new Date(this.deps.clock.now() - 60_000 - lookback * 1000);
     if (this.steps.some((s) => s.bakeSeconds > 0)) {
       const before = await health.throttleBaseline(since, THROTTLE_BASELINE_MINUTES);
       if (before > 0) this.note(`the alias had ${before} throttles in the ${THROTTLE_BASELINE_MINUTES} minutes before the release; that rate is tolerated on top of maxThrottles`);
     }
-    await this.prepareEvidence(target, pre.previous, since);
     const first = this.steps.findIndex((s) => s.percent >= this.percent);
     for (let i = first; i < this.steps.length; i++) {
       const step = this.steps[i];
@@ -262,7 +263,11 @@ class ReleaseRun {
       return;
     }
     if (req.smokeEvents.length === 0) throw gateFailed("smoke gate: no smoke events; add them to lambda-src/smoke-events.ts or pass --no-smoke.");
-    this.smoke = await runSmoke(this.deps.aws.lambda, req.functionName, target, req.smokeEvents);
+    // A failure is evidence against the target only where the previous version does not fail
+    // too: when it did in the hour before, a failed invocation is repeated once (release/gate.ts).
+    const previous = this.preRelease?.previous;
+    const previousFails = previous !== undefined && ((previous.serverErrors ?? 0) > 0 || (previous.unhandledErrors ?? 0) > 0);
+    this.smoke = await runSmoke(this.deps.aws.lambda, req.functionName, target, req.smokeEvents, previousFails ? SMOKE_ATTEMPTS : 1);
     for (const s of this.smoke) this.deps.progress.line(`smoke ${s.ok ? "ok  " : "FAIL"} ${s.name}${s.statusCode !== undefined ? ` → ${s.statusCode}` : ""}${s.problem !== undefined ? `: ${s.problem}` : ""}`);
     const failed = this.smoke.filter((s) => !s.ok);
     if (failed.length > 0) {

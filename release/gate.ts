@@ -1,7 +1,7 @@
 /**
  * The smoke gate: before the target version gets any traffic, invoke it directly (Qualifier =
  * version number) with the events kept in lambda-src, and demand a 2xx from each (a failed
- * invocation is repeated once before it fails the gate).
+ * invocation is repeated once when the version being replaced fails now and then too).
  */
 import type { LambdaPort } from "./aws/lambda";
 
@@ -36,20 +36,21 @@ export function judgeSmoke(name: string, functionError: string | undefined, payl
 }
 
 /**
- * Attempts per event. A version that fails now and then, as often as the one it replaces (say
- * 0.5% of requests), would otherwise fail three single invocations about 1.5% of the time and
- * never be released; one repeat makes that about 0.01%, while a version that fails every time
- * still fails every attempt. What a version does under real traffic is then judged on evidence.
+ * Attempts per event when the version being replaced fails now and then itself. A target that
+ * fails as often as it does (say 0.5% of requests) would otherwise fail three single
+ * invocations about 1.5% of the time and never be released; one repeat makes that about 0.01%,
+ * while a version that fails every time still fails every attempt. Where the previous version
+ * is clean, one failure is real evidence and stops the gate at once (the caller passes 1).
  */
 export const SMOKE_ATTEMPTS = 2;
 
-/** Invokes every event in order (the POST before the GET that reads it back) and judges each, repeating a failed one once. */
-export async function runSmoke(lambda: LambdaPort, functionName: string, version: string, events: readonly SmokeEvent[]): Promise<SmokeResult[]> {
+/** Invokes every event in order (the POST before the GET that reads it back) and judges each, making up to `attempts` tries of a failing one. */
+export async function runSmoke(lambda: LambdaPort, functionName: string, version: string, events: readonly SmokeEvent[], attempts = 1): Promise<SmokeResult[]> {
   const results: SmokeResult[] = [];
   for (const { name, event } of events) {
     let result: SmokeResult | undefined;
     const problems: string[] = [];
-    for (let attempt = 1; attempt <= SMOKE_ATTEMPTS && result?.ok !== true; attempt++) {
+    for (let attempt = 1; attempt <= Math.max(1, attempts) && result?.ok !== true; attempt++) {
       const out = await lambda.invoke(functionName, version, event);
       const judged = judgeSmoke(name, out.functionError, out.payload);
       result =

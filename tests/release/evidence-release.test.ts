@@ -103,6 +103,21 @@ describe("release judged on evidence (simulated AWS)", function () {
     wholly(w, "1");
   });
 
+  it("repeats a failed smoke invocation once where the previous version fails as often, and never where it is clean", async () => {
+    const flaky = { ...HEALTHY, unhandledRate: 0.2 };
+    const retried: number[] = [];
+    for (let seed = 1; seed <= 12; seed++) {
+      const r = await releaseWithShiftline(world(flaky, 10, seed, flaky), "2");
+      retried.push(...r.report.smoke.map((x) => x.retried ?? 0));
+      assert.ok(r.report.smoke.every((x) => x.ok || (x.retried ?? 0) === 1), "a failing event was tried twice before failing the gate");
+    }
+    assert.ok(retried.some((n) => n > 0), "some run repeated an invocation");
+    for (let seed = 1; seed <= 12; seed++) {
+      const r = await releaseWithShiftline(world(flaky, 10, seed), "2");
+      assert.ok(r.report.smoke.every((x) => x.retried === undefined), "a clean previous version: no repeat");
+    }
+  });
+
   it("promotes the fix of a previous version that fails 2%, which an alias-wide Errors alarm would block", async () => {
     const w = world(HEALTHY, 10, 11, { ...HEALTHY, unhandledRate: 0.02 });
     const r = await releaseWithShiftline(w, "2");

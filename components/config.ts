@@ -102,7 +102,16 @@ export const stackConfigSchema = z
     /** Retention of the function's, and each stage's access, log group. Defaults to 30. */
     logRetentionDays: retention.default(30),
     /** POWERTOOLS_LOG_LEVEL of the function. Defaults to INFO. */
-    logLevel: z.enum(["DEBUG", "INFO", "WARN", "ERROR"], { error: "logLevel must be DEBUG, INFO, WARN or ERROR." }).default("INFO"),
+    logLevel: z
+      .enum(["DEBUG", "INFO", "WARN", "ERROR"], { error: "logLevel must be DEBUG, INFO, WARN or ERROR." })
+      // The request metrics are EMF log lines without a "level", which Lambda counts as INFO and
+      // drops below the application log level
+      // (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html);
+      // without them the release step cannot judge versions on what users saw.
+      .refine((l) => l === "DEBUG" || l === "INFO", {
+        error: "logLevel WARN or ERROR would make Lambda drop the function's request metrics (EMF lines count as INFO), which alarms and the release step read; use INFO or DEBUG.",
+      })
+      .default("INFO"),
     /**
      * CloudWatch namespace of the function's request metrics (POWERTOOLS_METRICS_NAMESPACE; see
      * lambda-src/metrics.ts). Defaults to Shiftline. 1-255 printable ASCII characters, not starting

@@ -76,6 +76,7 @@ describe("stack config", () => {
     ["a timeout API Gateway cannot wait for", { timeoutSeconds: 60 }, /^shiftline:timeoutSeconds = 60: timeoutSeconds must be at most 29: API Gateway waits at most 29 s/],
     ["a retention CloudWatch does not offer", { logRetentionDays: 10 }, /^shiftline:logRetentionDays = 10: logRetentionDays must be one of the values CloudWatch Logs accepts: 1, 3, 5, 7, 14/],
     ["an unknown log level", { logLevel: "TRACE" }, /^shiftline:logLevel = "TRACE": logLevel must be DEBUG, INFO, WARN or ERROR/],
+    ["a log level that would drop the request metrics", { logLevel: "WARN" }, /^shiftline:logLevel = "WARN": logLevel WARN or ERROR would make Lambda drop the function's request metrics/],
     ["an empty service name", { serviceName: "" }, /^shiftline:serviceName = "": serviceName must not be empty/],
     ["a metrics namespace reserved for AWS", { metricsNamespace: "AWS/Lambda" }, /^shiftline:metricsNamespace = "AWS\/Lambda": metricsNamespace must be 1-255 printable ASCII characters, not starting with "AWS\/"/],
     ["an empty metrics namespace", { metricsNamespace: "" }, /^shiftline:metricsNamespace = "": metricsNamespace must be 1-255/],

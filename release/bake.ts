@@ -5,7 +5,7 @@
  */
 import { formatDuration } from "./clock";
 import type { ReleaseDeps, ReleaseRequest } from "./controller";
-import { decide, decisionRecord } from "./decision";
+import { decide, decisionRecord, requestsToShowHealth } from "./decision";
 import type { EvidenceGatherer, PreRelease } from "./evidence";
 import type { HealthMonitor } from "./health";
 import { EXIT, ReleaseStop } from "./outcome";
@@ -110,10 +110,15 @@ async function bakeOnEvidence(run: BakeRun, step: Step, index: number, health: H
   const { clock } = run.deps;
   const h = run.req.settings.health;
   const stepStart = clock.now();
-  const deadlineSeconds = Math.max(step.bakeSeconds, h.evidenceDeadlineSeconds);
+  // Before promotion the final step must have seen its own bake: its last seconds of request
+  // metrics become visible only evidenceDelaySeconds later.
+  const minBakeSeconds = step.percent === 100 ? step.bakeSeconds + h.evidenceDelaySeconds : step.bakeSeconds;
+  const deadlineSeconds = Math.max(minBakeSeconds, h.evidenceDeadlineSeconds);
   const windowStart = new Date(run.firstShiftAt ?? stepStart);
+  let silentChecks = 0;
   for (;;) {
-    await clock.sleep(h.checkIntervalSeconds * 1000, run.deps.signal);
+    const left = stepStart + deadlineSeconds * 1000 - clock.now();
+    await clock.sleep(Math.max(0, Math.min(h.checkIntervalSeconds * 1000, left)), run.deps.signal);
     run.throwIfInterrupted();
     await run.guardAlias();
     const now = new Date(clock.now());
@@ -126,13 +131,15 @@ async function bakeOnEvidence(run: BakeRun, step: Step, index: number, health: H
       run.deps.progress.status(`[step ${index + 1}/${run.steps.length}] ${run.percent}% · metrics unreadable (${why}); retrying`);
       continue;
     }
-    if (!w.targetPublishes) {
+    // Twice in a row, so request metrics that arrive later than Lambda's own are not mistaken for none.
+    silentChecks = w.targetPublishes ? 0 : silentChecks + 1;
+    if (silentChecks >= 2) {
       run.note(`version ${run.target ?? "?"} was invoked ${w.target.invocations ?? 0} times but published no request metrics (an older build?): judged on Lambda's metrics with the fixed-count rule from here on`);
       run.evidence = undefined;
       return bakeStep(run, { ...step, bakeSeconds: Math.max(1, step.bakeSeconds - Math.floor(elapsedSeconds)) }, index, health, since);
     }
     const decision = decide(
-      { target: w.target, baseline: w.baseline, preRelease: run.preRelease?.previous, latencyThresholdMs: run.preRelease?.latencyThresholdMs, time: { elapsedSeconds, minBakeSeconds: step.bakeSeconds, deadlineSeconds } },
+      { target: w.target, baseline: w.baseline, preRelease: run.preRelease?.previous, latencyThresholdMs: run.preRelease?.latencyThresholdMs, time: { elapsedSeconds, minBakeSeconds, deadlineSeconds } },
       h.decision,
     );
     const judged = judgeStep(decision, verdict);
@@ -152,15 +159,16 @@ async function bakeOnEvidence(run: BakeRun, step: Step, index: number, health: H
       decision: decisionRecord(decision),
     });
     run.deps.progress.status(
-      `[step ${index + 1}/${run.steps.length}] ${run.percent}% · ${formatDuration(elapsedSeconds)} of ${formatDuration(step.bakeSeconds)} min, deadline ${formatDuration(deadlineSeconds)} · ${decision.outcome} · target ${w.target.serverErrors ?? 0}/${w.target.requests} 5xx · previous ${w.baseline.serverErrors ?? 0}/${w.baseline.requests} · alarms ${firing.length === 0 ? "ok" : firing.join(",")}`,
+      `[step ${index + 1}/${run.steps.length}] ${run.percent}% · ${formatDuration(elapsedSeconds)} of ${formatDuration(minBakeSeconds)} min, deadline ${formatDuration(deadlineSeconds)} · ${decision.outcome} · target ${w.target.serverErrors ?? 0}/${w.target.requests} 5xx · previous ${w.baseline.serverErrors ?? 0}/${w.baseline.requests} · alarms ${firing.length === 0 ? "ok" : firing.join(",")}`,
     );
     switch (judged.action) {
       case "roll-back":
+        throw stop("rolled-back", EXIT.rolledBack, `health failed at ${run.percent}%: ${judged.reasons.join("; ")}. Look into version ${run.target ?? "?"} (its logs and the signal named), fix it and release a new version`);
       case "roll-back-at-deadline":
         throw stop(
           "rolled-back",
           EXIT.rolledBack,
-          `health failed at ${run.percent}%${judged.action === "roll-back-at-deadline" ? ` after ${formatDuration(elapsedSeconds)} (the step's evidence deadline)` : ""}: ${judged.reasons.join("; ")}. Look into version ${run.target ?? "?"} (its logs and the signal named), fix it and release a new version${judged.action === "roll-back-at-deadline" ? "; where traffic is too low to show health, raise the first step, lengthen evidenceDeadlineSeconds or set health.decision.promoteWithoutEvidence" : ""}`,
+          `health not shown at ${run.percent}% within ${formatDuration(deadlineSeconds)} (the step's evidence deadline): ${judged.reasons.join("; ")}. Where an alarm is named, look into it; where traffic is too low to show health (about ${requestsToShowHealth(h.decision) ?? "?"} target requests are needed), lengthen evidenceDeadlineSeconds (--evidence-deadline), raise the first step, or set health.decision.promoteWithoutEvidence`,
         );
       case "promote-without-evidence":
         run.note(`no evidence of health at ${run.percent}% by the step's deadline (${formatDuration(deadlineSeconds)}); advancing without it, as health.decision.promoteWithoutEvidence allows`);

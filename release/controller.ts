@@ -194,7 +194,9 @@ class ReleaseRun {
     // Metrics are read from a minute before the first shift, so the minute it happened in is
     // whole. A resumed run has no record of when the split began: it looks back over every
     // bake up to the current weight, so the earlier run's errors are judged too.
-    const lookback = req.mode === "resume" && this.percent > 0 ? this.steps.filter((s) => s.percent <= this.percent).reduce((n, s) => n + s.bakeSeconds, req.settings.health.metricDelaySeconds) : 0;
+    // On evidence a step may hold up to its deadline, so each counts that long.
+    const held = (s: Step) => (req.requestMetrics !== undefined ? Math.max(s.bakeSeconds, req.settings.health.evidenceDeadlineSeconds) : s.bakeSeconds);
+    const lookback = req.mode === "resume" && this.percent > 0 ? this.steps.filter((s) => s.percent <= this.percent).reduce((n, s) => n + held(s), req.settings.health.metricDelaySeconds) : 0;
     // Read before the smoke gate: how the previous version fared decides whether a failed smoke invocation may be repeated.
     await this.prepareEvidence(target, pre.previous, new Date(this.deps.clock.now() - 60_000 - lookback * 1000));
     await this.smokeGate(target);
@@ -241,7 +243,11 @@ class ReleaseRun {
     this.preRelease = pre;
     if (resumed) this.firstShiftAt = since.getTime();
     if (pre.previous === undefined) {
-      this.note(`version ${previous} published no request metrics in the ${h.preReleaseMinutes} minutes before the release: the target is compared with it only from the first shift on`);
+      this.note(
+        h.preReleaseMinutes === 0
+          ? `the previous version's traffic before the release is not read (preReleaseMinutes 0): the target is compared with it only from the first shift on`
+          : `no request metrics of version ${previous} in the ${h.preReleaseMinutes} minutes before the release (no traffic, or a build that does not publish them): the target is compared with it only from the first shift on`,
+      );
       return;
     }
     const p: VersionFigures = pre.previous;

@@ -53,9 +53,17 @@ export interface Window {
   readonly problems: readonly string[];
 }
 
-/** The smallest high-resolution period that keeps a window to at most 1 440 datapoints per query. */
-export function periodFor(windowSeconds: number): number {
-  for (const p of [1, 5, 10, 30]) if (windowSeconds / p <= 1440) return p;
+/** High-resolution data at periods under a minute is kept for three hours (MetricStat: older data needs a multiple of 60). */
+const HIGH_RESOLUTION_SECONDS = 3 * 3600;
+
+/**
+ * The smallest period that keeps a window to at most 1 440 datapoints per query: 1, 5, 10 or
+ * 30 s while the window starts within the last three hours, a multiple of 60 once it reaches
+ * further back, since a shorter period returns nothing for the older part
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricStat.html).
+ */
+export function periodFor(windowSeconds: number, startAgeSeconds: number = windowSeconds): number {
+  if (startAgeSeconds < HIGH_RESOLUTION_SECONDS - 120) for (const p of [1, 5, 10, 30]) if (windowSeconds / p <= 1440) return p;
   return 60 * Math.max(1, Math.ceil(windowSeconds / 60 / 1440));
 }
 
@@ -109,6 +117,8 @@ export class EvidenceGatherer {
 
   /** The previous version over the `minutes` whole minutes before `until`. */
   async preRelease(until: Date, minutes: number): Promise<PreRelease> {
+    // No history asked for: nothing to read (a period of 0 s is no period, MetricStat needs 1 or more).
+    if (minutes <= 0) return { problems: [] };
     const end = Math.floor(until.getTime() / 60_000) * 60_000;
     const start = new Date(end - minutes * 60_000);
     const ns = this.scope.metrics.namespace;
@@ -134,7 +144,8 @@ export class EvidenceGatherer {
 
   /** Both versions from `since` (the first shift) to `until`. */
   async window(since: Date, until: Date, latencyThresholdMs: number | undefined): Promise<Window> {
-    const period = periodFor((until.getTime() - since.getTime()) / 1000 + 60);
+    const windowSeconds = (until.getTime() - since.getTime()) / 1000 + 60;
+    const period = periodFor(windowSeconds, windowSeconds);
     const withSlow = latencyThresholdMs !== undefined;
     const { values, problems } = await this.cloudwatch.statistics(
       [...this.versionQueries("target", this.scope.target, period, latencyThresholdMs), ...this.versionQueries("prev", this.scope.previous, period, latencyThresholdMs)],

@@ -32,6 +32,7 @@ export interface CliFlags {
   readonly metricDelay?: string;
   readonly checkInterval?: string;
   readonly evidenceDeadline?: string;
+  readonly evidenceDelay?: string;
   readonly preReleaseMinutes?: string;
   /** true for --smoke, false for --no-smoke, undefined when neither is given (the stack decides). */
   readonly smoke?: boolean;
@@ -126,6 +127,7 @@ export const FLAG_RANGES: Readonly<Record<string, string>> = {
   "--metric-delay": describeRange(RANGES.metricDelaySeconds),
   "--check-interval": describeRange(RANGES.checkIntervalSeconds),
   "--evidence-deadline": describeRange(RANGES.evidenceDeadlineSeconds),
+  "--evidence-delay": describeRange(RANGES.evidenceDelaySeconds),
   "--pre-release-minutes": describeRange(RANGES.preReleaseMinutes),
   "--code-update-timeout": describeRange(CODE_UPDATE_TIMEOUT),
 };
@@ -159,6 +161,7 @@ const flagsSchema = z.object({
   metricDelay: wholeNumber("--metric-delay", "a whole number of seconds").optional(),
   checkInterval: wholeNumber("--check-interval", "a whole number of seconds").optional(),
   evidenceDeadline: wholeNumber("--evidence-deadline", "a whole number of seconds").optional(),
+  evidenceDelay: wholeNumber("--evidence-delay", "a whole number of seconds").optional(),
   preReleaseMinutes: wholeNumber("--pre-release-minutes", "a whole number of minutes").optional(),
   smoke: z.boolean().optional(),
   codeUpdateTimeout: wholeNumber("--code-update-timeout", "a whole number of seconds")
@@ -187,6 +190,8 @@ const FLAG_FOR_FIELD: Record<string, string> = {
   checkIntervalSeconds: "--check-interval",
   evidenceDeadline: "--evidence-deadline",
   evidenceDeadlineSeconds: "--evidence-deadline",
+  evidenceDelay: "--evidence-delay",
+  evidenceDelaySeconds: "--evidence-delay",
   preReleaseMinutes: "--pre-release-minutes",
   codeUpdateTimeout: "--code-update-timeout",
   smoke: "--smoke / --no-smoke",
@@ -331,6 +336,7 @@ function overrideSettings(base: ReleaseSettings | undefined, f: ParsedFlags, pro
   if (f.metricDelay !== undefined) health.metricDelaySeconds = f.metricDelay;
   if (f.checkInterval !== undefined) health.checkIntervalSeconds = f.checkInterval;
   if (f.evidenceDeadline !== undefined) health.evidenceDeadlineSeconds = f.evidenceDeadline;
+  if (f.evidenceDelay !== undefined) health.evidenceDelaySeconds = f.evidenceDelay;
   if (f.preReleaseMinutes !== undefined) health.preReleaseMinutes = f.preReleaseMinutes;
   input.health = health;
   try {

@@ -33,6 +33,8 @@ export const RANGES = {
   checkIntervalSeconds: { min: 5, max: 3600, unit: "seconds" },
   /** A step waits at least a minute for evidence, at most a day. */
   evidenceDeadlineSeconds: { min: 60, max: 86_400, unit: "seconds" },
+  /** EMF metrics appear within seconds; five minutes would mean something is broken. */
+  evidenceDelaySeconds: { min: 0, max: 300, unit: "seconds" },
   /** CloudWatch keeps 1-minute data for 15 days; a day of history is plenty. */
   preReleaseMinutes: { min: 0, max: 1440, unit: "minutes" },
   /** At most 99 partial steps (1, 2, … 99). */
@@ -118,6 +120,17 @@ export const healthSchema = z
       .min(RANGES.evidenceDeadlineSeconds.min, { error: "evidenceDeadlineSeconds must be at least 60." })
       .max(RANGES.evidenceDeadlineSeconds.max, { error: "evidenceDeadlineSeconds must be at most 86400 seconds." })
       .default(900),
+    /**
+     * How long after a second the function's request metrics for it are visible (EMF through
+     * CloudWatch Logs): the final step is promoted only once its bake plus this has passed, so
+     * its own last seconds are judged. Defaults to 15.
+     */
+    evidenceDelaySeconds: z
+      .number({ error: "evidenceDelaySeconds must be a whole number of seconds." })
+      .int({ error: "evidenceDelaySeconds must be a whole number of seconds." })
+      .min(RANGES.evidenceDelaySeconds.min, { error: "evidenceDelaySeconds cannot be negative." })
+      .max(RANGES.evidenceDelaySeconds.max, { error: "evidenceDelaySeconds must be at most 300 seconds." })
+      .default(15),
     /**
      * Minutes of the previous version's traffic before the release that its rates are measured
      * over (1-minute data; CloudWatch keeps it for 15 days). Defaults to 60.

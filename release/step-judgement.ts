@@ -59,7 +59,10 @@ export function fitFirstStep(steps: readonly Step[], requestsPerSecond: number |
   if (wanted <= step.percent) return { steps: [...steps] };
   const rate = `${Number(requestsPerSecond.toPrecision(3))} requests/s`;
   if (wanted >= 100 || steps.slice(first + 1).some((s) => s.percent < 100 && s.percent <= wanted)) {
-    const rest = steps.filter((s, i) => i !== first && (s.percent === 100 || s.percent > Math.min(wanted, 99)));
+    // Going straight to 100% keeps the dropped step's bake on the final step, so the only judged step is never lost.
+    const rest = steps
+      .filter((s, i) => i !== first && (s.percent === 100 || s.percent > Math.min(wanted, 99)))
+      .map((s) => (wanted >= 100 && s.percent === 100 ? { ...s, bakeSeconds: Math.max(s.bakeSeconds, step.bakeSeconds) } : s));
     const raised = wanted >= 100 ? rest : [{ percent: wanted, bakeSeconds: step.bakeSeconds }, ...rest];
     return { steps: raised, note: `at ${rate} before the release, ${step.percent}% for ${step.bakeSeconds} s would see about ${Math.floor((requestsPerSecond * step.bakeSeconds * step.percent) / 100)} of the ${needed} requests needed to show health; ${wanted >= 100 ? "going straight to 100%" : `first step raised to ${wanted}%`}` };
   }

@@ -44,12 +44,15 @@ export function worldClock(world: World): Clock {
   };
 }
 
-/** Prod's `shiftline:release` from Pulumi.prod.yaml, validated as the stack does. */
-export function prodReleaseSettings(): ReleaseSettings {
-  const file = join(__dirname, "..", "..", "Pulumi.prod.yaml");
+/** A stack's `shiftline:release` from its Pulumi.<stack>.yaml, validated as the stack does. */
+export function stackReleaseSettings(stack: "prod" | "staging"): ReleaseSettings {
+  const file = join(__dirname, "..", "..", `Pulumi.${stack}.yaml`);
   const config = (parse(readFileSync(file, "utf8")) as { config: Record<string, unknown> }).config;
-  return parseOrThrow(releaseSettingsSchema, config["shiftline:release"] ?? {}, "Pulumi.prod.yaml", "shiftline:release");
+  return parseOrThrow(releaseSettingsSchema, config["shiftline:release"] ?? {}, `Pulumi.${stack}.yaml`, "shiftline:release");
 }
+
+/** Prod's `shiftline:release` from Pulumi.prod.yaml. */
+export const prodReleaseSettings = (): ReleaseSettings => stackReleaseSettings("prod");
 
 /** Prod's alarms on the alias (components/alias-alarms.ts, stage-alarms.ts) with Pulumi.prod.yaml's thresholds. */
 export function prodAlarms(fn: SimFunction): AlarmDefinition[] {

@@ -160,6 +160,7 @@ export function seriesOf(fn: SimFunction, namespace: string, dimensions: Readonl
 
 /** Values of one metric between two times, one per period with visible data, newest first. */
 export function metricValues(world: World, fn: SimFunction, q: { namespace: string; metricName: string; dimensions: Readonly<Record<string, string>>; period: number; stat: string }, startMs: number, endMs: number, asOfMs: number = world.nowMs): { timestamps: Date[]; values: number[] } {
+  if (!(q.period >= 1)) throw awsError("InvalidParameterValue", `The parameter MetricStat.Period must be at least 1; got ${q.period}.`, 400);
   const series = seriesOf(fn, q.namespace, q.dimensions);
   if (series.resolution === "standard" && q.period % 60 !== 0) throw awsError("InvalidParameterValue", `The parameter Period must be a multiple of 60 for a standard-resolution metric; got ${q.period}.`, 400);
   const periodMs = q.period * 1000;

@@ -203,6 +203,7 @@ describe("numeric flag ranges", () => {
     "--check-interval": { accepted: ["5", "3600"], refused: ["4", "3601"] },
     "--code-update-timeout": { accepted: ["5", "86400"], refused: ["4"] },
     "--evidence-deadline": { accepted: ["60", "86400"], refused: ["59", "86401"] },
+    "--evidence-delay": { accepted: ["0", "300"], refused: ["-1", "301"] },
     "--pre-release-minutes": { accepted: ["0", "1440"], refused: ["-1", "1441"] },
   };
   const numeric = buildProgram()

@@ -5,7 +5,7 @@
  * code, when the alias was written, and that it ends wholly on one version.
  */
 import assert from "node:assert/strict";
-import { prodReleaseSettings, releaseWithShiftline } from "../../bench/release/contenders";
+import { prodReleaseSettings, releaseWithShiftline, stackReleaseSettings } from "../../bench/release/contenders";
 import { HEALTHY } from "../../bench/release/simulate";
 import { World, type VersionBehaviour } from "../../bench/release/world";
 import { releaseSettingsSchema, type ReleaseSettings } from "../../release/settings";
@@ -116,6 +116,24 @@ describe("release judged on evidence (simulated AWS)", function () {
       const r = await releaseWithShiftline(world(flaky, 10, seed), "2");
       assert.ok(r.report.smoke.every((x) => x.retried === undefined), "a clean previous version: no repeat");
     }
+  });
+
+  it("staging at almost no traffic: promotes a healthy version without evidence at its deadline and says so", async () => {
+    const w = world(HEALTHY, 0.05);
+    const staging = stackReleaseSettings("staging");
+    const r = await releaseWithShiftline(w, "2", staging);
+    assert.equal(r.report.outcome, "promoted", r.detail);
+    assert.ok(r.report.notes.some((n) => /advancing without it/.test(n)), r.report.notes.join("\n"));
+    assert.ok(Math.abs(seconds(w, 0, w.writes.length - 1) - staging.health.evidenceDeadlineSeconds) <= staging.health.checkIntervalSeconds, "at the deadline");
+    wholly(w, "2");
+  });
+
+  it("staging at low traffic still rolls back a version the evidence shows harmful", async () => {
+    const w = world({ ...HEALTHY, unhandledRate: 0.5 }, 0.2);
+    const r = await releaseWithShiftline(w, "2", releaseSettingsSchema.parse({ ...stackReleaseSettings("staging"), smoke: false }));
+    assert.equal(r.report.outcome, "rolled-back", r.detail);
+    assert.match(r.report.message, /evidence of harm/);
+    wholly(w, "1");
   });
 
   it("promotes the fix of a previous version that fails 2%, which an alias-wide Errors alarm would block", async () => {

@@ -86,6 +86,11 @@ describe("evidence gathering", () => {
     assert.equal(p99?.MetricStat?.Period, 3600, "one period over the whole hour");
   });
 
-  const periods: [number, number][] = [[60, 1], [1440, 1], [1441, 5], [7200, 5], [7201, 10], [43_200, 30], [43_201, 60]];
-  for (const [windowSeconds, period] of periods) it(`reads a ${windowSeconds} s window at ${period} s periods (at most 1 440 datapoints)`, () => assert.equal(periodFor(windowSeconds), period));
+  // At most 1 440 datapoints; under a minute only while the window starts within the last three hours (MetricStat).
+  const periods: [number, number][] = [[60, 1], [1440, 1], [1441, 5], [7200, 5], [7201, 10], [10_000, 10], [10_800, 60], [43_200, 60], [100_000, 120]];
+  for (const [windowSeconds, period] of periods) it(`reads a ${windowSeconds} s window at ${period} s periods`, () => assert.equal(periodFor(windowSeconds), period));
+  it("reads nothing when no history before the release is asked for (a 0 s period is no period)", async () => {
+    assert.deepEqual(await gatherer().preRelease(new Date(Date.UTC(2027, 0, 1, 12)), 0), { problems: [] });
+    assert.equal(sent.length, 0);
+  });
 });

@@ -152,6 +152,7 @@ describe("flags override the stack's release settings", () => {
     ["health.metricDelaySeconds", { health: { metricDelaySeconds: 60 } }, ["--metric-delay", "120"], (s) => s.health.metricDelaySeconds, 120],
     ["health.checkIntervalSeconds", { health: { checkIntervalSeconds: 30 } }, ["--check-interval", "5"], (s) => s.health.checkIntervalSeconds, 5],
     ["health.evidenceDeadlineSeconds", { health: { evidenceDeadlineSeconds: 900 } }, ["--evidence-deadline", "120"], (s) => s.health.evidenceDeadlineSeconds, 120],
+    ["health.evidenceDelaySeconds", { health: { evidenceDelaySeconds: 15 } }, ["--evidence-delay", "40"], (s) => s.health.evidenceDelaySeconds, 40],
     ["health.preReleaseMinutes", { health: { preReleaseMinutes: 60 } }, ["--pre-release-minutes", "180"], (s) => s.health.preReleaseMinutes, 180],
   ];
   for (const [setting, stack, argv, read, expected] of cases) {

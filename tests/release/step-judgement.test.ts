@@ -57,10 +57,14 @@ describe("fitting the first step to the traffic", () => {
     assert.ok(wanted > 50 && wanted < 100, `test set-up: ${wanted}`);
     assert.deepEqual(fitted.steps, [{ percent: wanted, bakeSeconds: 130 }, plan[2]]);
   });
-  it("goes straight to the final step when even 100% of the traffic is too little", () => {
+  it("goes straight to the final step when even 100% of the traffic is too little, keeping the dropped step's bake", () => {
     const fitted = fitFirstStep(plan, 0.2, s);
-    assert.deepEqual(fitted.steps, [plan[2]]);
+    assert.deepEqual(fitted.steps, [{ percent: 100, bakeSeconds: 130 }]);
     assert.match(fitted.note ?? "", /straight to 100%/);
+  });
+  it("never drops the only judged step: a final step without a bake gets the first step's", () => {
+    const fitted = fitFirstStep([{ percent: 10, bakeSeconds: 300 }, { percent: 100, bakeSeconds: 0 }], 0.2, s);
+    assert.deepEqual(fitted.steps, [{ percent: 100, bakeSeconds: 300 }]);
   });
   it("changes nothing when the traffic is unknown", () => {
     assert.deepEqual(fitFirstStep(plan, undefined, s).steps, plan);

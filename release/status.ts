@@ -158,7 +158,7 @@ export function renderStatus(v: StatusView, minutes: number): string[] {
   if (v.abort !== undefined) lines.push(`    release --abort ${v.abort}`);
   for (const p of v.provisioned) {
     lines.push(
-      `  provisioned concurrency on ${p.qualifier}: ${p.config === undefined ? "none" : `${p.config.status}, ${p.config.allocated ?? 0}/${p.config.requested ?? "?"} allocated${p.config.statusReason !== undefined ? ` (${p.config.statusReason})` : ""}`}`,
+      `  provisioned concurrency on ${/^\d+$/.test(p.qualifier) ? "version" : "alias"} ${p.qualifier}: ${p.config === undefined ? "none" : `${p.config.status}, ${p.config.allocated ?? 0}/${p.config.requested ?? "?"} allocated${p.config.statusReason !== undefined ? ` (${p.config.statusReason})` : ""}`}`,
     );
   }
   if (v.alarms.length === 0) lines.push("  alarms: none watched");

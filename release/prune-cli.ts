@@ -15,7 +15,7 @@ import { applyPrune, gatherPrune, planPrune, renderPlan } from "./prune";
 import type { Writable } from "./report";
 
 export const PRUNE_EXIT = { ok: 0, badInput: 2, awsError: 5 } as const;
-const EXIT_HELP: ReadonlyArray<readonly [number, string]> = [
+export const PRUNE_EXIT_HELP: ReadonlyArray<readonly [number, string]> = [
   [0, "listed (and with --apply, deleted what could go; versions Lambda refused to delete are reported as kept)"],
   [2, "bad input (flags, outputs file, stack outputs)"],
   [5, "AWS error or access denied (names the missing IAM action)"],
@@ -62,7 +62,7 @@ export function buildPruneProgram(): Command {
     .option("--keep <n>", "newest published versions always kept [0-1000]", "5")
     .option("--apply", "delete what the list says can go (re-reading the aliases before each version)")
     .option("--json", "print the plan and outcome as JSON on stdout")
-    .addHelpText("after", `\nExit codes:\n${EXIT_HELP.map(([c, t]) => `  ${String(c).padStart(3)}  ${t}`).join("\n")}\n\nNeeds the optional prune grant (README: Pruning), not the deployer role.`);
+    .addHelpText("after", `\nExit codes:\n${PRUNE_EXIT_HELP.map(([c, t]) => `  ${String(c).padStart(3)}  ${t}`).join("\n")}\n\nNeeds the optional prune grant (README: Pruning), not the deployer role.`);
 }
 
 export async function pruneMain(argv: readonly string[], io: PruneIo = processPruneIo()): Promise<number> {

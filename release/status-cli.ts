@@ -12,7 +12,7 @@ import { loadOutputs, pulumiStackOutput, resolveInputs, type CliFlags } from "./
 import { gatherStatus, judgeStatus, renderStatus, type StatusView } from "./status";
 
 export const STATUS_EXIT = { ok: 0, badInput: 2, noAlias: 3, split: 4, awsError: 5 } as const;
-const EXIT_HELP: ReadonlyArray<readonly [number, string]> = [
+export const STATUS_EXIT_HELP: ReadonlyArray<readonly [number, string]> = [
   [0, "read: the alias is wholly on one version (a 0.0 weight or an alarm in ALARM is reported, not an exit code)"],
   [2, "bad input (flags, outputs file, stack outputs)"],
   [3, "the alias does not exist"],
@@ -38,7 +38,7 @@ export function buildStatusProgram(): Command {
     .option("--alarm <name...>", "CloudWatch alarm(s) to show instead of the stack's")
     .option("--minutes <n>", "minutes of request metrics to show [1-180]", "15")
     .option("--json", "print the status as JSON on stdout")
-    .addHelpText("after", `\nExit codes:\n${EXIT_HELP.map(([c, t]) => `  ${String(c).padStart(3)}  ${t}`).join("\n")}`);
+    .addHelpText("after", `\nExit codes:\n${STATUS_EXIT_HELP.map(([c, t]) => `  ${String(c).padStart(3)}  ${t}`).join("\n")}`);
 }
 
 export function statusExit(v: StatusView): number {

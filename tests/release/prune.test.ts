@@ -4,13 +4,15 @@
  * Lambda's refusal to delete a version an alias references counts as "kept", and throttling.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { createHash } from "node:crypto";
 import { DeleteFunctionCommand, LambdaClient, ListAliasesCommand, ListVersionsByFunctionCommand, ResourceConflictException, type AliasConfiguration } from "@aws-sdk/client-lambda";
 import { DeleteObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { InventoryPort } from "../../release/aws/inventory";
 import { planPrune, shaHex } from "../../release/prune";
-import { PRUNE_EXIT, pruneMain, type PruneIo } from "../../release/prune-cli";
+import { PRUNE_EXIT, PRUNE_EXIT_HELP, pruneMain, type PruneIo } from "../../release/prune-cli";
 import { awsError, FakeClock, PROD_NOW } from "./harness";
 
 const lambda = mockClient(LambdaClient);
@@ -169,5 +171,17 @@ describe("prune: the command", () => {
     h = io();
     assert.equal(await pruneMain(["--outputs", PROD_NOW, "--keep", "five"], h), PRUNE_EXIT.badInput);
     assert.match(h.err(), /--keep.*must be a whole number of versions from 0 to 1000/);
+  });
+});
+
+describe("README prune section", () => {
+  it("documents the same exit codes as --help prints, and --help prints them", async () => {
+    const readme = readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("<!-- section:prune -->"), readme.indexOf("<!-- /section:prune -->"));
+    const documented = [...section.matchAll(/^\| (\d+) \| /gm)].map((m) => Number(m[1]));
+    assert.deepEqual(documented, PRUNE_EXIT_HELP.map(([c]) => c));
+    const h = io();
+    assert.equal(await pruneMain(["--help"], h), 0);
+    for (const [code, text] of PRUNE_EXIT_HELP) assert.ok(h.out().includes(`${String(code).padStart(3)}  ${text}`), text);
   });
 });

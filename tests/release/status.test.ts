@@ -4,6 +4,8 @@
  * do, the per-version EMF figures, and throttling retried on the injected clock.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand, type GetMetricDataCommandInput } from "@aws-sdk/client-cloudwatch";
 import { GetAliasCommand, GetProvisionedConcurrencyConfigCommand, LambdaClient, ProvisionedConcurrencyConfigNotFoundException, UpdateAliasCommand } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -12,7 +14,7 @@ import { DEFAULT_RETRY } from "../../release/aws/call";
 import { CloudWatchPort } from "../../release/aws/cloudwatch";
 import { LambdaPort } from "../../release/aws/lambda";
 import { S3Port } from "../../release/aws/s3";
-import { STATUS_EXIT, statusMain, type StatusIo } from "../../release/status-cli";
+import { STATUS_EXIT, STATUS_EXIT_HELP, statusMain, type StatusIo } from "../../release/status-cli";
 import { awsError, FakeClock, PROD_NOW, T0 } from "./harness";
 
 const lambda = mockClient(LambdaClient);
@@ -188,5 +190,17 @@ describe("status", () => {
     h = io();
     assert.equal(await statusMain(["--function", "f"], h), STATUS_EXIT.badInput);
     assert.match(h.err(), /--region/);
+  });
+});
+
+describe("README status section", () => {
+  it("documents the same exit codes as --help prints, and --help prints them", async () => {
+    const readme = readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("<!-- section:status -->"), readme.indexOf("<!-- /section:status -->"));
+    const documented = [...section.matchAll(/^\| (\d+) \| /gm)].map((m) => Number(m[1]));
+    assert.deepEqual(documented, STATUS_EXIT_HELP.map(([c]) => c));
+    const h = io();
+    assert.equal(await statusMain(["--help"], h), 0);
+    for (const [code, text] of STATUS_EXIT_HELP) assert.ok(h.out().includes(`${String(code).padStart(3)}  ${text}`), text);
   });
 });

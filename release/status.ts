@@ -133,6 +133,7 @@ export function judgeStatus(facts: StatusFacts, scope: StatusScope): StatusView 
       kind = "unfinished-release";
       const odd = a.nonWholeWeights?.[version];
       if (odd !== undefined) resume = `stops with a conflict (exit 4): weight ${odd} on version ${version} is not a whole percentage, so this CLI did not write it`;
+      else if (scope.artifactMode) resume = `with --to-version ${version}, continues the release of version ${version} from ${percent}% (artifact mode has no default target)`;
       else if (version === scope.latestVersion) resume = `continues the release of version ${version} from ${percent}%`;
       else resume = `stops with a conflict (exit 4) unless given --to-version ${version}: the split is towards version ${version}${scope.latestVersion !== undefined ? `, not the stack's latest ${scope.latestVersion}` : ""}; with it, continues from ${percent}%`;
       abort = `puts the alias wholly on version ${a.functionVersion} (exit 1)`;

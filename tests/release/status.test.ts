@@ -4,7 +4,8 @@
  * do, the per-version EMF figures, and throttling retried on the injected clock.
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand, type GetMetricDataCommandInput } from "@aws-sdk/client-cloudwatch";
 import { GetAliasCommand, GetProvisionedConcurrencyConfigCommand, LambdaClient, ProvisionedConcurrencyConfigNotFoundException, UpdateAliasCommand } from "@aws-sdk/client-lambda";
@@ -109,6 +110,17 @@ describe("status", () => {
     assert.equal(await statusMain(["--outputs", PROD_NOW], h), STATUS_EXIT.split);
     assert.match(h.out(), /release --resume stops with a conflict \(exit 4\) unless given --to-version 41/);
     assert.match(h.out(), /release --abort puts the alias wholly on version 40/);
+  });
+
+  it("in artifact mode needs no --to-version, and says --resume would need one", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "status-"));
+    const file = path.join(dir, "outputs.json");
+    writeFileSync(file, JSON.stringify({ ...(JSON.parse(readFileSync(PROD_NOW, "utf8")) as object), codeDeployment: "release" }));
+    lambda.on(GetAliasCommand).resolves({ FunctionVersion: "41", RoutingConfig: { AdditionalVersionWeights: { "42": 0.1 } }, RevisionId: "r" });
+    const h = io();
+    assert.equal(await statusMain(["--outputs", file], h), STATUS_EXIT.split, h.err());
+    assert.match(h.out(), /release --resume with --to-version 42, continues the release of version 42 from 10% \(artifact mode has no default target\)/);
+    assert.match(h.out(), /note: artifact mode/);
   });
 
   it("shows Lambda's own transition weight on a provisioned alias as such, with the allocation", async () => {

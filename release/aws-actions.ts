@@ -122,7 +122,71 @@ export const COMMAND_PERMISSIONS = {
   GetMetricDataCommand: { actions: ["cloudwatch:GetMetricData"], scope: "metrics" },
 } as const satisfies Record<string, CommandPermission>;
 
+/**
+ * Commands only `prune` sends. They are deliberately NOT in COMMAND_PERMISSIONS, so the
+ * DeployerRole (which is built from that table) never gets them: a release must not be able to
+ * delete a version or an artifact. Prune runs with a separate, optional grant (PRUNE_GRANTS,
+ * documented in the README under "Pruning"). ListVersionsByFunction, which prune also sends, is
+ * in the deployer's table (artifact mode only) and in PRUNE_GRANTS.
+ */
+export const PRUNE_ONLY_COMMANDS = {
+  ListAliasesCommand: ["lambda:ListAliases"],
+  // Sent with Qualifier=<version>: deletes that version only. "You can't delete a version that
+  // an alias references" (https://docs.aws.amazon.com/lambda/latest/api/API_DeleteFunction.html).
+  DeleteFunctionCommand: ["lambda:DeleteFunction"],
+  // ListObjectsV2 is authorised by s3:ListBucket on the bucket
+  // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html, Permissions).
+  ListObjectsV2Command: ["s3:ListBucket"],
+  // Without VersionId this only adds a delete marker in the versioned bucket; the object version
+  // becomes noncurrent and the bucket's lifecycle rule expires it (components/artifact-bucket.ts).
+  DeleteObjectCommand: ["s3:DeleteObject"],
+} as const satisfies Record<string, readonly string[]>;
+
+export type PruneOnlyCommandName = keyof typeof PRUNE_ONLY_COMMANDS;
+
+/** A command of the deployer's table. */
 export type CommandName = keyof typeof COMMAND_PERMISSIONS;
+/** Every command name `callAws` accepts: the deployer's table and prune's. */
+export type AwsCommandName = CommandName | PruneOnlyCommandName;
+
+export function isPruneOnlyCommand(name: string): name is PruneOnlyCommandName {
+  return Object.prototype.hasOwnProperty.call(PRUNE_ONLY_COMMANDS, name);
+}
+
+/** Where the optional prune grant applies. */
+export interface PruneResources {
+  readonly functionArn: string;
+  readonly artifactBucket: string;
+  readonly artifactKeyPrefix: string;
+}
+
+/**
+ * The optional grant `prune` needs, for a role or user other than the deployer. Version
+ * deletion is scoped to numbered versions (`:1*` … `:9*`, as the deployer's "versions" scope):
+ * `lambda:DeleteFunction` on the unqualified ARN would let it delete the whole function.
+ * Listing is scoped to the artifact prefix with the `s3:prefix` condition key.
+ */
+export interface PruneStatement {
+  readonly Sid: string;
+  readonly Effect: "Allow";
+  readonly Action: string[];
+  readonly Resource: string[];
+  readonly Condition?: Record<string, Record<string, string>>;
+}
+
+export function prunePolicy(r: PruneResources): { Version: "2012-10-17"; Statement: PruneStatement[] } {
+  const partition = r.functionArn.split(":")[1] ?? "aws";
+  const versions = ["1", "2", "3", "4", "5", "6", "7", "8", "9"].map((d) => `${r.functionArn}:${d}*`);
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      { Sid: "ListFunction", Effect: "Allow", Action: ["lambda:ListAliases", "lambda:ListVersionsByFunction"], Resource: [r.functionArn] },
+      { Sid: "DeleteVersions", Effect: "Allow", Action: ["lambda:DeleteFunction"], Resource: versions },
+      { Sid: "ListArtifacts", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [`arn:${partition}:s3:::${r.artifactBucket}`], Condition: { StringLike: { "s3:prefix": `${r.artifactKeyPrefix}*` } } },
+      { Sid: "DeleteArtifacts", Effect: "Allow", Action: ["s3:DeleteObject"], Resource: [`arn:${partition}:s3:::${r.artifactBucket}/${r.artifactKeyPrefix}*`] },
+    ],
+  };
+}
 
 /**
  * Every grant one command needs: its own actions first, then the `also` grants, each marked
@@ -136,10 +200,12 @@ export function grantsFor(command: CommandName, mode?: CodeDeployment): readonly
 }
 
 /** Every IAM action one command needs, e.g. to name the missing one in an AccessDenied report. */
-export function actionsFor(command: CommandName): readonly string[] {
+export function actionsFor(command: AwsCommandName): readonly string[] {
+  if (isPruneOnlyCommand(command)) return PRUNE_ONLY_COMMANDS[command];
   return grantsFor(command).flatMap((g) => g.actions);
 }
 
+/** Whether the command is in the deployer's table (prune-only commands are not: see PRUNE_ONLY_COMMANDS). */
 export function isCommandName(name: string): name is CommandName {
   return Object.prototype.hasOwnProperty.call(COMMAND_PERMISSIONS, name);
 }

@@ -7,7 +7,7 @@
  * still needed: a release runs for many minutes, and a throttle burst that outlasts the SDK's
  * own attempts must not abandon an alias half-shifted.
  */
-import { actionsFor, type CommandName } from "../aws-actions";
+import { actionsFor, isPruneOnlyCommand, type AwsCommandName } from "../aws-actions";
 import type { Clock } from "../clock";
 import { EXIT, ReleaseStop } from "../outcome";
 
@@ -24,7 +24,7 @@ export interface CallContext {
   readonly clock: Clock;
   readonly retry: RetryPolicy;
   /** Told about each throttled attempt before the wait, for progress output. */
-  readonly onRetry?: (command: CommandName, attempt: number, delayMs: number, error: unknown) => void;
+  readonly onRetry?: (command: AwsCommandName, attempt: number, delayMs: number, error: unknown) => void;
 }
 
 const THROTTLING_CODES = new Set([
@@ -65,7 +65,7 @@ export function isAccessDenied(e: unknown): boolean {
 /** Raised for AccessDenied; names the IAM action (and resource when AWS says which). */
 export class AccessDeniedStop extends ReleaseStop {
   constructor(
-    readonly command: CommandName,
+    readonly command: AwsCommandName,
     readonly action: string,
     readonly resource: string | undefined,
     detail: string,
@@ -73,7 +73,7 @@ export class AccessDeniedStop extends ReleaseStop {
     super(
       "aws-error",
       EXIT.awsError,
-      `access denied: ${command} needs the IAM action ${action}${resource !== undefined ? ` on ${resource}` : ""}; grant it to the deployer role. (${detail})`,
+      `access denied: ${command} needs the IAM action ${action}${resource !== undefined ? ` on ${resource}` : ""}; grant it to ${isPruneOnlyCommand(command) ? "the role that runs prune (README: Pruning; never the deployer role)" : "the deployer role"}. (${detail})`,
     );
   }
 }
@@ -92,7 +92,7 @@ export function backoffMs(policy: RetryPolicy, attempt: number, random: () => nu
 }
 
 /** Sends one AWS command by name, retrying throttling and naming the IAM action on AccessDenied. */
-export async function callAws<T>(ctx: CallContext, command: CommandName, send: () => Promise<T>): Promise<T> {
+export async function callAws<T>(ctx: CallContext, command: AwsCommandName, send: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await send();

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { deployerPolicy, type DeployerResources } from "../../components/deployer-role";
-import { COMMAND_PERMISSIONS, grantsFor, isCommandName, type ActionScope, type CodeDeployment, type CommandName } from "../../release/aws-actions";
+import { COMMAND_PERMISSIONS, PRUNE_ONLY_COMMANDS, grantsFor, isCommandName, isPruneOnlyCommand, prunePolicy, type ActionScope, type CodeDeployment, type CommandName } from "../../release/aws-actions";
 import { REPO_ROOT, adapterFiles, allows, commandsSentBy, grantedPairs, waiterCommand, wildcardMatches } from "./deployer-iam";
 
 const RELEASE_DIR = path.join(REPO_ROOT, "release");
@@ -51,9 +51,41 @@ describe("DeployerRole cross-check with the release CLI", () => {
     assert.equal(waiterCommand("waitUntilObjectExists"), "HeadObjectCommand");
   });
 
-  it("lists every command the CLI sends in the IAM table", () => {
-    const missing = sent.filter((s) => !isCommandName(s.command)).map((s) => `${s.command} (${s.via} in ${s.file})`);
+  it("lists every command the CLI sends in the IAM table, or in prune's table of commands the deployer never gets", () => {
+    const missing = sent.filter((s) => !isCommandName(s.command) && !isPruneOnlyCommand(s.command)).map((s) => `${s.command} (${s.via} in ${s.file})`);
     assert.deepEqual(missing, [], "add these to COMMAND_PERMISSIONS in release/aws-actions.ts with the IAM actions AWS documents for them");
+  });
+
+  it("sends prune-only commands from prune's adapter alone, and lists none of them in the deployer's table", () => {
+    const outside = sent.filter((s) => isPruneOnlyCommand(s.command) && s.file !== path.join("release", "aws", "inventory.ts")).map((s) => `${s.command} in ${s.file}`);
+    assert.deepEqual(outside, [], "a release, status or any deployer-role code path must not send a deletion");
+    for (const c of Object.keys(PRUNE_ONLY_COMMANDS)) assert.equal(isCommandName(c), false, `${c} must not be in COMMAND_PERMISSIONS`);
+  });
+
+  for (const mode of MODES) {
+    it(`grants the deployer role none of prune's deletions or listings (codeDeployment: ${mode})`, () => {
+      const policy = deployerPolicy(resources(mode));
+      const granted: string[] = [];
+      for (const action of Object.values(PRUNE_ONLY_COMMANDS).flat()) {
+        for (const arn of [FN, `${FN}:7`, `${FN}:42`, "arn:aws:s3:::shiftline-prod-artifacts", ...REQUEST_ARNS.artifacts]) if (allows(policy, action, arn)) granted.push(`${action} on ${arn}`);
+      }
+      for (const arn of REQUEST_ARNS.artifacts) if (allows(policy, "s3:DeleteObjectVersion", arn)) granted.push(`s3:DeleteObjectVersion on ${arn}`);
+      assert.deepEqual(granted, []);
+    });
+  }
+
+  it("gives prune's optional grant every action prune sends, deletions on numbered versions only", () => {
+    const policy = prunePolicy({ functionArn: FN, artifactBucket: "shiftline-prod-artifacts", artifactKeyPrefix: "functions/api/" });
+    const pruneSends = [...new Set(sent.filter((s) => s.file === path.join("release", "aws", "inventory.ts")).map((s) => s.command))];
+    assert.ok(pruneSends.includes("DeleteFunctionCommand") && pruneSends.includes("ListVersionsByFunctionCommand"), pruneSends.join(", "));
+    const target = (action: string) => (action === "lambda:DeleteFunction" ? `${FN}:7` : action.startsWith("lambda:") ? FN : action === "s3:ListBucket" ? "arn:aws:s3:::shiftline-prod-artifacts" : REQUEST_ARNS.artifacts[0]);
+    for (const command of pruneSends) {
+      const actions = isPruneOnlyCommand(command) ? PRUNE_ONLY_COMMANDS[command] : isCommandName(command) ? grantsFor(command).flatMap((g) => g.actions) : [];
+      for (const action of actions) assert.ok(allows(policy, action, target(action)), `${command}: ${action} on ${target(action)}`);
+    }
+    assert.equal(allows(policy, "lambda:DeleteFunction", FN), false, "the unqualified ARN would delete the whole function");
+    assert.equal(allows(policy, "lambda:DeleteFunction", `${FN}:live`), false, "an alias is not a version");
+    assert.equal(allows(policy, "lambda:DeleteFunction", `${FN}:$LATEST`), false);
   });
 
   for (const mode of MODES) {
@@ -106,7 +138,7 @@ describe("DeployerRole cross-check with the release CLI", () => {
 
   it("lists no command in the table that the CLI never sends", () => {
     if (sentNames.length === 0) return; // the CLI's adapters are not written yet
-    const unused = (Object.keys(COMMAND_PERMISSIONS) as CommandName[]).filter((c) => !sentNames.includes(c));
+    const unused = [...(Object.keys(COMMAND_PERMISSIONS) as CommandName[]), ...Object.keys(PRUNE_ONLY_COMMANDS)].filter((c) => !sentNames.includes(c));
     assert.deepEqual(unused, [], "remove these from release/aws-actions.ts, or the role grants actions the CLI does not need");
   });
 });

@@ -100,9 +100,13 @@ function neverAllowed(s: StackView): Call[] {
     { action: "lambda:CreateAlias", resource: s.fn, why: "infrastructure belongs to pulumi up" },
     { action: "lambda:DeleteAlias", resource: `${s.fn}:${s.aliases[0]}`, why: "infrastructure belongs to pulumi up" },
     { action: "lambda:DeleteFunction", resource: s.fn, why: "infrastructure belongs to pulumi up" },
+    // prune's deletions run with a separate, optional grant (prunePolicy in release/aws-actions.ts), never with this role.
+    ...["1", "7", "42"].map((v): Call => ({ action: "lambda:DeleteFunction", resource: `${s.fn}:${v}`, why: "delete a published version (prune's grant, not the deployer's)" })),
+    { action: "lambda:ListAliases", resource: s.fn, why: "prune's listing, not the deployer's" },
     { action: "lambda:AddPermission", resource: `${s.fn}:${s.aliases[0]}`, why: "let someone else invoke the alias" },
     { action: "lambda:PutFunctionConcurrency", resource: s.fn, why: "capacity belongs to pulumi up" },
     { action: "s3:DeleteObject", resource: object, context: TLS, why: "delete a released artifact" },
+    { action: "s3:DeleteObjectVersion", resource: object, context: TLS, why: "delete an artifact's data for good" },
     { action: "s3:PutObject", resource: `arn:aws:s3:::${s.bucket}/functions/worker/${SHA}.zip`, context: TLS, why: "another function's prefix" },
     { action: "s3:PutObject", resource: `arn:aws:s3:::another-bucket/${s.prefix}${SHA}.zip`, context: TLS, why: "another bucket" },
     { action: "s3:ListBucket", resource: `arn:aws:s3:::${s.bucket}`, context: TLS, why: "listing is not needed (a missing key answers 403)" },

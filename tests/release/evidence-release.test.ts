@@ -52,7 +52,7 @@ describe("release judged on evidence (simulated AWS)", function () {
     assert.deepEqual(w.writes.map((x) => Object.values(x.weights)[0] ?? 0), [0.1, 0.5, 1, 0]);
     const first = seconds(w, 0, 1);
     assert.ok(first >= 130, `the 10% step held its 130 s minimum (${first} s)`);
-    assert.ok(first < 200, `and advanced on evidence well before the 900 s deadline (${first} s)`);
+    assert.ok(first < 450, `and advanced on evidence well before the 900 s deadline (${first} s)`);
     assert.ok(r.report.checks.some((c) => c.decision?.outcome === "healthy"));
   });
 

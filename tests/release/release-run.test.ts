@@ -249,6 +249,18 @@ describe("release run: faults end with the alias wholly on one version", () => {
     assert.equal(count(h, "UpdateAlias"), 0);
   });
 
+  it("the smoke gate invokes the write once and the read-only events in three rounds, before any traffic moves", async () => {
+    const seen: string[] = [];
+    h.world.invoke = (_version, event) => {
+      const e = event as { httpMethod: string; path: string };
+      seen.push(`${e.httpMethod} ${e.path.startsWith("/todo/") ? "/todo/{id}" : e.path}`);
+      return { statusCode: 200 };
+    };
+    assert.equal(await main(["--outputs", PROD], h.io), EXIT.ok, h.err());
+    // The harness's events are GET /health and POST /todo.
+    assert.deepEqual(seen, ["GET /health", "POST /todo", "GET /health", "GET /health"]);
+  });
+
   it("a smoke invocation with a FunctionError stops the release too", async () => {
     h.world.invoke = () => ({ functionError: "Unhandled" });
     assert.equal(await main(["--outputs", PROD], h.io), EXIT.gateFailed);

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import FakeTimers from "@sinonjs/fake-timers";
 import { ValidationError } from "../../lib/validation";
 import type { Clock } from "../../release/clock";
-import { probeExit, probeMain, runProbe } from "../../release/probe-cli";
+import { PROBE_EXIT_HELP, probeExit, probeMain, runProbe } from "../../release/probe-cli";
 import { nextSendAt, parseRecords, probeOptions, renderSummary, summarise, todoId, type ProbeOptions, type ProbeRecord } from "../../release/probe";
 
 // A fixed sample: client 1 answered by version 1 then 2, client 2 has a 502 and a network failure.
@@ -153,5 +155,18 @@ describe("probe: runProbe on a fake clock", () => {
     assert.equal(records.length, 12);
     assert.deepEqual([records[0].status, records[0].version, records[0].error], [null, null, "fetch failed: connect ECONNREFUSED 127.0.0.1:1"]);
     assert.deepEqual(lines, ["probe 5s: 5 requests, 5 failed; last 5: v(none) 100%", "probe 10s: 10 requests, 10 failed; last 5: v(none) 100%"]);
+  });
+});
+
+describe("README probe section", () => {
+  it("documents the same exit codes as --help prints, and says the chart is not built yet", async () => {
+    const readme = readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("<!-- section:probe -->"), readme.indexOf("<!-- /section:probe -->"));
+    assert.deepEqual([...section.matchAll(/^\| (\d+) \| /gm)].map((m) => Number(m[1])), PROBE_EXIT_HELP.map(([c]) => c));
+    assert.match(section, /Not built yet: the version-mix chart/);
+    let out = "";
+    const io = { stdout: { write: (s: string) => (out += s) }, stderr: { write: () => true }, clock: fakeClock(FakeTimers.createClock(0)), fetch };
+    assert.equal(await probeMain(["--help"], io), 0);
+    for (const [code, text] of PROBE_EXIT_HELP) assert.ok(out.includes(`${String(code).padStart(3)}  ${text}`), text);
   });
 });

@@ -15,6 +15,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
+import { freePort } from "../../local/dynamodb-local";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApiHandler } from "../../lambda-src/app";
@@ -74,6 +75,44 @@ describe("probe against the local API while the version switches from 1 to 2", f
       clearTimeout(switchTimer);
       await new Promise<void>((done) => front.close(() => done()));
       await Promise.all([closeGracefully(first, 1_000), closeGracefully(current, 1_000)]);
+    }
+  });
+  it("counts the requests a plain restart refuses as ng, with their error text, and exits 1", async () => {
+    const deps: Dependencies = { dynamodb: await sharedClient(), tables: await freshTables(), now: Date.now };
+    const serve = (functionVersion: string) => createLocalServer({ handler: createApiHandler({ logger: new CapturingLogger(), dependencies: () => deps }), fn: { functionVersion } });
+    const port = await freePort();
+    const first = serve("1");
+    const second = serve("2");
+    await new Promise<void>((done) => first.listen(port, "127.0.0.1", done));
+    const out = join(dir, "restart.ndjson");
+    // Stop version 1, leave the port closed for 500 ms, then start version 2 on it.
+    const restart = (async () => {
+      await systemClock.sleep(1_000);
+      await closeGracefully(first, 1_000);
+      await systemClock.sleep(500);
+      await new Promise<void>((done) => second.listen(port, "127.0.0.1", done));
+    })();
+    let stdout = "";
+    try {
+      const code = await probeMain([`http://127.0.0.1:${port}`, "--clients", "3", "--interval-ms", "100", "--duration", "3", "--out", out, "--finish-file", join(dir, "finish.txt")], {
+        stdout: { write: (s: string) => (stdout += s) },
+        stderr: process.stderr,
+        clock: systemClock,
+        fetch,
+      });
+      await restart;
+      const records = parseRecords(readFileSync(out, "utf8"));
+      const summary = summarise(records);
+      assert.equal(code, 1, stdout);
+      assert.ok(summary.failures > 0 && summary.ok > 0, stdout);
+      assert.ok(records.filter((r) => r.status === null).every((r) => /ECONNREFUSED|closed|reset/i.test(r.error ?? "")), JSON.stringify(records.filter((r) => r.status === null).slice(0, 3)));
+      assert.deepEqual(new Set(summary.perVersion.map((v) => v.version)), new Set(["1", "2", "(none)"]));
+      assert.equal(summary.perVersion.reduce((n, v) => n + v.count, 0), records.length);
+      assert.equal(summary.perClient.reduce((n, c) => n + c.ok + c.ng, 0), records.length);
+      assert.match(stdout, new RegExp(`total\\s+${summary.ok}\\s+${summary.failures}\\n`));
+    } finally {
+      await restart.catch(() => undefined);
+      await Promise.all([closeGracefully(first, 1_000), closeGracefully(second, 1_000)]);
     }
   });
 });

@@ -20,6 +20,8 @@ export const PROBE_EXIT_HELP: ReadonlyArray<readonly [number, string]> = [
 /** How often the finish file is looked for and a progress line is printed. */
 const FINISH_POLL_MS = 100;
 const PROGRESS_EVERY_MS = 5_000;
+/** On a terminal the progress line is rewritten in place this often. */
+const TTY_PROGRESS_EVERY_MS = 1_000;
 
 export interface ProbeDeps {
   readonly clock: Clock;
@@ -28,6 +30,8 @@ export interface ProbeDeps {
   /** Receives each record as it is made (the CLI appends it to --out). */
   readonly record: (r: ProbeRecord) => void;
   readonly progress: (line: string) => void;
+  /** Defaults to 5 s (plain lines for CI logs). */
+  readonly progressEveryMs?: number;
   /** Aborting it stops the probe early (Ctrl-C). */
   readonly stop?: AbortSignal;
 }
@@ -74,7 +78,7 @@ export async function runProbe(opts: ProbeOptions, deps: ProbeDeps): Promise<Pro
   let printed = 0;
   const reporter = (async () => {
     while (!over()) {
-      await deps.clock.sleep(Math.min(PROGRESS_EVERY_MS, endAt - deps.clock.now()), done.signal);
+      await deps.clock.sleep(Math.min(deps.progressEveryMs ?? PROGRESS_EVERY_MS, endAt - deps.clock.now()), done.signal);
       if (over()) return;
       const recent = records.slice(printed);
       printed = records.length;
@@ -114,7 +118,7 @@ export function buildProbeProgram(): Command {
 }
 
 export interface ProbeIo {
-  readonly stdout: { write(s: string): unknown };
+  readonly stdout: { write(s: string): unknown; readonly isTTY?: boolean };
   readonly stderr: { write(s: string): unknown };
   readonly clock: Clock;
   readonly fetch: typeof fetch;
@@ -153,6 +157,7 @@ export async function probeMain(argv: readonly string[], io: ProbeIo): Promise<n
     return PROBE_EXIT.badInput;
   }
   io.stdout.write(`probe: ${opts.clients} client(s) POST ${opts.baseUrl}/todo every ${opts.intervalMs} ms for up to ${opts.durationS} s, or until ${opts.finishFile} exists; answers in ${opts.out}\n`);
+  const tty = io.stdout.isTTY === true;
   let records: ProbeRecord[];
   try {
     records = await runProbe(opts, {
@@ -160,11 +165,14 @@ export async function probeMain(argv: readonly string[], io: ProbeIo): Promise<n
       fetch: io.fetch,
       finishExists: () => existsSync(opts.finishFile),
       record: (r) => writeSync(fd, recordLine(r)),
-      progress: (line) => io.stdout.write(`${line}\n`),
+      // On a terminal one line rewritten in place every second; elsewhere (CI) a plain line every 5 s.
+      progress: (line) => io.stdout.write(tty ? `\r\x1b[K${line}` : `${line}\n`),
+      progressEveryMs: tty ? TTY_PROGRESS_EVERY_MS : PROGRESS_EVERY_MS,
       stop: io.stop,
     });
   } finally {
     closeSync(fd);
+    if (tty) io.stdout.write("\r\x1b[K");
   }
   const summary = summarise(records);
   io.stdout.write(renderSummary(summary));

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import FakeTimers from "@sinonjs/fake-timers";
 import { ValidationError } from "../../lib/validation";
@@ -155,6 +156,22 @@ describe("probe: runProbe on a fake clock", () => {
     assert.equal(records.length, 12);
     assert.deepEqual([records[0].status, records[0].version, records[0].error], [null, null, "fetch failed: connect ECONNREFUSED 127.0.0.1:1"]);
     assert.deepEqual(lines, ["probe 5s: 5 requests, 5 failed; last 5: v(none) 100%", "probe 10s: 10 requests, 10 failed; last 5: v(none) 100%"]);
+  });
+  it("on a terminal rewrites one progress line in place every second and clears it before the table", async () => {
+    const fc = FakeTimers.createClock(0);
+    let out = "";
+    const io = { stdout: { write: (s: string) => (out += s), isTTY: true }, stderr: { write: () => true }, clock: fakeClock(fc), fetch: answering(() => "7") };
+    const dir = mkdtempSync(path.join(tmpdir(), "shiftline-probe-unit-"));
+    try {
+      const run = probeMain(["http://127.0.0.1:1", "--clients", "1", "--interval-ms", "500", "--duration", "3", "--out", path.join(dir, "p.ndjson"), "--finish-file", path.join(dir, "finish.txt")], io);
+      await fc.tickAsync(3_100);
+      assert.equal(await run, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const parts = out.split("\r\x1b[K");
+    assert.deepEqual(parts.slice(1, -1), ["probe 1s: 2 requests, 0 failed; last 2: v7 100%", "probe 2s: 4 requests, 0 failed; last 2: v7 100%"], "rewritten in place, no newline");
+    assert.ok(parts[parts.length - 1].startsWith("client  ok  ng\nt01      6   0\n"), "the line is cleared before the table");
   });
 });
 

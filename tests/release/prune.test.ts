@@ -93,6 +93,10 @@ describe("prune: the rule", () => {
 });
 
 describe("prune: the command", () => {
+  // mockClient patches every client of its class from the moment this file loads; put them back once these tests are done.
+  after(() => {
+    lambda.restore(); s3.restore();
+  });
   beforeEach(() => {
     lambda.reset();
     s3.reset();

@@ -57,6 +57,10 @@ function metrics(per: Record<string, { requests: number; serverErrors: number; p
 }
 
 describe("status", () => {
+  // mockClient patches every client of its class from the moment this file loads; put them back once these tests are done.
+  after(() => {
+    lambda.restore(); cloudwatch.restore();
+  });
   beforeEach(() => {
     lambda.reset();
     cloudwatch.reset();

@@ -271,6 +271,8 @@ export function scopeResources(scope: ActionScope, r: DeployerResources): string
       return [r.functionArn, `${r.functionArn}:$LATEST`];
     case "alias":
       return [r.functionArn, ...r.aliasNames.map((a) => `${r.functionArn}:${a}`)];
+    case "aliasQualifier":
+      return r.aliasNames.map((a) => `${r.functionArn}:${a}`);
     case "artifacts":
       return [`arn:${partition}:s3:::${r.artifactBucket}/${r.artifactKeyPrefix}*`];
     case "alarms":
@@ -283,12 +285,13 @@ export function scopeResources(scope: ActionScope, r: DeployerResources): string
 
 const VERSION_FIRST_DIGITS = ["1", "2", "3", "4", "5", "6", "7", "8", "9"] as const;
 
-const SCOPE_ORDER: readonly ActionScope[] = ["function", "versions", "latest", "alias", "artifacts", "alarms", "metrics"];
+const SCOPE_ORDER: readonly ActionScope[] = ["function", "versions", "latest", "alias", "aliasQualifier", "artifacts", "alarms", "metrics"];
 const SCOPE_SID: Record<ActionScope, string> = {
   function: "Function",
   versions: "FunctionVersions",
   latest: "FunctionLatest",
   alias: "FunctionAliases",
+  aliasQualifier: "AliasQualifiers",
   artifacts: "ArtifactObjects",
   alarms: "Alarms",
   metrics: "MetricReads",

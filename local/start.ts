@@ -15,6 +15,7 @@ import { formatProblem, problemsFromZod } from "../lib/validation";
 import { DEFAULT_METRICS_NAMESPACE } from "../lambda-src/metric-names";
 import { ROUTES } from "../lambda-src/routes";
 import { localClient, startDynamoDbLocal, type DynamoDbLocal } from "./dynamodb-local";
+import { quietSdkNodeVersionWarning } from "./sdk-node-warning";
 import { addNames, NAMES_SEED_FILE, readNamesFile } from "./names";
 import { closeGracefully, createLocalServer } from "./server";
 import { ensureTables, LOCAL_TABLE_NAMES, tableEnv } from "./tables";
@@ -46,6 +47,7 @@ async function portIsFree(p: number): Promise<boolean> {
 
 async function main(): Promise<void> {
   const env = readEnv();
+  quietSdkNodeVersionWarning();
   // Filled in as things start, so a signal at any moment stops whatever is running.
   const running: { dynamo?: DynamoDbLocal; server?: Server } = {};
   let stopping = false;

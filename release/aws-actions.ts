@@ -38,10 +38,21 @@ export type ActionScope =
   // updating the code; both ARNs are granted because both name $LATEST.
   | "latest"
   // The function and the named aliases: …:function:<fn> and …:function:<fn>:<alias>.
-  // The Lambda permissions reference lists GetAlias/UpdateAlias with the resource
-  // "Function", while calls qualified by an alias are authorised on the alias ARN; both
-  // ARNs are granted so either reading works and no other alias of the function is named.
+  // GetAlias and UpdateAlias name the alias in the path (/functions/<fn>/aliases/<name>), not
+  // as a qualifier, and the Service Authorization Reference gives them one resource type,
+  // "function" (arn:…:function:${FunctionName}; list_awslambda.html, also the Lambda guide's
+  // lambda-api-permissions-ref "Functions" table), and the AccessDenied answers reported for
+  // UpdateAlias name the unqualified ARN: that ARN is what IAM evaluates and must stay. So IAM
+  // cannot keep these two actions to particular aliases (the reference lists no condition key
+  // for them either); the role can read and move any alias of THIS function, never another
+  // function's. The alias ARNs are kept beside it, as they cost nothing if unused.
+  // GetPolicy with Qualifier=<alias> is listed the same way ("function") and kept on both.
   | "alias"
+  // The named aliases only: …:function:<fn>:<alias>. For GetProvisionedConcurrencyConfig, whose
+  // only resource types in the Service Authorization Reference are "function alias" and
+  // "function version" (the API requires a Qualifier): a grant on the unqualified ARN could
+  // never match one of its requests, so none is made.
+  | "aliasQualifier"
   // Objects under the artifact prefix: arn:<p>:s3:::<bucket>/<prefix>*
   | "artifacts"
   // The stack's metric alarms: arn:<p>:cloudwatch:<r>:<a>:alarm:<name>
@@ -84,11 +95,11 @@ export const COMMAND_PERMISSIONS = {
   // Artifact mode: the highest version before publishing, to tell a new version from an old one.
   ListVersionsByFunctionCommand: { actions: ["lambda:ListVersionsByFunction"], scope: "function", artifactModeOnly: true },
   // Called with Qualifier=<alias> and Qualifier=<version> to see whether provisioned
-  // concurrency is configured and READY; qualified calls are authorised on qualified ARNs.
+  // concurrency is configured and READY; authorised on the alias or version ARN ("aliasQualifier").
   GetProvisionedConcurrencyConfigCommand: {
     actions: ["lambda:GetProvisionedConcurrencyConfig"],
     scope: "versions",
-    also: [{ actions: ["lambda:GetProvisionedConcurrencyConfig"], scope: "alias" }],
+    also: [{ actions: ["lambda:GetProvisionedConcurrencyConfig"], scope: "aliasQualifier" }],
   },
   // Called with Qualifier=<alias> to find the API Gateway permission on the alias.
   GetPolicyCommand: { actions: ["lambda:GetPolicy"], scope: "alias" },

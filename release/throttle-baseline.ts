@@ -3,7 +3,7 @@
  * Throttles happen before any version runs, so they cannot be split by version: the release can
  * only ask whether the alias throttles more than it did before traffic moved.
  */
-import binomialCdf from "@stdlib/stats-base-dists-binomial-cdf";
+import { logIncBeta } from "./decision/math";
 
 const MINUTE = 60_000;
 
@@ -21,6 +21,42 @@ export const floorToMinute = (ms: number): number => Math.floor(ms / MINUTE) * M
  */
 export function wholeMinutes(start: Date, end: Date): number {
   return Math.max(0, Math.ceil((end.getTime() - floorToMinute(start.getTime())) / MINUTE));
+}
+
+/** Checks the (k, n, p) of a binomial probability; k may be any number, since P(X ≤ k) is defined for real k. */
+function checkBinomial(name: string, k: number, n: number, p: number): void {
+  if (Number.isNaN(k)) throw new RangeError(`${name}: k = NaN: k must be a number.`);
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${name}: n = ${n}: the number of trials must be a whole number ≥ 0.`);
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`${name}: p = ${p}: the success probability must be between 0 and 1.`);
+}
+
+/**
+ * P(X ≤ k) for X ~ Binomial(n, p), through the regularized incomplete beta function:
+ * P(X ≤ k) = I_{1−p}(n − k, k + 1) for integer 0 ≤ k < n. This is DLMF 8.17.5,
+ * Σ_{j=a}^{n} C(n, j) x^j (1 − x)^{n−j} = I_x(a, n − a + 1), read for the failures, of which
+ * there are at least n − k exactly when X ≤ k (https://dlmf.nist.gov/8.17.E5). A real k counts
+ * as ⌊k⌋; k < 0 gives 0 and k ≥ n gives 1, whatever p is.
+ */
+export function binomialCdf(k: number, n: number, p: number): number {
+  checkBinomial("binomialCdf", k, n, p);
+  if (k < 0) return 0;
+  if (k >= n) return 1;
+  const j = Math.floor(k);
+  // logIncBeta gives exactly -Infinity at x = 0 (p = 1: X = n > k) and 0 at x = 1 (p = 0: X = 0 ≤ k).
+  return Math.exp(logIncBeta(1 - p, n - j, j + 1));
+}
+
+/**
+ * P(X ≥ k) for X ~ Binomial(n, p): I_p(k, n − k + 1) for integer 1 ≤ k ≤ n (DLMF 8.17.5 as it
+ * stands). Computed directly rather than as 1 − P(X ≤ k − 1), so a small tail keeps its digits.
+ * A real k counts as ⌈k⌉; k ≤ 0 gives 1 and k > n gives 0.
+ */
+export function binomialAtLeast(k: number, n: number, p: number): number {
+  checkBinomial("binomialAtLeast", k, n, p);
+  if (k <= 0) return 1;
+  if (k > n) return 0;
+  const j = Math.ceil(k);
+  return Math.exp(logIncBeta(p, j, n - j + 1));
 }
 
 /** A window's throttles are blamed on the release only when a steady rate would show that many less than once in 1000 checks. */
@@ -53,7 +89,7 @@ export function throttlesAtUsualRate(baseline: ThrottleBaseline | undefined, win
   const share = windowMinutes / (baseline.minutes + windowMinutes);
   const alpha = 1 - THROTTLE_CONFIDENCE;
   // P(W >= w) with n = baseline + w; it falls as w grows, so the largest tolerated w is found by bisection.
-  const tolerated = (w: number) => w === 0 || 1 - binomialCdf(w - 1, baseline.throttles + w, share) >= alpha;
+  const tolerated = (w: number) => w === 0 || binomialAtLeast(w, baseline.throttles + w, share) >= alpha;
   let lo = 0;
   let hi = Math.max(1, Math.ceil((baseline.throttles * windowMinutes) / baseline.minutes));
   while (tolerated(hi)) {

@@ -13,12 +13,18 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import FakeTimers from "@sinonjs/fake-timers";
-import { mockClient } from "aws-sdk-client-mock";
+import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { DEFAULT_UPLOAD_DEADLINE_MS, requireRealObjectVersion, sdkVersionReadable, uploadVersionedArtifact, type UploadClock, type VersionReadableWaiter } from "../../components/artifact-upload";
 import { versionedArtifactFailures, versionedArtifactProvider, type VersionedArtifactInputs } from "../../components/versioned-artifact";
 import { REPO_ROOT } from "./program";
 
-const s3 = mockClient(S3Client);
+// Created per describe in before() and restored in after(): mockClient(S3Client) patches the
+// prototype, so every S3Client in the mocha process would answer from it (tests/sdk-mocks.test.ts).
+let s3: AwsClientStub<S3Client>;
+const mockS3 = () => {
+  before(() => (s3 = mockClient(S3Client)));
+  after(() => s3.restore());
+};
 const ZIP = Buffer.from("PK\u0003\u0004 a package");
 const SHA = createHash("sha256").update(ZIP).digest("base64");
 const dir = mkdtempSync(join(tmpdir(), "shiftline-upload-"));
@@ -43,6 +49,7 @@ class FakeClock implements UploadClock {
 const notFound = () => new S3ServiceException({ name: "NotFound", $fault: "client", $metadata: { httpStatusCode: 404 }, message: "Not Found" });
 
 describe("uploading a package into a bucket whose versioning was just enabled", () => {
+  mockS3();
   beforeEach(() => s3.reset());
 
   it("uploads again while S3 answers without a version ('null', then none), and returns the real one", async () => {
@@ -121,6 +128,7 @@ describe("uploading a package into a bucket whose versioning was just enabled", 
 });
 
 describe("the upload's dynamic provider", () => {
+  mockS3();
   beforeEach(() => s3.reset());
   const inputs: VersionedArtifactInputs = { ...REQ, region: "eu-west-1" };
 

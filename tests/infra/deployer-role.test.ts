@@ -158,10 +158,24 @@ describe("GitHub OIDC trust", () => {
 describe("DeployerRole policy document", () => {
   const doc = deployerPolicy(resources);
 
-  it("moves only the configured aliases of this function", () => {
-    assert.equal(allows(doc, "lambda:UpdateAlias", `${FN}:live`), true);
-    assert.equal(allows(doc, "lambda:UpdateAlias", `${FN}:beta`), true);
-    assert.equal(allows(doc, "lambda:UpdateAlias", `${FN}:canary`), false);
+  it("reads and moves aliases on the function ARN, which AWS authorises GetAlias and UpdateAlias against, and on the named aliases", () => {
+    // Service Authorization Reference: resource type "function" (arn:…:function:<name>) only.
+    for (const action of ["lambda:GetAlias", "lambda:UpdateAlias"]) {
+      assert.equal(allows(doc, action, FN), true, `${action} on the function ARN`);
+      assert.equal(allows(doc, action, `${FN}:live`), true);
+      assert.equal(allows(doc, action, `${FN}:beta`), true);
+      assert.equal(allows(doc, action, `${FN}:canary`), false, "the policy names only the configured aliases");
+      assert.equal(allows(doc, action, FN.replace("shiftline-prod-api", "other")), false, "another function's aliases");
+    }
+  });
+
+  it("reads provisioned concurrency on the aliases and numbered versions only, the resource types AWS gives GetProvisionedConcurrencyConfig", () => {
+    assert.equal(allows(doc, "lambda:GetProvisionedConcurrencyConfig", `${FN}:live`), true);
+    assert.equal(allows(doc, "lambda:GetProvisionedConcurrencyConfig", `${FN}:beta`), true);
+    assert.equal(allows(doc, "lambda:GetProvisionedConcurrencyConfig", `${FN}:42`), true);
+    // "function alias" and "function version" only: no request of this action names the unqualified ARN.
+    assert.equal(allows(doc, "lambda:GetProvisionedConcurrencyConfig", FN), false, "not on the unqualified function ARN");
+    assert.equal(allows(doc, "lambda:GetProvisionedConcurrencyConfig", `${FN}:canary`), false);
   });
 
   it("invokes published versions of this function for smoke checks", () => {

@@ -52,8 +52,9 @@ function neededByEveryRelease(s: StackView): Call[] {
       { action: "lambda:UpdateAlias", resource: `${s.fn}:${alias}`, why: `shift ${alias}'s weights, promote, roll back` },
       { action: "lambda:GetPolicy", resource: `${s.fn}:${alias}`, why: `preflight: the stage's invoke permission on ${alias} (Qualifier=${alias})` },
     ]),
-    // GetAlias/UpdateAlias name the function and the alias; the Lambda permissions reference
-    // lists their resource as the function, so the unqualified ARN must work as well.
+    // The Service Authorization Reference gives GetAlias and UpdateAlias one resource type,
+    // "function" (arn:…:function:<name>): AWS evaluates the unqualified ARN for them, whichever
+    // alias the call names (see "alias" in release/aws-actions.ts).
     { action: "lambda:GetAlias", resource: s.fn, why: "GetAlias authorised on the function ARN" },
     { action: "lambda:UpdateAlias", resource: s.fn, why: "UpdateAlias authorised on the function ARN" },
     ...["1", "7", "42", "107", "9999"].flatMap((v): Call[] => [
@@ -92,8 +93,12 @@ function neverAllowed(s: StackView): Call[] {
     { action: "lambda:InvokeFunction", resource: `${s.fn}:beta`, why: "an alias this stack does not have" },
     { action: "lambda:InvokeFunction", resource: `${other}:7`, why: "another function's version" },
     { action: "lambda:InvokeFunction", resource: `${s.fn}-copy:7`, why: "a function whose name only starts like this one" },
-    { action: "lambda:UpdateAlias", resource: `${s.fn}:beta`, why: "an alias this stack does not release" },
+    // UpdateAlias of another function's alias, as AWS evaluates it (the function ARN) and as
+    // the alias ARN. An alias of this function other than the stack's is not listed: AWS
+    // evaluates that call on s.fn, which the role must have (see the test below).
+    { action: "lambda:UpdateAlias", resource: other, why: "another function's alias" },
     { action: "lambda:UpdateAlias", resource: `${other}:live`, why: "another function's alias" },
+    { action: "lambda:GetAlias", resource: other, why: "another function's alias" },
     { action: "lambda:GetFunctionConfiguration", resource: `${other}:7`, why: "another function" },
     { action: "lambda:UpdateFunctionCode", resource: other, why: "another function's code" },
     { action: "lambda:UpdateFunctionConfiguration", resource: s.fn, why: "change the role, environment or layers" },
@@ -260,6 +265,33 @@ describe("DeployerRole policy under an IAM policy evaluator", function () {
       });
     });
   }
+
+  it("is evaluated on the function ARN for alias moves, so IAM bounds them by function, not by alias", async () => {
+    const g = generated.get(key("prod", "pulumi")) as Generated;
+    // What a move of any alias of this function is evaluated on, and the stack's own alias ARN.
+    assert.equal(await decide(g, { action: "lambda:UpdateAlias", resource: g.view.fn, why: "move any alias of this function" }), "Allowed");
+    assert.equal(await decide(g, { action: "lambda:UpdateAlias", resource: `${g.view.fn}:live`, why: "the live alias ARN" }), "Allowed");
+    assert.equal(await decide(g, { action: "lambda:UpdateAlias", resource: g.view.fn.replace(/:function:.*$/, ":function:payments"), why: "another function" }), "ImplicitlyDenied");
+  });
+
+  it("finds, in the Service Authorization Reference data, no resource type for GetProvisionedConcurrencyConfig on the unqualified ARN, which the role is not granted", async () => {
+    const g = generated.get(key("prod", "pulumi")) as Generated;
+    const result = await runSimulation(
+      {
+        request: { principal: g.sessionArn, action: "lambda:GetProvisionedConcurrencyConfig", resource: { resource: g.view.fn, accountId: MOCK_ACCOUNT }, contextVariables: {} },
+        identityPolicies: [{ name: "deployer", policy: g.policy }],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+      },
+      { simulationMode: "Strict" },
+    );
+    // Its resource types are "function alias" and "function version": every request names a qualifier.
+    assert.deepEqual(result.resultType === "error" ? result.errors : result, { message: "no.resource.types" });
+    const statements = (g.policy as { Statement: Array<{ Action: string[]; Resource: string[] }> }).Statement;
+    const onFunction = statements.filter((st) => st.Action.includes("lambda:GetProvisionedConcurrencyConfig")).flatMap((st) => st.Resource);
+    assert.ok(!onFunction.includes(g.view.fn), `granted on ${onFunction.join(", ")}`);
+    assert.ok(onFunction.includes(`${g.view.fn}:live`));
+  });
 
   it("refuses invoking the live alias with an explicit Deny, which no other attached policy can override", async () => {
     const g = generated.get(key("prod", "pulumi")) as Generated;

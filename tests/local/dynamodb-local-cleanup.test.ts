@@ -35,13 +35,17 @@ describe("DynamoDB Local launcher cleanup", function () {
     });
   }
 
-  it("runs DynamoDB Local with its telemetry turned off, by flag and by environment", async () => {
+  it("runs the package's DynamoDB Local jar in memory on the port, with telemetry turned off by the environment", async () => {
     const port = await freePort();
     const dynamo = await startDynamoDbLocal({ port });
     try {
       const [pid] = javaOnPort(port);
       assert.ok(pid, "DynamoDB Local runs");
-      assert.ok(readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes("-disableTelemetry"));
+      const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+      assert.ok(args.some((a) => a.endsWith("/DynamoDBLocal.jar")), args.join(" "));
+      for (const flag of ["-inMemory", "-sharedDb"]) assert.ok(args.includes(flag), `${flag} in ${args.join(" ")}`);
+      assert.equal(args[args.indexOf("-port") + 1], String(port));
+      // DDB_LOCAL_TELEMETRY=0 turns telemetry off for the process (AWS: DynamoDBLocalTelemetry.html).
       assert.ok(readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes("DDB_LOCAL_TELEMETRY=0"));
     } finally {
       await dynamo.stop();

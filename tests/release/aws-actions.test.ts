@@ -16,6 +16,7 @@ const SCOPE_SERVICE: Record<ActionScope, string> = {
   versions: "lambda",
   latest: "lambda",
   alias: "lambda",
+  aliasQualifier: "lambda",
   artifacts: "s3",
   alarms: "cloudwatch",
   metrics: "cloudwatch",

@@ -9,14 +9,17 @@ import * as path from "node:path";
 import { createHash } from "node:crypto";
 import { DeleteFunctionCommand, LambdaClient, ListAliasesCommand, ListVersionsByFunctionCommand, ResourceConflictException, type AliasConfiguration } from "@aws-sdk/client-lambda";
 import { DeleteObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { mockClient } from "aws-sdk-client-mock";
+import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { InventoryPort } from "../../release/aws/inventory";
 import { planPrune, shaHex } from "../../release/prune";
 import { PRUNE_EXIT, PRUNE_EXIT_HELP, pruneMain, type PruneIo } from "../../release/prune-cli";
 import { awsError, FakeClock, PROD_NOW } from "./harness";
 
-const lambda = mockClient(LambdaClient);
-const s3 = mockClient(S3Client);
+// mockClient(Class) replaces `send` on the class's prototype, for every client of that class in
+// the whole mocha process, until restore(): created in before() and restored in after(), so the
+// stubs exist only while the command's tests run (tests/sdk-mocks.test.ts checks every file does so).
+let lambda: AwsClientStub<LambdaClient>;
+let s3: AwsClientStub<S3Client>;
 
 /** Lambda's CodeSha256 (base64) of a package, and its artifact key's hex. */
 const code = (n: number) => createHash("sha256").update(`package ${n}`).digest();
@@ -93,9 +96,13 @@ describe("prune: the rule", () => {
 });
 
 describe("prune: the command", () => {
-  // mockClient patches every client of its class from the moment this file loads; put them back once these tests are done.
+  before(() => {
+    lambda = mockClient(LambdaClient);
+    s3 = mockClient(S3Client);
+  });
   after(() => {
-    lambda.restore(); s3.restore();
+    lambda.restore();
+    s3.restore();
   });
   beforeEach(() => {
     lambda.reset();

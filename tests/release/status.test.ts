@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand, type GetMetricDataCommandInput } from "@aws-sdk/client-cloudwatch";
 import { GetAliasCommand, GetProvisionedConcurrencyConfigCommand, LambdaClient, ProvisionedConcurrencyConfigNotFoundException, UpdateAliasCommand } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
-import { mockClient } from "aws-sdk-client-mock";
+import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { DEFAULT_RETRY } from "../../release/aws/call";
 import { CloudWatchPort } from "../../release/aws/cloudwatch";
 import { LambdaPort } from "../../release/aws/lambda";
@@ -18,8 +18,11 @@ import { S3Port } from "../../release/aws/s3";
 import { STATUS_EXIT, STATUS_EXIT_HELP, statusMain, type StatusIo } from "../../release/status-cli";
 import { awsError, FakeClock, PROD_NOW, T0 } from "./harness";
 
-const lambda = mockClient(LambdaClient);
-const cloudwatch = mockClient(CloudWatchClient);
+// mockClient(Class) replaces `send` on the class's prototype, for every client of that class in
+// the whole mocha process, until restore(): created in before() and restored in after(), so the
+// stubs exist only while these tests run (tests/sdk-mocks.test.ts checks every file does so).
+let lambda: AwsClientStub<LambdaClient>;
+let cloudwatch: AwsClientStub<CloudWatchClient>;
 
 function io(): StatusIo & { out: () => string; err: () => string; clock: FakeClock } {
   let out = "";
@@ -57,9 +60,13 @@ function metrics(per: Record<string, { requests: number; serverErrors: number; p
 }
 
 describe("status", () => {
-  // mockClient patches every client of its class from the moment this file loads; put them back once these tests are done.
+  before(() => {
+    lambda = mockClient(LambdaClient);
+    cloudwatch = mockClient(CloudWatchClient);
+  });
   after(() => {
-    lambda.restore(); cloudwatch.restore();
+    lambda.restore();
+    cloudwatch.restore();
   });
   beforeEach(() => {
     lambda.reset();

@@ -17,11 +17,14 @@ export const MAX_BUCKETS = 600;
 /**
  * Bucket widths tried in order, in seconds: 1 s (the resolution of the function's own request
  * metrics) for runs up to 10 minutes, then the first width that keeps the run within
- * MAX_BUCKETS buckets (a probe's longest run, an hour, gets 10 s buckets).
+ * MAX_BUCKETS buckets (a probe's longest run, an hour, gets 10 s buckets), and that holds at
+ * least MIN_PER_BUCKET requests per bucket on average (seed 000's 3 clients every 300 ms send
+ * 10 a second; a sparser run gets wider buckets rather than slivers of 0% or 100%).
  */
 export const BUCKET_WIDTHS_S = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600] as const;
 /** Individual failure times kept for the chart's marks; the per-bucket counts are always complete. */
 export const MAX_FAILURE_MARKS = 2_000;
+export const MIN_PER_BUCKET = 3;
 
 export interface ChartSeries {
   readonly version: string;
@@ -75,11 +78,13 @@ export interface ChartOptions {
   readonly bucketMs?: number;
 }
 
-/** The bucket width for a run from `firstMs` to `lastMs`: see BUCKET_WIDTHS_S. */
-export function chooseBucketMs(firstMs: number, lastMs: number): number {
+/** The bucket width for `requests` sent from `firstMs` to `lastMs`: see BUCKET_WIDTHS_S. */
+export function chooseBucketMs(firstMs: number, lastMs: number, requests = Infinity): number {
   for (const s of BUCKET_WIDTHS_S) {
-    if (bucketCount(firstMs, lastMs, s * 1000) <= MAX_BUCKETS) return s * 1000;
+    const n = bucketCount(firstMs, lastMs, s * 1000);
+    if (n <= MAX_BUCKETS && requests / n >= MIN_PER_BUCKET) return s * 1000;
   }
+  if (bucketCount(firstMs, lastMs, 600_000) <= MAX_BUCKETS) return 600_000;
   // Longer than 100 hours (only a concatenated NDJSON): whole minutes, as wide as needed.
   const minutes = Math.ceil((lastMs - firstMs + 1) / 60_000 / (MAX_BUCKETS - 1));
   return minutes * 60_000;
@@ -111,7 +116,7 @@ export function chartData(records: readonly ProbeRecord[], options: ChartOptions
   if (options.bucketMs !== undefined && !(Number.isSafeInteger(options.bucketMs) && options.bucketMs >= 1000 && options.bucketMs % 1000 === 0)) {
     throw new ValidationError("chart", [{ field: "bucketMs", value: renderValue(options.bucketMs), message: "must be a whole number of seconds in ms (1000, 2000, …); leave it out to choose from the run's length." }]);
   }
-  let bucketMs = options.bucketMs ?? chooseBucketMs(first, last);
+  let bucketMs = options.bucketMs ?? chooseBucketMs(first, last, records.length);
   if (bucketCount(first, last, bucketMs) > MAX_BUCKETS) bucketMs = chooseBucketMs(first, last);
   const startMs = Math.floor(first / bucketMs) * bucketMs;
   const n = bucketCount(first, last, bucketMs);

@@ -40,7 +40,7 @@ const report = (checks: Array<[number, number]>, finalPercent: number, outcome: 
 
 describe("chart data from probe records", () => {
   it("puts a record sent at a bucket's end into the next bucket, buckets aligned to whole seconds", () => {
-    const d = chartData([rec(250, 1, "1"), rec(999, 2, "1"), rec(1000, 1, "2"), rec(2999, 2, "2")], { title: "t" });
+    const d = chartData([rec(250, 1, "1"), rec(999, 2, "1"), rec(1000, 1, "2"), rec(2999, 2, "2")], { title: "t", bucketMs: 1000 });
     assert.equal(d.bucketMs, 1000);
     assert.equal(d.startMs, T0);
     assert.equal(d.endMs, T0 + 3000);
@@ -60,13 +60,16 @@ describe("chart data from probe records", () => {
       [100 * 3_600_000, 660_000],
     ];
     for (const [span, width] of table) assert.equal(chooseBucketMs(T0, T0 + span), width, `span ${span} ms`);
+    // Sparse: 9 requests over 8 minutes get 5-minute buckets (at least 3 a bucket), not 480 slivers.
+    assert.equal(chooseBucketMs(T0, T0 + 480_000, 9), 300_000);
+    assert.equal(chooseBucketMs(T0, T0 + 60_000, 600), 1000, "seed 000's 10 a second: 1 s");
     const long = chartData([rec(0, 1, "1"), rec(3_600_000, 1, "1")], { title: "t", bucketMs: 1000 });
     assert.ok(long.totals.length <= MAX_BUCKETS, `a forced 1 s width over an hour is widened, got ${long.totals.length} buckets`);
   });
 
   it("counts a request with no answer in the (none) series and marks it, and a 502 in its version's series", () => {
     const records = [rec(0, 1, "1"), rec(100, 2, null, null), rec(1200, 1, "2", 502), rec(1300, 2, "2")];
-    const d = chartData(records, { title: "t" });
+    const d = chartData(records, { title: "t", bucketMs: 1000 });
     assert.deepEqual(d.failures.perBucket, [1, 1]);
     assert.deepEqual(d.failures.marks, [
       { atMs: T0 + 100, client: 2, route: "POST /todo", status: null },
@@ -104,7 +107,7 @@ describe("alias weights from a release report", () => {
       [5_000, 10_000, 50],
       [10_000, 15_000, 100],
     ]);
-    const d = chartData([rec(0, 1, "1"), rec(12_000, 1, "2")], { title: "t", weights: w });
+    const d = chartData([rec(0, 1, "1"), rec(12_000, 1, "2")], { title: "t", weights: w, bucketMs: 1000 });
     assert.equal(d.series[0].version, "2");
     assert.equal(d.endMs, T0 + 16_000, "the chart spans the report too");
   });
@@ -139,7 +142,7 @@ function elements(node: Node): Element[] {
 describe("chart rendering", () => {
   const hostile = "v<1>&\"'\u0001";
   const records = [rec(0, 1, hostile), rec(500, 2, "2"), rec(1500, 1, null, null), rec(2500, 2, "2", 503)];
-  const data = chartData(records, { title: "probe of http://x/<script>alert(1)</script> & co", weights: weightsFromReport(report([[1_000, 10]], 100, "promoted", 2_000)) });
+  const data = chartData(records, { title: "probe of http://x/<script>alert(1)</script> & co", bucketMs: 1000, weights: weightsFromReport(report([[1_000, 10]], 100, "promoted", 2_000)) });
 
   it("writes well-formed XML, SVG and HTML alike, with every text escaped", () => {
     for (const text of [renderSvg(data), renderHtml(data), renderChartFile("c.svg", data)]) {

@@ -88,7 +88,7 @@ describe("probe chart files", () => {
     await fc.tickAsync(2_100);
     assert.equal(await run, 0, err);
     assert.match(readFileSync(file("a.html"), "utf8"), /data-version="7" data-count="4"/);
-    assert.match(out, /chart: .*a\.html \(4 requests in 2 buckets of 1 s; per version 7 4; 0 failed\)/);
+    assert.match(out, /chart: .*a\.html \(4 requests in 1 bucket of 2 s; per version 7 4; 0 failed\)/);
     const quiet = probeMain([...args("b.ndjson"), "--no-chart"], io(fc, answering));
     await fc.tickAsync(2_100);
     assert.equal(await quiet, 0, err);

@@ -77,9 +77,10 @@ export function renderSvg(data: ChartData): string {
   out.push(`<svg xmlns="${SVG_NS}" viewBox="0 0 ${W} ${height}" width="${W}" height="${height}" role="img" aria-labelledby="chart-title" data-requests="${data.requests}" data-ok="${data.ok}" data-failures="${data.failures.total}" data-bucket-ms="${data.bucketMs}" data-start="${new Date(data.startMs).toISOString()}">`);
   out.push(`<style>text{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;fill:#222}.small{font-size:12px}.tiny{font-size:11px;fill:#555}.title{font-size:18px;font-weight:600}</style>`);
   out.push(`<rect width="${W}" height="${height}" fill="#ffffff"/>`);
-  out.push(`<text id="chart-title" class="title" x="${PLOT.left}" y="26">${esc(`${data.title}: ${data.requests} requests, ${data.ok} ok, ${failed} failed`)}</text>`);
+  // The title is clipped to what fits the width; the whole of it is in the file's <title> (HTML) and the tooltip.
+  out.push(`<text id="chart-title" class="title" x="${PLOT.left}" y="26">${esc(clip(data.title, 96))}<title>${esc(data.title)}</title></text>`);
   const routes = data.routes.length > 0 ? ` · ${data.routes.map((r) => clip(r, 40)).join(", ")}` : "";
-  out.push(`<text class="small" x="${PLOT.left}" y="46">${esc(`share of requests per version, ${data.bucketMs / 1000} s buckets, from ${utc(data.startMs)}${routes}`)}</text>`);
+  out.push(`<text class="small" x="${PLOT.left}" y="46"><tspan font-weight="600">${esc(`${data.requests} requests: ${data.ok} ok, ${failed} failed`)}</tspan>${esc(` · share per version in ${data.bucketMs / 1000} s buckets${routes}`)}</text>`);
 
   // Y axis: grid lines every 25%.
   for (const share of [0, 0.25, 0.5, 0.75, 1]) {

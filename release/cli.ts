@@ -166,6 +166,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       },
       { aws, clock: io.clock, signal: interrupt.signal, progress },
     );
+  } catch (e) {
+    // release --probe: an unexpected error ends the run; the probe must not keep the process alive.
+    probe?.abandon();
+    throw e;
   } finally {
     io.signals.off("SIGINT", onInt);
     io.signals.off("SIGTERM", onTerm);

@@ -54,6 +54,8 @@ export interface ReleaseProbeDeps {
 export interface RunningProbe {
   /** Stops the probe after the tail, writes the chart, and returns the report with its `probe` figures. */
   finish(report: ReleaseReport): Promise<ReleaseReport>;
+  /** Stops it at once, writing nothing more (the release ended with an unexpected error). */
+  abandon(): void;
 }
 
 /** Opens the NDJSON (throws ValidationError when it cannot be written) and starts sending. */
@@ -81,6 +83,7 @@ export function startReleaseProbe(plan: ReleaseProbePlan, deps: ReleaseProbeDeps
       const records = await running;
       return { ...report, probe: figures(plan, records, report, deps.progress) };
     },
+    abandon: () => stop.abort(),
   };
 }
 

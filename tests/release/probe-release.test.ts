@@ -99,6 +99,18 @@ describe("release --probe", () => {
     assert.match(h.err(), /probe: \d+ requests, [1-9]\d* failed; chart in /);
   });
 
+  it("stops the probe when the release ends with an unexpected error, so it cannot keep the process alive", async () => {
+    let calls = 0;
+    const counting = (async () => (calls++, new Response("{}", { headers: { "x-function-version": "41" } }))) as typeof fetch;
+    const failing = () => {
+      throw new Error("boom: no AWS client");
+    };
+    await assert.rejects(main(["--outputs", PROD, "--probe", base, "--probe-out", path.join(dir, "p.ndjson")], { ...h.io, clock: yielding(), fetch: counting, createPorts: failing }), /boom/);
+    const before = calls;
+    for (let turn = 0; turn < 20; turn++) await new Promise<void>((done) => setImmediate(done));
+    assert.ok(calls <= before + 3, `at most each client's request in flight is sent after the error: ${before} then ${calls}`);
+  });
+
   it("refuses a bad --probe URL or --probe-out before any AWS call, naming the release's flag", async () => {
     assert.equal(await main(["--outputs", PROD, "--probe", "ftp://x"], { ...h.io, fetch }), EXIT.badInput);
     assert.match(h.err(), /--probe = "ftp:\/\/x": must use http or https/);

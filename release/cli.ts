@@ -17,6 +17,7 @@ import { EXIT, EXIT_CODE_HELP, type ExitCode } from "./outcome";
 import { dryRunSkipped, renderPlan } from "./plan";
 import { Progress, renderMarkdown, renderSummary, type ReleaseReport, type Writable } from "./report";
 import { loadSmokeEvents, type SmokeTarget } from "./smoke-source";
+import { describeReleaseProbe, releaseProbeMarkdown, releaseProbePlan, startReleaseProbe, RELEASE_PROBE_DEFAULT_OUT, type ReleaseProbePlan, type RunningProbe } from "./probe-release";
 
 export interface CliIo {
   readonly stdout: Writable & { isTTY?: boolean };
@@ -31,6 +32,8 @@ export interface CliIo {
   readonly smokeEvents: (target: SmokeTarget) => readonly SmokeEvent[];
   /** How the code-update waiter polls, given --code-update-timeout (default: every 2 s backing off to 20 s). */
   readonly waiterTiming?: (timeoutSeconds: number) => Omit<CodeUpdateWait, "abortSignal">;
+  /** `--probe`'s HTTP client (default: the global fetch). */
+  readonly fetch?: typeof fetch;
 }
 
 /** Poll GetFunction from every 2 s up to every 20 s (backing off) until the timeout. */
@@ -84,6 +87,9 @@ export function buildProgram(): Command {
     .option("--resume", "continue an unfinished release of the same target from its current weight")
     .option("--abort", "roll an unfinished release back: alias wholly on its primary version")
     .option("--json", "print a JSON report on stdout at the end (progress goes to stderr)")
+    // release --probe (issue 9): release/probe-release.ts.
+    .option("--probe <url>", "while releasing, run the probe against this base URL (a stage's invokeUrl); its figures go in the report, its failures do not change the exit code")
+    .option("--probe-out <file>", `--probe's NDJSON, with the chart beside it as .html (default ${RELEASE_PROBE_DEFAULT_OUT})`)
     .addHelpText("after", `\nExit codes:\n${exitCodes}\n\nExamples:\n  npm run release -- --stack prod\n  npm run release -- --outputs prod.json --strategy canary --canary-percent 10 --bake 300\n  npm run release -- --outputs prod.json --steps 5:60,25:120,50:300 --final-bake 120\n  npm run release -- --outputs prod.json --to-version 41 --strategy all-at-once   # roll back to 41\n  npm run release -- --outputs prod.json --resume    (or --abort) after an interrupted run\n  npm run release -- --outputs staging.json --dry-run`);
 }
 
@@ -91,9 +97,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   const program = buildProgram()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-  let flags: CliFlags;
+  let flags: CliFlags & ReleaseProbeFlags;
   try {
-    flags = program.parse([...argv], { from: "user" }).opts<CliFlags>();
+    flags = program.parse([...argv], { from: "user" }).opts<CliFlags & ReleaseProbeFlags>();
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.badInput;
     throw e;
@@ -103,7 +109,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
 
   let inputs;
   let smokeEvents: readonly SmokeEvent[] = [];
+  let probePlan: ReleaseProbePlan | undefined;
   try {
+    probePlan = flags.probe === undefined ? undefined : releaseProbePlan(flags.probe, flags.probeOut);
     inputs = resolveInputs(flags, loadOutputs(flags, io.runPulumi), io.env);
     if (flags.dryRun !== true && inputs.mode !== "abort" && inputs.settings.smoke) smokeEvents = io.smokeEvents({ environment: inputs.environment, alias: inputs.alias });
   } catch (e) {
@@ -114,6 +122,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   }
 
   for (const line of renderPlan(inputs)) progress.line(line);
+  if (probePlan !== undefined) progress.line(`${flags.dryRun === true ? "would " : ""}${describeReleaseProbe(probePlan)}`);
   if (flags.dryRun === true) {
     progress.line("dry run: nothing was changed and no AWS call was made. Not checked:");
     for (const s of dryRunSkipped(inputs)) progress.line(`  - ${s}`);
@@ -121,6 +130,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     return EXIT.ok;
   }
 
+  // release --probe: started before the release's first AWS call, so it sees the alias before it moves.
+  const probe = probePlan === undefined ? undefined : startProbeOrExplain(probePlan, io, progress);
+  if (probe === null) return EXIT.badInput;
   const interrupt = new AbortController();
   const onSignal = (name: NodeJS.Signals) => {
     if (interrupt.signal.aborted) progress.line(`${name} again: already stopping; the alias is being put wholly on one version, please wait`);
@@ -154,22 +166,44 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       },
       { aws, clock: io.clock, signal: interrupt.signal, progress },
     );
+  } catch (e) {
+    // release --probe: an unexpected error ends the run; the probe must not keep the process alive.
+    probe?.abandon();
+    throw e;
   } finally {
     io.signals.off("SIGINT", onInt);
     io.signals.off("SIGTERM", onTerm);
   }
 
+  if (probe !== undefined) report = await probe.finish(report);
   for (const line of renderSummary(report)) progress.line(line);
   if (flags.json === true) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   const summaryFile = io.env.GITHUB_STEP_SUMMARY;
   if (summaryFile !== undefined && summaryFile !== "") {
     try {
-      appendFileSync(summaryFile, renderMarkdown(report));
+      appendFileSync(summaryFile, renderMarkdown(report) + releaseProbeMarkdown(report));
     } catch (e) {
       progress.line(`could not append to GITHUB_STEP_SUMMARY (${(e as Error).message})`);
     }
   }
   return report.exitCode;
+}
+
+// ---- release --probe (issue 9) ------------------------------------------------------------
+interface ReleaseProbeFlags {
+  readonly probe?: string;
+  readonly probeOut?: string;
+}
+
+/** Starts the probe; on an unwritable --probe-out says why and returns null (bad input, before any AWS call). */
+function startProbeOrExplain(plan: ReleaseProbePlan, io: CliIo, progress: Progress): RunningProbe | null {
+  try {
+    return startReleaseProbe(plan, { clock: io.clock, fetch: io.fetch ?? fetch, progress: (line) => progress.line(line) });
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    io.stderr.write(`${e.message}\n`);
+    return null;
+  }
 }
 
 if (require.main === module) {

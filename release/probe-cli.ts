@@ -5,16 +5,20 @@
  * and the count of answers per `x-function-version`. It sends only to the URL it is given.
  */
 import { existsSync, openSync, writeSync, closeSync } from "node:fs";
+import { basename } from "node:path";
 import { Command, CommanderError } from "commander";
 import { ValidationError } from "../lib/validation";
+import type { WeightsSeries } from "./chart-weights";
+import { chartLine, writeChart } from "./probe-chart";
+import { planProbe, type ProbeCliFlags, type ProbePlan } from "./probe-plan";
 import { systemClock, type Clock } from "./clock";
-import { nextSendAt, probeOptions, progressLine, recordLine, renderSummary, summarise, todoId, PROBE_DEFAULTS, PROBE_LIMITS, type ProbeOptions, type ProbeRecord, type ProbeSummary, type RawProbeFlags } from "./probe";
+import { isOk, nextSendAt, GET_ROUTE, POST_ROUTE, progressLine, recordLine, renderSummary, summarise, todoId, PROBE_DEFAULTS, PROBE_LIMITS, type ProbeOptions, type ProbeRecord, type ProbeSummary } from "./probe";
 
 export const PROBE_EXIT = { ok: 0, someFailed: 1, badInput: 2 } as const;
 export const PROBE_EXIT_HELP: ReadonlyArray<readonly [number, string]> = [
   [0, "every request was answered with 200"],
   [1, "some request failed (another status, or no answer), or none was sent"],
-  [2, "bad input (URL, flags, the finish file already exists, --out cannot be written)"],
+  [2, "bad input (URL, flags, the finish file already exists, --out or --chart cannot be written, --from or --report unreadable)"],
 ];
 
 /** How often the finish file is looked for and a progress line is printed. */
@@ -36,18 +40,17 @@ export interface ProbeDeps {
   readonly stop?: AbortSignal;
 }
 
-async function send(opts: ProbeOptions, deps: ProbeDeps, client: number, count: number): Promise<ProbeRecord> {
-  const id = todoId(client, count);
+/** One request and its answer as a record; a request that gets no answer is recorded with its error. */
+async function send(opts: ProbeOptions, deps: ProbeDeps, client: number, id: string, route: typeof POST_ROUTE | typeof GET_ROUTE): Promise<ProbeRecord> {
   const started = deps.clock.now();
-  const base = { time: new Date(started).toISOString(), client, route: "POST /todo", todoId: id };
+  const base = { time: new Date(started).toISOString(), client, route, todoId: id };
   try {
+    const signal = AbortSignal.timeout(opts.timeoutMs);
     // poster.py sends the JSON body without a content type; the API accepts either.
-    const res = await deps.fetch(`${opts.baseUrl}/todo`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ todoId: id, title: opts.title }),
-      signal: AbortSignal.timeout(opts.timeoutMs),
-    });
+    const res =
+      route === POST_ROUTE
+        ? await deps.fetch(`${opts.baseUrl}/todo`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ todoId: id, title: opts.title }), signal })
+        : await deps.fetch(`${opts.baseUrl}/todo/${encodeURIComponent(id)}`, { method: "GET", signal });
     await res.arrayBuffer();
     return { ...base, status: res.status, version: res.headers.get("x-function-version"), latencyMs: deps.clock.now() - started };
   } catch (e) {
@@ -89,9 +92,16 @@ export async function runProbe(opts: ProbeOptions, deps: ProbeDeps): Promise<Pro
   const client = async (index: number) => {
     let dueAt = startedAt;
     for (let count = 1; !over(); count++) {
-      const r = await send(opts, deps, index, count);
+      const id = todoId(index, count);
+      const r = await send(opts, deps, index, id, POST_ROUTE);
       records.push(r);
       deps.record(r);
+      // --read: the item just written, read back by the same client (skipped when the write failed, so one failure is counted once).
+      if (opts.read === true && isOk(r) && !over()) {
+        const read = await send(opts, deps, index, id, GET_ROUTE);
+        records.push(read);
+        deps.record(read);
+      }
       dueAt = nextSendAt(dueAt, deps.clock.now(), opts.intervalMs);
       await deps.clock.sleep(Math.min(dueAt, endAt) - deps.clock.now(), done.signal);
     }
@@ -105,7 +115,7 @@ export async function runProbe(opts: ProbeOptions, deps: ProbeDeps): Promise<Pro
 
 export function buildProbeProgram(): Command {
   return new Command("shiftline-probe")
-    .description("Send bounded traffic to an API (seed 000's experiment): N clients each POST /todo every interval, recording every answer's status, x-function-version and latency as NDJSON.")
+    .description("Send bounded traffic to an API (seed 000's experiment): N clients each POST /todo every interval, recording every answer's status, x-function-version and latency as NDJSON, and draw the version mix as a chart.")
     .argument("[baseUrl]", "base URL: a stage's invokeUrl, or npm start's http://localhost:3000")
     .option("--clients <n>", `clients sending in parallel [${PROBE_LIMITS.clients.min}-${PROBE_LIMITS.clients.max}]`, String(PROBE_DEFAULTS.clients))
     .option("--interval-ms <n>", `each client's interval between sends [${PROBE_LIMITS.intervalMs.min}-${PROBE_LIMITS.intervalMs.max}]`, String(PROBE_DEFAULTS.intervalMs))
@@ -114,7 +124,12 @@ export function buildProbeProgram(): Command {
     .option("--out <file>", "NDJSON file for every answer (overwritten)", PROBE_DEFAULTS.out)
     .option("--title <text>", "the todo title to post", PROBE_DEFAULTS.title)
     .option("--timeout-ms <n>", `record a request with no answer after this long as failed [${PROBE_LIMITS.timeoutMs.min}-${PROBE_LIMITS.timeoutMs.max}]`, String(PROBE_DEFAULTS.timeoutMs))
-    .addHelpText("after", `\nThe chart of the version mix is not built yet.\n\nExit codes:\n${PROBE_EXIT_HELP.map(([c, t]) => `  ${String(c).padStart(3)}  ${t}`).join("\n")}`);
+    .option("--read", "after each POST answered 200, also GET /todo/{todoId} for the item just written (default: POST only, as seed 000)")
+    .option("--chart <file>", "the version-mix chart, .html (with a table of counts) or .svg (default: the --out name with .html)")
+    .option("--no-chart", "write no chart")
+    .option("--report <release.json>", "a release's JSON report (release --json): draw its alias weights over the mix")
+    .option("--from <probe.ndjson>", "send nothing: draw the chart of an earlier run's NDJSON")
+    .addHelpText("after", `\nExit codes:\n${PROBE_EXIT_HELP.map(([c, t]) => `  ${String(c).padStart(3)}  ${t}`).join("\n")}\n\nExamples:\n  npm run probe -- http://localhost:3000 --duration 60\n  npm run probe -- --from probe.ndjson --report release.json --chart release.html`);
 }
 
 export interface ProbeIo {
@@ -130,13 +145,13 @@ export function probeExit(s: ProbeSummary): number {
 }
 
 export async function probeMain(argv: readonly string[], io: ProbeIo): Promise<number> {
-  let opts: ProbeOptions;
+  let plan: ProbePlan;
   try {
     const program = buildProbeProgram()
       .exitOverride()
       .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
       .parse([...argv], { from: "user" });
-    opts = probeOptions(program.args[0], program.opts<RawProbeFlags>());
+    plan = planProbe(program.args[0], program.opts<ProbeCliFlags>());
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? PROBE_EXIT.ok : PROBE_EXIT.badInput;
     if (e instanceof ValidationError) {
@@ -145,6 +160,12 @@ export async function probeMain(argv: readonly string[], io: ProbeIo): Promise<n
     }
     throw e;
   }
+  if (plan.kind === "from") {
+    const summary = summarise(plan.records);
+    io.stdout.write(renderSummary(summary));
+    return finishChart(io, plan.records, plan.chart, `probe ${basename(plan.from)}`, plan.weights) ?? probeExit(summary);
+  }
+  const { opts } = plan;
   if (existsSync(opts.finishFile)) {
     io.stderr.write(`probe: --finish-file = ${JSON.stringify(opts.finishFile)}: already exists, so the probe would stop at once; remove it (or name another file) and run again.\n`);
     return PROBE_EXIT.badInput;
@@ -156,7 +177,7 @@ export async function probeMain(argv: readonly string[], io: ProbeIo): Promise<n
     io.stderr.write(`probe: --out = ${JSON.stringify(opts.out)}: cannot be written (${e instanceof Error ? e.message : String(e)}); pass a writable path.\n`);
     return PROBE_EXIT.badInput;
   }
-  io.stdout.write(`probe: ${opts.clients} client(s) POST ${opts.baseUrl}/todo every ${opts.intervalMs} ms for up to ${opts.durationS} s, or until ${opts.finishFile} exists; answers in ${opts.out}\n`);
+  io.stdout.write(`probe: ${opts.clients} client(s) POST ${opts.baseUrl}/todo${opts.read === true ? " (then GET /todo/{todoId})" : ""} every ${opts.intervalMs} ms for up to ${opts.durationS} s, or until ${opts.finishFile} exists; answers in ${opts.out}\n`);
   const tty = io.stdout.isTTY === true;
   let records: ProbeRecord[];
   try {
@@ -176,7 +197,23 @@ export async function probeMain(argv: readonly string[], io: ProbeIo): Promise<n
   }
   const summary = summarise(records);
   io.stdout.write(renderSummary(summary));
-  return probeExit(summary);
+  const chartFailed = plan.chart === undefined ? undefined : finishChart(io, records, plan.chart, `probe of ${opts.baseUrl}`, plan.weights);
+  return chartFailed ?? probeExit(summary);
+}
+
+/** Writes the chart and prints its line; returns the bad-input exit code when it cannot be written. */
+function finishChart(io: ProbeIo, records: readonly ProbeRecord[], file: string, title: string, weights: WeightsSeries | undefined): number | undefined {
+  if (records.length === 0 && weights === undefined) {
+    io.stdout.write("chart: not written, no request was sent\n");
+    return undefined;
+  }
+  try {
+    io.stdout.write(chartLine(file, writeChart(records, { file, title, weights })));
+    return undefined;
+  } catch (e) {
+    io.stderr.write(`probe: --chart = ${JSON.stringify(file)}: cannot be written (${e instanceof Error ? e.message : String(e)}); pass a writable path, or --no-chart.\n`);
+    return PROBE_EXIT.badInput;
+  }
 }
 
 if (require.main === module) {

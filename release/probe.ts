@@ -29,6 +29,8 @@ export interface ProbeOptions {
   readonly title: string;
   /** A request with no answer after this long is recorded as a network failure. */
   readonly timeoutMs: number;
+  /** After each POST answered 200, the same client reads the item back (GET /todo/{todoId}). Defaults to false: seed 000 only posts. */
+  readonly read?: boolean;
 }
 
 export interface RawProbeFlags {
@@ -39,6 +41,7 @@ export interface RawProbeFlags {
   readonly out?: string;
   readonly title?: string;
   readonly timeoutMs?: string;
+  readonly read?: boolean;
 }
 
 export const PROBE_DEFAULTS = { clients: 3, intervalMs: 300, finishFile: "finish.txt", out: "probe.ndjson", title: "アレを買う", timeoutMs: 10_000 } as const;
@@ -87,7 +90,7 @@ export function probeOptions(baseUrl: string | undefined, flags: RawProbeFlags):
   const out = nonEmpty("--out", flags.out, PROBE_DEFAULTS.out);
   const title = nonEmpty("--title", flags.title, PROBE_DEFAULTS.title);
   if (problems.length > 0) throw new ValidationError("probe", problems);
-  return { baseUrl: base, clients, intervalMs, durationS, finishFile, out, title, timeoutMs };
+  return { baseUrl: base, clients, intervalMs, durationS, finishFile, out, title, timeoutMs, read: flags.read === true };
 }
 
 /** Seed 000's id: `t<client:02>-<count:04>` (wider numbers are kept whole). */
@@ -103,6 +106,10 @@ export function todoId(client: number, count: number): string {
 export function nextSendAt(previousDueAt: number, answeredAt: number, intervalMs: number): number {
   return Math.max(previousDueAt + intervalMs, answeredAt);
 }
+
+/** The routes the probe sends, as the route table names them (lambda-src/routes.ts). */
+export const POST_ROUTE = "POST /todo";
+export const GET_ROUTE = "GET /todo/{todoId}";
 
 /** One answer (or network failure), one NDJSON line. */
 export interface ProbeRecord {

@@ -129,3 +129,28 @@ export function renderSummary(r: ReleaseReport): string[] {
   lines.push(`exit code ${r.exitCode}`);
   return lines;
 }
+
+// ---- release --probe (issue 9): the probe's figures, when the release ran with one. Declared
+// as a second part of ReleaseReport (TypeScript merges the two declarations) so this block stays
+// apart from the rest; filled in by release/probe-release.ts.
+export interface ReleaseReport {
+  /** What `--probe <url>` saw during the release (and its tail); absent without --probe. It never changes `exitCode`. */
+  readonly probe?: ReleaseProbeFigures;
+}
+
+export interface ReleaseProbeFigures {
+  readonly url: string;
+  readonly requests: number;
+  /** Answered 200 (seed 000's ok). */
+  readonly ok: number;
+  /** Another status, or no answer. */
+  readonly failures: number;
+  /** Answers per `x-function-version`, in order of first appearance; `(none)` for no header or no answer. */
+  readonly perVersion: ReadonlyArray<{ readonly version: string; readonly count: number }>;
+  readonly ndjson: string;
+  /** The chart file, when it was written. */
+  readonly chart?: string;
+  readonly bucketSeconds?: number;
+  /** Why no chart was written. */
+  readonly chartError?: string;
+}

@@ -10,9 +10,12 @@
  * connection (`Connection: close`), so clients reconnect to the new one. That is a restart with
  * connection draining, as a deployed alias switch loses no request; a bare kill-and-restart of
  * `npm start` would refuse connections in the gap, which the probe would count as ng.
+ *
+ * The chart is checked as data, not pixels: the file's series elements carry each version's
+ * count, first and last answer and per-bucket counts (release/chart-render.ts).
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
 import { freePort } from "../../local/dynamodb-local";
@@ -24,6 +27,7 @@ import { closeGracefully, createLocalServer } from "../../local/server";
 import { systemClock } from "../../release/clock";
 import { probeMain } from "../../release/probe-cli";
 import { parseRecords, summarise } from "../../release/probe";
+import { DOMParser, onWarningStopParsing } from "@xmldom/xmldom";
 import { CapturingLogger } from "../helpers/capture-logger";
 import { freshTables, sharedClient } from "../helpers/dynamodb-local";
 
@@ -32,7 +36,7 @@ describe("probe against the local API while the version switches from 1 to 2", f
   const dir = mkdtempSync(join(tmpdir(), "shiftline-probe-"));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("counts every request ok, records one NDJSON line per request, and sees both versions adding up to the requests sent", async () => {
+  it("counts every request ok, records one NDJSON line per request, sees both versions adding up to the requests sent, and charts one series per version with the switch and no failure", async () => {
     const deps: Dependencies = { dynamodb: await sharedClient(), tables: await freshTables(), now: Date.now };
     const serve = (functionVersion: string) => createLocalServer({ handler: createApiHandler({ logger: new CapturingLogger(), dependencies: () => deps }), fn: { functionVersion } });
     let current: Server = serve("1");
@@ -71,10 +75,50 @@ describe("probe against the local API while the version switches from 1 to 2", f
       // Every item was written, by the version whose header the probe recorded (GET reads it back).
       const written = await Promise.all(records.map(async (r) => ((await (await fetch(`${base}/todo/${r.todoId}`)).json()) as { lambdaVersion: string }).lambdaVersion));
       assert.deepEqual(written, records.map((r) => r.version));
+
+      // The chart written beside the NDJSON (probe.html), read as data: its elements carry the figures.
+      const chart = new DOMParser({ onError: onWarningStopParsing }).parseFromString(readFileSync(join(dir, "probe.html"), "utf8"), "text/xml");
+      const series = Array.from(chart.getElementsByTagName("path")).filter((p) => p.getAttribute("class") === "series");
+      const figures = new Map(series.map((p) => [p.getAttribute("data-version") ?? "", { count: Number(p.getAttribute("data-count")), first: p.getAttribute("data-first") ?? "", last: p.getAttribute("data-last") ?? "", perBucket: (p.getAttribute("data-per-bucket") ?? "").split(",").map(Number) }]));
+      assert.deepEqual([...figures.keys()].sort(), ["1", "2"], "exactly one series per version seen");
+      assert.equal([...figures.values()].reduce((n, f) => n + f.count, 0), records.length, "the series add up to the requests sent");
+      assert.deepEqual(Object.fromEntries([...figures].map(([v, f]) => [v, f.count])), Object.fromEntries(summary.perVersion.map((v) => [v.version, v.count])), "the same counts as the NDJSON");
+      const [v1, v2] = [figures.get("1"), figures.get("2")];
+      assert.ok(v1 && v2);
+      const mixed = v1.perBucket.some((n, i) => n > 0 && v2.perBucket[i] > 0);
+      assert.ok(v1.last <= v2.first || mixed, `the switch is visible: version 1 last ${v1.last}, version 2 first ${v2.first}`);
+      const svg = chart.getElementsByTagName("svg")[0];
+      assert.equal(svg.getAttribute("data-failures"), "0");
+      assert.equal(Array.from(chart.getElementsByTagName("line")).filter((l) => l.getAttribute("class") === "failure").length, 0, "no failure marks");
+      assert.match(stdout, /chart: .*probe\.html \(\d+ requests in \d+ buckets of 1 s; per version 1 \d+, 2 \d+; 0 failed\)/);
     } finally {
       clearTimeout(switchTimer);
       await new Promise<void>((done) => front.close(() => done()));
       await Promise.all([closeGracefully(first, 1_000), closeGracefully(current, 1_000)]);
+    }
+  });
+  it("with --read, reads back every item it wrote: GET /todo/{todoId} answers 200 from the same version", async () => {
+    const deps: Dependencies = { dynamodb: await sharedClient(), tables: await freshTables(), now: Date.now };
+    const server = createLocalServer({ handler: createApiHandler({ logger: new CapturingLogger(), dependencies: () => deps }), fn: { functionVersion: "5" } });
+    const port = await freePort();
+    await new Promise<void>((done) => server.listen(port, "127.0.0.1", done));
+    const out = join(dir, "read.ndjson");
+    try {
+      const code = await probeMain([`http://127.0.0.1:${port}`, "--read", "--clients", "2", "--interval-ms", "100", "--duration", "1", "--out", out, "--finish-file", join(dir, "finish.txt"), "--no-chart"], {
+        stdout: { write: () => true },
+        stderr: process.stderr,
+        clock: systemClock,
+        fetch,
+      });
+      const records = parseRecords(readFileSync(out, "utf8"));
+      assert.equal(code, 0);
+      const reads = records.filter((r) => r.route === "GET /todo/{todoId}");
+      assert.ok(reads.length >= 2 && reads.every((r) => r.status === 200 && r.version === "5"), JSON.stringify(reads.slice(0, 2)));
+      assert.deepEqual(new Set(reads.map((r) => r.todoId)), new Set(records.filter((r) => r.route === "POST /todo" && reads.some((g) => g.todoId === r.todoId)).map((r) => r.todoId)));
+      assert.ok(reads.length >= records.length / 2 - 2, "nearly every write is read back");
+      assert.equal(existsSync(join(dir, "read.html")), false, "--no-chart");
+    } finally {
+      await closeGracefully(server, 1_000);
     }
   });
   it("counts the requests a plain restart refuses as ng, with their error text, and exits 1", async () => {

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import FakeTimers from "@sinonjs/fake-timers";
 import { ValidationError } from "../../lib/validation";
 import type { Clock } from "../../release/clock";
-import { PROBE_EXIT_HELP, probeExit, probeMain, runProbe } from "../../release/probe-cli";
+import { buildProbeProgram, PROBE_EXIT_HELP, probeExit, probeMain, runProbe } from "../../release/probe-cli";
 import { nextSendAt, parseRecords, probeOptions, renderSummary, summarise, todoId, type ProbeOptions, type ProbeRecord } from "../../release/probe";
 
 // A fixed sample: client 1 answered by version 1 then 2, client 2 has a 502 and a network failure.
@@ -176,11 +176,13 @@ describe("probe: runProbe on a fake clock", () => {
 });
 
 describe("README probe section", () => {
-  it("documents the same exit codes as --help prints, and says the chart is not built yet", async () => {
+  it("documents the same exit codes as --help prints, every flag --help lists, and shows the picture npm run picture makes", async () => {
     const readme = readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
     const section = readme.slice(readme.indexOf("<!-- section:probe -->"), readme.indexOf("<!-- /section:probe -->"));
     assert.deepEqual([...section.matchAll(/^\| (\d+) \| /gm)].map((m) => Number(m[1])), PROBE_EXIT_HELP.map(([c]) => c));
-    assert.match(section, /Not built yet: the version-mix chart/);
+    for (const o of buildProbeProgram().options) assert.ok(section.includes(`\`${o.long ?? ""}`), `${o.long ?? ""} is in the README's probe section`);
+    assert.match(section, /!\[[^\]]+\]\(docs\/release-chart\.svg\)/);
+    assert.ok(existsSync(path.join(__dirname, "..", "..", "docs", "release-chart.svg")));
     let out = "";
     const io = { stdout: { write: (s: string) => (out += s) }, stderr: { write: () => true }, clock: fakeClock(FakeTimers.createClock(0)), fetch };
     assert.equal(await probeMain(["--help"], io), 0);

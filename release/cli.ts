@@ -17,6 +17,7 @@ import { EXIT, EXIT_CODE_HELP, type ExitCode } from "./outcome";
 import { dryRunSkipped, renderPlan } from "./plan";
 import { Progress, renderMarkdown, renderSummary, type ReleaseReport, type Writable } from "./report";
 import { loadSmokeEvents, type SmokeTarget } from "./smoke-source";
+import { fetchStagePort, type StageHttpPort } from "./stage-check-http";
 
 export interface CliIo {
   readonly stdout: Writable & { isTTY?: boolean };
@@ -31,6 +32,8 @@ export interface CliIo {
   readonly smokeEvents: (target: SmokeTarget) => readonly SmokeEvent[];
   /** How the code-update waiter polls, given --code-update-timeout (default: every 2 s backing off to 20 s). */
   readonly waiterTiming?: (timeoutSeconds: number) => Omit<CodeUpdateWait, "abortSignal">;
+  /** GETs through the stages for the stage check; defaults to Node's fetch (release/stage-check-http.ts). */
+  readonly stageHttp?: StageHttpPort;
 }
 
 /** Poll GetFunction from every 2 s up to every 20 s (backing off) until the timeout. */
@@ -78,6 +81,7 @@ export function buildProgram(): Command {
     .option("--pre-release-minutes <minutes>", ranged("--pre-release-minutes", "evidence-based health: minutes of the previous version's traffic before the release to compare with"))
     .option("--smoke", "run the smoke gate even if the stack turns it off (smoke: false)")
     .option("--no-smoke", "skip the smoke gate even if the stack turns it on (smoke: true)")
+    .option("--no-stage-check", "for this run, send no requests through the stages (the stack's stageCheck.enabled decides otherwise)")
     .option("--artifact <zip>", "artifact mode: upload this zip, update the function's code and publish the version to release")
     .option("--code-update-timeout <seconds>", ranged("--code-update-timeout", "artifact mode: how long to wait for LastUpdateStatus=Successful"), "300")
     .option("--dry-run", "print the plan and change nothing (no AWS calls)")
@@ -105,7 +109,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   let smokeEvents: readonly SmokeEvent[] = [];
   try {
     inputs = resolveInputs(flags, loadOutputs(flags, io.runPulumi), io.env);
-    if (flags.dryRun !== true && inputs.mode !== "abort" && inputs.settings.smoke) smokeEvents = io.smokeEvents({ environment: inputs.environment, alias: inputs.alias });
+    if (flags.dryRun !== true && inputs.mode !== "abort" && (inputs.settings.smoke || inputs.settings.stageCheck.enabled)) smokeEvents = io.smokeEvents({ environment: inputs.environment, alias: inputs.alias });
   } catch (e) {
     if (!(e instanceof ValidationError)) throw e;
     io.stderr.write(`${e.message}\n`);
@@ -152,7 +156,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
         skipped: inputs.skipped,
         requestMetrics: inputs.requestMetrics,
       },
-      { aws, clock: io.clock, signal: interrupt.signal, progress },
+      { aws, clock: io.clock, signal: interrupt.signal, progress, stageHttp: io.stageHttp ?? fetchStagePort() },
     );
   } finally {
     io.signals.off("SIGINT", onInt);

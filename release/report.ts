@@ -7,6 +7,7 @@ import type { ExitCode, OutcomeKind } from "./outcome";
 import type { Step } from "./schedule";
 import type { SmokeResult } from "./gate";
 import type { DecisionRecord } from "./decision";
+import type { StageFailure } from "./stage-check";
 
 export interface CheckRecord {
   readonly at: string;
@@ -24,6 +25,22 @@ export interface CheckRecord {
   readonly alarmsInAlarm: readonly string[];
   /** The evidence-based rule's decision with its counts and statistics (release/decision), when it judged this check. */
   readonly decision?: DecisionRecord;
+}
+
+/** One stage check (release/stage-check*.ts): requests through one stage at one weight. */
+export interface StageCheckRecord {
+  readonly at: string;
+  /** Share of traffic on the target when the check ran (100 after promotion too). */
+  readonly percent: number;
+  readonly stage: string;
+  readonly url: string;
+  readonly ok: boolean;
+  readonly requests: number;
+  /** Answers per x-function-version. */
+  readonly byVersion: Readonly<Record<string, number>>;
+  /** Each failing answer: route, status, version, and API Gateway's own body when it was not the function's. */
+  readonly failures: readonly StageFailure[];
+  readonly reason?: string;
 }
 
 export interface ReleaseReport {
@@ -47,6 +64,8 @@ export interface ReleaseReport {
   readonly notes: readonly string[];
   /** Checks that were not made, and why (dry run, explicit flags, no stages). */
   readonly skipped: readonly string[];
+  /** Requests through each stage routing to the alias, after each shift (release/stage-check*.ts). */
+  readonly stageChecks?: readonly StageCheckRecord[];
   readonly startedAt: string;
   readonly finishedAt: string;
 }
@@ -111,6 +130,7 @@ export function renderMarkdown(r: ReleaseReport): string {
       `| last check | ${last.percent}%: target ${last.targetErrors}/${last.targetInvocations} errors, previous ${last.previousErrors}/${last.previousInvocations}, ${last.throttles} throttles |`,
     );
   }
+  for (const c of r.stageChecks ?? []) lines.push(`| stage check | ${cell(describeStageCheck(c))} |`);
   for (const s of r.skipped) lines.push(`| skipped | ${cell(s)} |`);
   return `${lines.join("\n")}\n`;
 }
@@ -128,4 +148,13 @@ export function renderSummary(r: ReleaseReport): string[] {
   for (const s of r.skipped) lines.push(`skipped: ${s}`);
   lines.push(`exit code ${r.exitCode}`);
   return lines;
+}
+
+/** One stage check in a line: stage, weight, answers per version, and the first failure with its route, status, version and API Gateway body. */
+export function describeStageCheck(c: StageCheckRecord): string {
+  const versions = Object.entries(c.byVersion).map(([v, n]) => `version ${v}: ${n}`).join(", ") || "no answer from the function";
+  const head = `${c.ok ? "ok" : "FAIL"} stage ${c.stage} at ${c.percent}%: ${c.requests} request${c.requests === 1 ? "" : "s"} (${versions})`;
+  const f = c.failures[0];
+  if (f === undefined) return c.reason !== undefined ? `${head}; ${c.reason}` : head;
+  return `${head}; ${f.route} → ${f.status ?? "no answer"}${f.version !== undefined ? ` from version ${f.version}` : ""}: ${f.problem}${f.gatewayBody !== undefined ? `; API Gateway's body: ${f.gatewayBody}` : ""}`;
 }

@@ -145,6 +145,7 @@ export function describeAlias(a: { functionVersion: string; weights: Readonly<Re
 export function renderSummary(r: ReleaseReport): string[] {
   const lines = [`${r.outcome}: ${r.message}`];
   if (r.finalAlias !== undefined) lines.push(describeAlias(r.finalAlias));
+  for (const c of r.stageChecks ?? []) if (!c.ok) lines.push(`stage check: ${describeStageCheck(c)}`);
   for (const s of r.skipped) lines.push(`skipped: ${s}`);
   lines.push(`exit code ${r.exitCode}`);
   return lines;

@@ -1,10 +1,10 @@
 /**
  * The stage check's gathering: GETs to a stage's invokeUrl through an injectable HTTP port,
- * bounded by a count and a time, stopping at the first failing answer or once the judge
+ * bounded by a count and a time, stopping once the judge
  * (release/stage-check.ts) has seen enough. No judging here beyond asking the judge.
  */
 import type { Clock } from "./clock";
-import { enoughAnswers, judgeAnswer, MAX_BODY, type JudgedAnswer, type StageAnswer, type StageExpectation, type StageRoute } from "./stage-check";
+import { checkDecided, judgeAnswer, MAX_BODY, type JudgedAnswer, type StageAnswer, type StageExpectation, type StageRoute } from "./stage-check";
 
 export interface StageHttpRequest {
   readonly url: string;
@@ -87,7 +87,7 @@ export async function gatherStage(
     const answer: StageAnswer = { ...got, route: route.name, at: clock.now(), latencyMs: clock.now() - sentAt };
     const verdict = judgeAnswer(route, answer, expect);
     judged.push({ answer, verdict });
-    if (verdict.kind === "fail" || enoughAnswers(judged, routes.length, expect)) break;
+    if (checkDecided(judged, routes.length, expect)) break;
     if (judged.length >= limits.maxRequests || clock.now() - started >= limits.maxSeconds * 1000) break;
     await clock.sleep(limits.intervalMs, signal);
     if (signal?.aborted === true) break;

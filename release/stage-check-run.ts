@@ -58,6 +58,8 @@ export interface StageCheckDeps {
 interface Synthetic {
   readonly at: number;
   readonly version: string;
+  /** The function answered 5xx (its EMF counts it as a server error). */
+  readonly serverError: boolean;
 }
 
 export class StageChecker {
@@ -107,7 +109,7 @@ export class StageChecker {
     const expect = { versions: [versions.previous, versions.target], target: versions.target, requireTarget: percent >= 100, smokeItemWritten };
     for (const stage of this.checked) {
       const judged = await gatherStage({ http: this.deps.http, clock: this.deps.clock, signal: this.deps.signal }, stage.invokeUrl, this.routes, expect, s);
-      for (const j of judged) if (j.answer.version !== undefined) this.ledger.push({ at: j.answer.at, version: j.answer.version });
+      for (const j of judged) if (j.answer.version !== undefined) this.ledger.push({ at: j.answer.at, version: j.answer.version, serverError: (j.answer.status ?? 0) >= 500 });
       if (this.deps.signal.aborted) return;
       const verdict = judgeStage(judged, this.routes.length, expect, s);
       const record: StageCheckRecord = {
@@ -136,9 +138,9 @@ export class StageChecker {
   }
 
   /** Answers per version the function gave to the check at or before `until` (epoch ms). */
-  answeredBy(until: number): Readonly<Record<string, number>> {
+  answeredBy(until: number, only: (a: Synthetic) => boolean = () => true): Readonly<Record<string, number>> {
     const counts: Record<string, number> = {};
-    for (const a of this.ledger) if (a.at <= until) counts[a.version] = (counts[a.version] ?? 0) + 1;
+    for (const a of this.ledger) if (a.at <= until && only(a)) counts[a.version] = (counts[a.version] ?? 0) + 1;
     return counts;
   }
 }
@@ -158,6 +160,8 @@ export function stageCheckerFor(req: ReleaseRequest, deps: ReleaseDeps, skipped:
 export interface SyntheticCounts {
   /** In the function's EMF request metrics (visible after about evidenceDelaySeconds). */
   readonly emf: Readonly<Record<string, number>>;
+  /** Of those, the function's own 5xx answers (EMF ServerErrors). */
+  readonly emfServerErrors?: Readonly<Record<string, number>>;
   /** In Lambda's own Invocations (visible after about metricDelaySeconds). */
   readonly lambda: Readonly<Record<string, number>>;
 }
@@ -170,11 +174,16 @@ export interface SyntheticCounts {
  */
 export function syntheticAt(checker: StageChecker | undefined, now: number, delays: { readonly evidenceDelaySeconds: number; readonly metricDelaySeconds: number }): SyntheticCounts {
   if (checker === undefined) return { emf: {}, lambda: {} };
-  return { emf: checker.answeredBy(now - delays.evidenceDelaySeconds * 1000), lambda: checker.answeredBy(now - delays.metricDelaySeconds * 1000) };
+  const emfUntil = now - delays.evidenceDelaySeconds * 1000;
+  return { emf: checker.answeredBy(emfUntil), emfServerErrors: checker.answeredBy(emfUntil, (a) => a.serverError), lambda: checker.answeredBy(now - delays.metricDelaySeconds * 1000) };
 }
 
-/** A version's figures without `emf` synthetic requests and `lambda` synthetic invocations (all of them answered without error). */
-export function discountFigures(f: VersionFigures, emf: number, lambda: number): VersionFigures {
+/**
+ * A version's figures without `emf` synthetic requests (`emfServerErrors` of them answered 5xx)
+ * and `lambda` synthetic invocations. A request API Gateway answered 502 because the function
+ * crashed names no version, so it is not taken out: it counts against the version that ran it.
+ */
+export function discountFigures(f: VersionFigures, emf: number, lambda: number, emfServerErrors = 0): VersionFigures {
   if (emf === 0 && lambda === 0) return f;
   const requests = Math.max(0, f.requests - emf);
   const invocations = f.invocations === undefined ? undefined : Math.max(0, f.invocations - lambda);
@@ -182,7 +191,7 @@ export function discountFigures(f: VersionFigures, emf: number, lambda: number):
   return {
     ...f,
     requests,
-    ...(f.serverErrors !== undefined ? { serverErrors: Math.min(f.serverErrors, requests) } : {}),
+    ...(f.serverErrors !== undefined ? { serverErrors: Math.min(Math.max(0, f.serverErrors - emfServerErrors), requests) } : {}),
     ...(invocations !== undefined ? { invocations } : {}),
     ...(f.unhandledErrors !== undefined ? { unhandledErrors: Math.min(f.unhandledErrors, invocations ?? requests) } : {}),
     // The check's own slow answers cannot be told apart (its latency includes API Gateway's), so
@@ -195,8 +204,8 @@ export function discountFigures(f: VersionFigures, emf: number, lambda: number):
 export function discountWindow(w: Window, versions: { readonly previous: string; readonly target: string }, s: SyntheticCounts): Window {
   return {
     ...w,
-    target: discountFigures(w.target, s.emf[versions.target] ?? 0, s.lambda[versions.target] ?? 0),
-    baseline: discountFigures(w.baseline, s.emf[versions.previous] ?? 0, s.lambda[versions.previous] ?? 0),
+    target: discountFigures(w.target, s.emf[versions.target] ?? 0, s.lambda[versions.target] ?? 0, s.emfServerErrors?.[versions.target] ?? 0),
+    baseline: discountFigures(w.baseline, s.emf[versions.previous] ?? 0, s.lambda[versions.previous] ?? 0, s.emfServerErrors?.[versions.previous] ?? 0),
   };
 }
 

@@ -62,12 +62,26 @@ export type AnswerVerdict =
   | { readonly kind: "ok"; readonly version: string }
   /** API Gateway throttled the request (429): no evidence either way; the check sends more, within its bounds. */
   | { readonly kind: "retry"; readonly why: string }
-  | { readonly kind: "fail"; readonly problem: string; readonly version?: string; readonly gatewayBody?: string };
+  /**
+   * `transient`: a 5xx (API Gateway's or the function's own), a timeout or a dropped connection,
+   * which a version that fails now and then also gives: the check fails on TRANSIENT_FAILURES of
+   * them before the target answered. Other failures (a 403, a version not on the alias, an
+   * answer not the route's documented one) fail it at once.
+   */
+  | { readonly kind: "fail"; readonly problem: string; readonly version?: string; readonly gatewayBody?: string; readonly transient?: true };
 
 /** Longest body kept in an answer (and in the report). */
 export const MAX_BODY = 300;
 /** Rounds of the routes at 100%: every answer must come from the target. */
 export const ROUNDS_AT_FULL = 2;
+/**
+ * Transient failures (see AnswerVerdict) that fail a check while the target has not answered
+ * well once. A stage that cannot reach the target fails every request, so three come quickly;
+ * a version failing 2% of requests gives three in its first few answers about once in 10⁵ checks,
+ * where one failure alone would block such a release about once in ten (the function's own
+ * errors are the health judgement's to weigh).
+ */
+export const TRANSIENT_FAILURES = 3;
 
 const parse = (body: string): unknown => {
   try {
@@ -139,10 +153,11 @@ function shapeProblem(route: StageRoute, answer: StageAnswer, expect: StageExpec
 
 /** Judges one answer against the route's documented answer and the alias's versions. */
 export function judgeAnswer(route: StageRoute, answer: StageAnswer, expect: StageExpectation): AnswerVerdict {
-  if (answer.failure !== undefined) return { kind: "fail", problem: answer.failure.kind === "timeout" ? `no answer: ${answer.failure.detail}` : `no answer: connection failed (${answer.failure.detail})` };
+  if (answer.failure !== undefined) return { kind: "fail", transient: true, problem: answer.failure.kind === "timeout" ? `no answer: ${answer.failure.detail}` : `no answer: connection failed (${answer.failure.detail})` };
   if (throttled(answer)) return { kind: "retry", why: `throttled by API Gateway (429 ${answer.body.slice(0, 80)})` };
   if (answer.version === undefined) {
-    return { kind: "fail", problem: `API Gateway answered ${answer.status ?? "?"}${answer.errorType !== undefined ? ` (x-amzn-ErrorType ${answer.errorType})` : ""}: ${gatewayCause(answer)}`, gatewayBody: answer.body };
+    const problem = `API Gateway answered ${answer.status ?? "?"}${answer.errorType !== undefined ? ` (x-amzn-ErrorType ${answer.errorType})` : ""}: ${gatewayCause(answer)}`;
+    return { kind: "fail", problem, gatewayBody: answer.body, ...((answer.status ?? 0) >= 500 ? { transient: true as const } : {}) };
   }
   const version = answer.version;
   if (!expect.versions.includes(version)) {
@@ -151,6 +166,7 @@ export function judgeAnswer(route: StageRoute, answer: StageAnswer, expect: Stag
   if (expect.requireTarget && version !== expect.target) {
     return { kind: "fail", version, problem: `answered by version ${version} while the target ${expect.target} carries all traffic` };
   }
+  if ((answer.status ?? 0) >= 500) return { kind: "fail", version, transient: true, problem: `the function answered ${answer.status ?? "?"}: ${answer.body.slice(0, 120)}` };
   const shape = shapeProblem(route, answer, expect);
   if (shape !== undefined) return { kind: "fail", version, problem: `the function's answer is not the route's documented one: ${shape}` };
   return { kind: "ok", version };
@@ -159,6 +175,17 @@ export function judgeAnswer(route: StageRoute, answer: StageAnswer, expect: Stag
 export interface JudgedAnswer {
   readonly answer: StageAnswer;
   readonly verdict: AnswerVerdict;
+}
+
+const targetAnswered = (judged: readonly JudgedAnswer[], target: string) => judged.some((j) => j.verdict.kind === "ok" && j.verdict.version === target);
+const isTransient = (j: JudgedAnswer) => j.verdict.kind === "fail" && j.verdict.transient === true;
+const isDefinite = (j: JudgedAnswer) => j.verdict.kind === "fail" && j.verdict.transient !== true;
+/** Too many transient failures before the target answered well once. */
+const transientLimit = (judged: readonly JudgedAnswer[], target: string) => judged.filter(isTransient).length >= TRANSIENT_FAILURES && !targetAnswered(judged, target);
+
+/** Whether gathering can stop: a failure that decides, or enough answers. */
+export function checkDecided(judged: readonly JudgedAnswer[], routes: number, expect: StageExpectation): boolean {
+  return judged.some(isDefinite) || transientLimit(judged, expect.target) || enoughAnswers(judged, routes, expect);
 }
 
 /** Whether the check has seen enough: at 100% ROUNDS_AT_FULL rounds; at a partial weight one round and at least one answer from the target. */
@@ -196,14 +223,16 @@ export function judgeStage(judged: readonly JudgedAnswer[], routes: number, expe
     verdict.kind === "fail" ? [{ route: answer.route, status: answer.status, version: verdict.version, problem: verdict.problem, ...(verdict.gatewayBody !== undefined ? { gatewayBody: verdict.gatewayBody } : {}) }] : [],
   );
   const base = { failures, byVersion, requests: judged.length };
-  if (failures.length > 0) {
-    const f = failures[0];
-    return { ...base, ok: false, reason: `${f.route} → ${f.status ?? "no answer"}${f.version !== undefined ? ` from version ${f.version}` : ""}: ${f.problem}${f.gatewayBody !== undefined ? ` (body ${f.gatewayBody.slice(0, 120)})` : ""}` };
+  const describe = (f: StageFailure) => `${f.route} → ${f.status ?? "no answer"}${f.version !== undefined ? ` from version ${f.version}` : ""}: ${f.problem}${f.gatewayBody !== undefined ? ` (body ${f.gatewayBody.slice(0, 120)})` : ""}`;
+  const definite = judged.findIndex(isDefinite);
+  if (definite >= 0) return { ...base, ok: false, reason: describe(failures[judged.slice(0, definite).filter((j) => j.verdict.kind === "fail").length]) };
+  if (transientLimit(judged, expect.target)) {
+    return { ...base, ok: false, reason: `${describe(failures[0])}; ${failures.length} of ${judged.length} requests failed so, and none was answered well by the target ${expect.target}` };
   }
   if (enoughAnswers(judged, routes, expect)) return { ...base, ok: true };
   const bound = `within ${bounds.maxRequests} requests and ${bounds.maxSeconds} s (stageCheck.maxRequests, maxSeconds)`;
   const retried = judged.filter((j) => j.verdict.kind === "retry").length;
-  if (!expect.requireTarget && judged.some((j) => j.verdict.kind === "ok")) {
+  if (!expect.requireTarget && judged.some((j) => j.verdict.kind === "ok") && !targetAnswered(judged, expect.target)) {
     return { ...base, ok: false, reason: `the target version ${expect.target} answered none of ${judged.length} requests ${bound}, so it is not shown reachable through API Gateway${retried > 0 ? ` (${retried} throttled)` : ""}` };
   }
   return { ...base, ok: false, reason: `too few answers ${bound}: ${judged.length} requests, ${retried} throttled by API Gateway` };

@@ -34,7 +34,7 @@ describe("stage check: judging one answer", () => {
     ["API Gateway's 504: integration timeout", HEALTH, gw(504, '{"message": "Endpoint request timed out"}'), AT_10, "fail", /INTEGRATION_TIMEOUT/],
     ["the stack's own 404 for an unmatched path (its MISSING_AUTHENTICATION_TOKEN response)", HEALTH, gw(404, noRouteBody("/prod/health")), AT_10, "fail", /the stack's MISSING_AUTHENTICATION_TOKEN response/],
     ["API Gateway's 429: throttled, no evidence either way", HEALTH, gw(429, '{"message":"Too Many Requests"}'), AT_10, "retry"],
-    ["the function's own 500 (it carries the header)", HEALTH, fn("42", 500, { message: "internal error", errors: [] }), AT_10, "fail", /not the route's documented one: status 500, not 200/],
+    ["the function's own 500 (it carries the header): transient, the health judgement's to weigh", HEALTH, fn("42", 500, { message: "internal error", errors: [] }), AT_10, "fail", /the function answered 500/],
     ["a health body that is not {status: ok}", HEALTH, fn("42", 200, { status: "degraded", functionVersion: "42" }), AT_10, "fail", /body is not \{"status":"ok"/],
     ["a health body naming another version than its header", HEALTH, fn("42", 200, { status: "ok", functionVersion: "41" }), AT_10, "fail", /body names version 41, the header 42/],
     ["the smoke item, stored by the smoke gate", TODO, fn("42", 200, { todoId: "smoke-x", title: "release smoke check" }), AT_10, "ok"],
@@ -43,7 +43,7 @@ describe("stage check: judging one answer", () => {
     ["another item's body", TODO, fn("42", 200, { todoId: "other" }), AT_10, "fail", /body is not the item smoke-x/],
     ["a route with no documented shape: any 2xx", { name: "GET /x", path: "/x" }, fn("41", 204, ""), AT_10, "ok"],
     ["no answer in time", HEALTH, { route: "r", at: 0, latencyMs: 5000, body: "", failure: { kind: "timeout", detail: "no answer within 5000 ms" } }, AT_10, "fail", /no answer: no answer within 5000 ms/],
-    ["a refused connection", HEALTH, { route: "r", at: 0, latencyMs: 1, body: "", failure: { kind: "network", detail: "fetch failed (ECONNREFUSED)" } }, AT_10, "fail", /connection failed \(fetch failed \(ECONNREFUSED\)\)/],
+    ["a refused connection (transient)", HEALTH, { route: "r", at: 0, latencyMs: 1, body: "", failure: { kind: "network", detail: "fetch failed (ECONNREFUSED)" } }, AT_10, "fail", /connection failed \(fetch failed \(ECONNREFUSED\)\)/],
   ];
   for (const [what, route, answer, expect, kind, problem] of cases) {
     it(`${what}: ${kind}`, () => {
@@ -65,7 +65,9 @@ describe("stage check: when a check has seen enough, and its verdict", () => {
     ["100%: one round is not enough", [healthy("42")], AT_100, false, false, /too few answers/],
     ["100%: two rounds from the target", [healthy("42"), healthy("42")], AT_100, true, true],
     ["10%: throttled throughout", [gw(429, '{"message":"Too Many Requests"}'), gw(429, '{"message":"Too Many Requests"}')], AT_10, false, false, /2 requests, 2 throttled by API Gateway/],
-    ["10%: a failure after the target answered still fails", [healthy("42"), gw(500, '{"message": "Internal server error"}')], AT_10, true, false, /GET \/health|r → 500/],
+    ["10%: a 403 after the target answered still fails", [healthy("42"), gw(403, '{"message":"Forbidden"}', "ForbiddenException")], AT_10, true, false, /r → 403: API Gateway answered 403/],
+    ["10%: one 502 (a crash of the previous version) among good answers passes", [healthy("41"), gw(502, '{"message": "Internal server error"}'), healthy("42")], AT_10, true, true],
+    ["10%: three 500s before the target answered fail", [gw(500, '{"message": "Internal server error"}'), gw(500, '{"message": "Internal server error"}'), gw(500, '{"message": "Internal server error"}')], AT_10, false, false, /r → 500: .*3 of 3 requests failed so, and none was answered well by the target 42/],
   ];
   for (const [what, answers, expect, enough, ok, reason] of cases) {
     it(`${what}: enough ${enough}, ok ${ok}`, () => {
@@ -104,14 +106,16 @@ describe("stage check: requests", () => {
 
 describe("stage check: its own answers are no user's in the health counts", () => {
   it("takes them out of requests and invocations, never out of errors, and keeps every count within its exposure", () => {
-    const cases: Array<[Parameters<typeof discountFigures>, ReturnType<typeof discountFigures>]> = [
+    const cases: Array<[[Parameters<typeof discountFigures>[0], number, number, number?], ReturnType<typeof discountFigures>]> = [
       [[{ requests: 10, serverErrors: 1, invocations: 10, unhandledErrors: 0 }, 4, 3], { requests: 6, serverErrors: 1, invocations: 7, unhandledErrors: 0 }],
       // Only check requests so far: nothing is left to judge, rather than the check's own successes.
       [[{ requests: 4, serverErrors: 0, invocations: 4 }, 4, 4], { requests: 0, serverErrors: 0, invocations: 0 }],
       [[{ requests: 3, serverErrors: 3, invocations: 3, unhandledErrors: 3 }, 5, 5], { requests: 0, serverErrors: 0, invocations: 0, unhandledErrors: 0 }],
       [[{ requests: 10, serverErrors: 0, latency: { timedRequests: 10, slowRequests: 2 } }, 4, 0], { requests: 6, serverErrors: 0, latency: { timedRequests: 6, slowRequests: 2 } }],
+      // The check's own 5xx answers are taken out with their requests.
+      [[{ requests: 10, serverErrors: 3, invocations: 10 }, 4, 4, 1], { requests: 6, serverErrors: 2, invocations: 6 }],
     ];
-    for (const [[figures, emf, lambda], expected] of cases) assert.deepEqual(discountFigures(figures, emf, lambda), expected);
+    for (const [[figures, emf, lambda, errors], expected] of cases) assert.deepEqual(discountFigures(figures, emf, lambda, errors), expected);
   });
 
   it("takes them out of Lambda's invocations for the fixed-count rule, per version", () => {

@@ -183,7 +183,8 @@ class ReleaseRun {
     try {
       await this.stageChecks.check(this.percent, { previous: this.previous, target: this.target }, this.smoke.length > 0);
     } catch (e) {
-      // Someone else moving the alias explains a failed check: that is a conflict, never undone.
+      // A signal aborts the request in flight; someone else moving the alias explains a failed check (a conflict, never undone).
+      this.throwIfInterrupted();
       await this.guardAlias();
       throw e;
     }

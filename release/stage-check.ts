@@ -77,7 +77,7 @@ export const ROUNDS_AT_FULL = 2;
 /**
  * Transient failures (see AnswerVerdict) that fail a check while the target has not answered
  * well once. A stage that cannot reach the target fails every request, so three come quickly;
- * a version failing 2% of requests gives three in its first few answers about once in 10⁵ checks,
+ * a version failing 2% of requests gives three in its first five answers about once in 10⁴ checks,
  * where one failure alone would block such a release about once in ten (the function's own
  * errors are the health judgement's to weigh).
  */

@@ -184,6 +184,18 @@ describe("release run: the stage check through a stage (a local HTTP server)", (
     assert.deepEqual(wholly(h), { functionVersion: "41", weights: {} });
   });
 
+  it("SIGINT while a request through the stage is in flight aborts it, rolls back and exits 130", async () => {
+    stage.behaviour = (version, _req, res) => {
+      if (version !== "42") return functionAnswer(version, res);
+      h.signals.emit("SIGINT");
+      void res;
+    };
+    const code = await main(["--outputs", outputsFor(stage), "--json"], h.io);
+    assert.equal(code, EXIT.interrupted);
+    assert.match(reportOf(h).message, /interrupted by SIGINT/);
+    assert.deepEqual(wholly(h), { functionVersion: "41", weights: {} });
+  });
+
   it("the check's own answers are not counted as the target's traffic: with no user reaching it, the 10% step is not judged (exit 1)", async () => {
     // Users reach only the previous version; the stage check's one answer from 42 is Lambda's only invocation of it.
     h.world.metrics = (version) => (version === "42" ? { invocations: 0, errors: 0 } : { invocations: 100, errors: 0 });

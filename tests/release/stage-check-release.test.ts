@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { main } from "../../release/cli";
 import { EXIT } from "../../release/outcome";
-import type { ReleaseReport } from "../../release/report";
+import { renderMarkdown, type ReleaseReport } from "../../release/report";
 import { fetchStagePort } from "../../release/stage-check-http";
 import { harness, PROD, SMOKE, type Harness } from "./harness";
 
@@ -118,6 +118,7 @@ describe("release run: the stage check through a stage (a local HTTP server)", (
     assert.match(r.message, /^stage check failed at 10% on stage prod .*rolled back: alias live is wholly on version 41/);
     assert.deepEqual(wholly(h), { functionVersion: "41", weights: {} });
     assert.match(h.err(), /stage check FAIL prod at 10%: 3 requests/, "three, so one crash of a version that fails now and then does not block it");
+    assert.match(renderMarkdown(r), /\| stage check \| FAIL stage prod at 10%: 3 requests \(no answer from the function\); GET \/health → 500: API Gateway answered 500 .*; API Gateway's body: \{"message":"Internal server error"\} \|/);
   });
 
   it("a 403 Missing Authentication Token (the stage's deployment lacks the route) rolls back (exit 1)", async () => {

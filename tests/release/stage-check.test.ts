@@ -6,6 +6,13 @@
  * check's own requests out of the health counts.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { ValidationError } from "../../lib/validation";
+import { loadOutputs, resolveInputs } from "../../release/inputs";
+import { stageCheckSchema } from "../../release/settings";
+import { PROD } from "./harness";
 import { noRouteBody } from "../../components/openapi";
 import { enoughAnswers, judgeAnswer, judgeStage, type JudgedAnswer, type StageAnswer, type StageExpectation, type StageRoute } from "../../release/stage-check";
 import { discountFigures, discountSample, stageRoutes } from "../../release/stage-check-run";
@@ -126,4 +133,43 @@ describe("stage check: its own answers are no user's in the health counts", () =
       { invocations: 82, errors: 0 },
     ]);
   });
+});
+
+describe("stage check: settings at the boundary", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "shiftline-stage-settings-"));
+  const prodJson = JSON.parse(readFileSync(PROD, "utf8")) as Record<string, unknown> & { release: Record<string, unknown> };
+  const withStageCheck = (name: string, stageCheck: unknown) => {
+    const file = path.join(dir, `${name}.json`);
+    writeFileSync(file, JSON.stringify({ ...prodJson, release: { ...prodJson.release, stageCheck } }));
+    return file;
+  };
+  const problemsFor = (stageCheck: unknown): string[] => {
+    try {
+      const file = withStageCheck(Math.random().toString(36).slice(2), stageCheck);
+      resolveInputs({ outputs: file }, loadOutputs({ outputs: file }), {});
+      return [];
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      return e.problems.map((p) => `${p.field} = ${p.value}: ${p.message}`);
+    }
+  };
+
+  it("defaults: on, 100 requests, 60 s, 10 s timeout, 200 ms apart, no private stage", () => {
+    assert.deepEqual(stageCheckSchema.parse({}), { enabled: true, maxRequests: 100, maxSeconds: 60, timeoutMs: 10_000, intervalMs: 200, privateStages: [] });
+  });
+
+  const cases: Array<[string, unknown, RegExp]> = [
+    ["no requests", { maxRequests: 0 }, /release\.stageCheck\.maxRequests = 0: stageCheck\.maxRequests must be at least 1\./],
+    ["too long", { maxSeconds: 601 }, /stageCheck\.maxSeconds must be at most 600 seconds\./],
+    ["a fractional timeout", { timeoutMs: 1.5 }, /stageCheck\.timeoutMs must be a whole number of milliseconds\./],
+    ["a timeout under 100 ms", { timeoutMs: 50 }, /stageCheck\.timeoutMs must be at least 100 milliseconds\./],
+    ["an unknown key", { maxRequest: 10 }, /maxRequest/],
+    ["a private stage the stack does not have", { privateStages: ["nope"] }, /outputs\.release\.stageCheck\.privateStages = "nope": no such stage \(stages: prod\); remove it/],
+  ];
+  for (const [what, value, message] of cases) {
+    it(`refuses ${what}, naming field, value and rule`, () => {
+      const found = problemsFor(value);
+      assert.ok(found.some((p) => message.test(p)), found.join("\n"));
+    });
+  }
 });

@@ -58,12 +58,14 @@ export function targetRows(rows: readonly Row[]): BenchRow[] {
     row("W5 failed requests vs CodeDeploy", failedRatio("W5"), "x", 0.5, "lower", "same, 0.5 rps"),
     row("W7 handled 500s rolled back", get("W7", "shiftline").rolledBack, "share", 0.99, "higher", "CodeDeploy's Errors alarm cannot see them"),
     row("W8 3x p99 latency rolled back", get("W8", "shiftline").rolledBack, "share", 0.99, "higher", ""),
+    row("W10 stage path broken rolled back", get("W10", "shiftline").rolledBack, "share", 0.99, "higher", "the stage check; CodeDeploy's model does not send through the stage"),
+    row("W10 failed requests vs CodeDeploy", failedRatio("W10"), "x", 0.05, "lower", "mean failed requests served by the target"),
     row("W3 time to 100% vs CodeDeploy", timeRatio("W3"), "x", 1, "lower", "mean seconds from first shift to last alias write"),
     row("W4 promoted at 0.5 rps", get("W4", "shiftline").promoted, "share", 0.99, "higher", ""),
     row("W4 time to 100% vs CodeDeploy", timeRatio("W4"), "x", 2, "lower", ""),
     row("W6 fix promoted", get("W6", "shiftline").promoted, "share", 0.99, "higher", "previous version fails 2%"),
     row("W9 no-worse target promoted", get("W9", "shiftline").promoted, "share", 0.99, "higher", "both fail 0.5%"),
-    row("bad releases promoted (W1 W2 W5 W7 W8)", badPromoted, "share", 0.01, "lower", ""),
+    row("bad releases promoted (W1 W2 W5 W7 W8 W10)", badPromoted, "share", 0.01, "lower", ""),
   ];
 }
 

@@ -300,6 +300,7 @@ const RELEASE_SHAPES: ReadonlyArray<readonly [RegExp, string]> = [
   [/^release\.steps$/, "release.steps must be a list of steps, e.g. [{percent: 10, bakeSeconds: 300}, {percent: 50, bakeSeconds: 300}]."],
   [/^release\.steps\[\d+\]$/, "each release step must be a map {percent, bakeSeconds}, e.g. {percent: 10, bakeSeconds: 300}."],
   [/^release\.health$/, "release.health must be a map of health thresholds, e.g. {maxErrorRatePercent: 1, minInvocations: 20}."],
+  [/^release\.stageCheck$/, "release.stageCheck must be a map of stage check settings, e.g. {enabled: true, maxRequests: 100, maxSeconds: 60}."],
 ];
 
 /** Replaces zod's generic type message with the key's rule and fix. */

@@ -8,9 +8,10 @@ import type { ReleaseDeps, ReleaseRequest } from "./controller";
 import { decide, decisionRecord, requestsToShowHealth } from "./decision";
 import type { EvidenceGatherer, PreRelease } from "./evidence";
 import type { HealthMonitor } from "./health";
-import { EXIT, ReleaseStop } from "./outcome";
+import { EXIT, stop } from "./outcome";
 import type { CheckRecord } from "./report";
 import type { Step } from "./schedule";
+import { discountSample, discountWindow, syntheticAt, type StageChecker } from "./stage-check-run";
 import { judgeStep } from "./step-judgement";
 
 /** The release run as a step's bake sees it. */
@@ -21,6 +22,9 @@ export interface BakeRun {
   /** Share on the target as last written. */
   readonly percent: number;
   readonly target?: string;
+  readonly previous?: string;
+  /** The stage check, whose own answers are taken out of the counts judged here. */
+  readonly stageChecks?: StageChecker;
   /** The evidence window's start: the first shift (or, resumed, when the split is taken to have begun). */
   readonly firstShiftAt?: number;
   readonly preRelease?: PreRelease;
@@ -34,7 +38,7 @@ export interface BakeRun {
   provisionedReady(percent: number): Promise<void>;
 }
 
-const stop = (kind: ReleaseStop["kind"], exitCode: ReleaseStop["exitCode"], message: string) => new ReleaseStop(kind, exitCode, message);
+const versionsOf = (run: BakeRun) => ({ previous: run.previous ?? "", target: run.target ?? "" });
 
 /**
  * Holds a step for its bake time, checking health every checkIntervalSeconds. The last
@@ -59,7 +63,8 @@ export async function bakeStep(run: BakeRun, step: Step, index: number, health: 
     await clock.sleep(Math.min(h.checkIntervalSeconds * 1000, judgeUntil - clock.now()), run.deps.signal);
     run.throwIfInterrupted();
     await run.guardAlias();
-    const { sample, verdict } = await health.check(since, new Date(clock.now()));
+    const now = clock.now();
+    const { sample, verdict } = await health.check(since, new Date(now), {}, (s) => discountSample(s, versionsOf(run), syntheticAt(run.stageChecks, now, h)));
     judged ||= verdict.targetErrorRate !== undefined;
     unavailable = sample.metricsUnavailable;
     lastInvocations = sample.target.invocations;
@@ -123,7 +128,8 @@ async function bakeOnEvidence(run: BakeRun, step: Step, index: number, health: H
     await run.guardAlias();
     const now = new Date(clock.now());
     const { sample, verdict } = await health.check(since, now, { errorRates: false });
-    const w = await evidence.window(windowStart, now, run.preRelease?.latencyThresholdMs);
+    // Without the stage check's own answers: they are no user's (release/stage-check-run.ts).
+    const w = discountWindow(await evidence.window(windowStart, now, run.preRelease?.latencyThresholdMs), versionsOf(run), syntheticAt(run.stageChecks, now.getTime(), h));
     const elapsedSeconds = (now.getTime() - stepStart) / 1000;
     if (w.problems.length > 0 || sample.metricsUnavailable !== undefined) {
       const why = [...w.problems, ...(sample.metricsUnavailable !== undefined ? [sample.metricsUnavailable] : [])].join("; ");

@@ -18,6 +18,7 @@ import { dryRunSkipped, renderPlan } from "./plan";
 import { Progress, renderMarkdown, renderSummary, type ReleaseReport, type Writable } from "./report";
 import { loadSmokeEvents, type SmokeTarget } from "./smoke-source";
 import { describeReleaseProbe, releaseProbeMarkdown, releaseProbePlan, startReleaseProbe, RELEASE_PROBE_DEFAULT_OUT, type ReleaseProbePlan, type RunningProbe } from "./probe-release";
+import { fetchStagePort, type StageHttpPort } from "./stage-check-http";
 
 export interface CliIo {
   readonly stdout: Writable & { isTTY?: boolean };
@@ -34,6 +35,8 @@ export interface CliIo {
   readonly waiterTiming?: (timeoutSeconds: number) => Omit<CodeUpdateWait, "abortSignal">;
   /** `--probe`'s HTTP client (default: the global fetch). */
   readonly fetch?: typeof fetch;
+  /** GETs through the stages for the stage check; defaults to Node's fetch (release/stage-check-http.ts). */
+  readonly stageHttp?: StageHttpPort;
 }
 
 /** Poll GetFunction from every 2 s up to every 20 s (backing off) until the timeout. */
@@ -81,6 +84,7 @@ export function buildProgram(): Command {
     .option("--pre-release-minutes <minutes>", ranged("--pre-release-minutes", "evidence-based health: minutes of the previous version's traffic before the release to compare with"))
     .option("--smoke", "run the smoke gate even if the stack turns it off (smoke: false)")
     .option("--no-smoke", "skip the smoke gate even if the stack turns it on (smoke: true)")
+    .option("--no-stage-check", "for this run, send no requests through the stages (the stack's stageCheck.enabled decides otherwise)")
     .option("--artifact <zip>", "artifact mode: upload this zip, update the function's code and publish the version to release")
     .option("--code-update-timeout <seconds>", ranged("--code-update-timeout", "artifact mode: how long to wait for LastUpdateStatus=Successful"), "300")
     .option("--dry-run", "print the plan and change nothing (no AWS calls)")
@@ -113,7 +117,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   try {
     probePlan = flags.probe === undefined ? undefined : releaseProbePlan(flags.probe, flags.probeOut);
     inputs = resolveInputs(flags, loadOutputs(flags, io.runPulumi), io.env);
-    if (flags.dryRun !== true && inputs.mode !== "abort" && inputs.settings.smoke) smokeEvents = io.smokeEvents({ environment: inputs.environment, alias: inputs.alias });
+    if (flags.dryRun !== true && inputs.mode !== "abort" && (inputs.settings.smoke || inputs.settings.stageCheck.enabled)) smokeEvents = io.smokeEvents({ environment: inputs.environment, alias: inputs.alias });
   } catch (e) {
     if (!(e instanceof ValidationError)) throw e;
     io.stderr.write(`${e.message}\n`);
@@ -164,7 +168,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
         skipped: inputs.skipped,
         requestMetrics: inputs.requestMetrics,
       },
-      { aws, clock: io.clock, signal: interrupt.signal, progress },
+      { aws, clock: io.clock, signal: interrupt.signal, progress, stageHttp: io.stageHttp ?? fetchStagePort() },
     );
   } catch (e) {
     // release --probe: an unexpected error ends the run; the probe must not keep the process alive.

@@ -3,58 +3,22 @@
  * watching health → promote, or roll back. Whatever happens after the alias was first
  * touched, the run ends with the alias wholly on one version (or says loudly why it could not).
  */
-import type { AwsPorts } from "./aws/clients";
-import { describeAliasState, sameAlias, type AliasState, type CodeUpdateWait } from "./aws/lambda";
+import { describeAliasState, sameAlias, type AliasState } from "./aws/lambda";
 import { deployArtifact } from "./artifact";
-import type { Clock } from "./clock";
-import { runSmoke, SMOKE_ATTEMPTS, type SmokeEvent, type SmokeResult } from "./gate";
-import type { VersionFigures } from "./decision";
-import { EvidenceGatherer, type PreRelease, type RequestMetricsScope } from "./evidence";
-import { HealthMonitor } from "./health";
-import { fitFirstStep } from "./step-judgement";
-import { bakeStep, type BakeRun } from "./bake";
-import { EXIT, ReleaseStop, conflict, gateFailed, type ExitCode, type OutcomeKind } from "./outcome";
+import type { SmokeResult } from "./gate";
+import type { EvidenceGatherer, PreRelease } from "./evidence";
+import { bakeStep } from "./bake";
+import { EXIT, ReleaseStop, conflict, gateFailed, stop, type ExitCode, type OutcomeKind } from "./outcome";
 import { preflight } from "./preflight";
+import { prepareEvidence, smokeGate, watchAlarms } from "./pre-traffic";
 import { findProvisioned, notReadyStop, servingQualifiers, unsettledStop, waitForAliasToSettle, waitForInheritedTransition, waitForProvisionedReady, type PrimaryChange, type ProvisionedSet } from "./provisioned";
 import { describeError, rollbackAlias } from "./rollback";
-import type { CheckRecord, Progress, ReleaseReport } from "./report";
+import type { ReleaseDeps, ReleaseRequest } from "./release-request";
+import type { CheckRecord, ReleaseReport } from "./report";
 import { planSchedule, type Step } from "./schedule";
-import type { ReleaseSettings } from "./settings";
-import type { StageOutput } from "./stack-outputs";
+import { stageCheckerFor, type StageChecker } from "./stage-check-run";
 
-export type ReleaseMode = "start" | "resume" | "abort";
-
-export interface ReleaseRequest {
-  readonly environment?: string;
-  readonly functionName: string;
-  readonly alias: string;
-  /** Stages routing to the alias (their invoke permission is checked); empty with explicit flags. */
-  readonly stages: readonly StageOutput[];
-  readonly alarmNames: readonly string[];
-  readonly settings: ReleaseSettings;
-  /** Version to release; undefined in artifact mode, where publishing decides it. */
-  readonly target?: string;
-  readonly mode: ReleaseMode;
-  readonly artifact?: { readonly file: string; readonly bucket: string; readonly keyPrefix: string };
-  readonly codeUpdateWait: Omit<CodeUpdateWait, "abortSignal">;
-  readonly smokeEvents: readonly SmokeEvent[];
-  /** Checks the caller already knows will not be made. */
-  readonly skipped?: readonly string[];
-  /**
-   * Where the function writes its request metrics (stack output requestMetrics): with it, each
-   * step is judged by the evidence-based rule on what users saw, per version; without it, by the
-   * fixed-count rule on Lambda's own metrics.
-   */
-  readonly requestMetrics?: RequestMetricsScope;
-}
-
-export interface ReleaseDeps {
-  readonly aws: AwsPorts;
-  readonly clock: Clock;
-  /** Aborted by SIGINT/SIGTERM; the run then rolls back. */
-  readonly signal: AbortSignal;
-  readonly progress: Progress;
-}
+export type { ReleaseDeps, ReleaseMode, ReleaseRequest } from "./release-request";
 
 export function runRelease(req: ReleaseRequest, deps: ReleaseDeps): Promise<ReleaseReport> {
   return new ReleaseRun(req, deps).execute();
@@ -63,13 +27,12 @@ export function runRelease(req: ReleaseRequest, deps: ReleaseDeps): Promise<Rele
 /** How far back the alias's usual throttle rate is measured before a release. */
 const THROTTLE_BASELINE_MINUTES = 10;
 
-const stop = (kind: OutcomeKind, exitCode: ExitCode, message: string) => new ReleaseStop(kind, exitCode, message);
-
+/** One release. Fields read by bake.ts and pre-traffic.ts (through BakeRun, PreTrafficRun) are not private. */
 class ReleaseRun {
   private readonly startedAt: number;
-  private steps: Step[];
-  private target?: string;
-  private previous?: string;
+  steps: Step[];
+  target?: string;
+  previous?: string;
   private revisionId = "";
   /** `revisionId` is the answer of our last write (or the read it was based on); false while a write's answer is outstanding or lost. */
   private revisionKnown = false;
@@ -78,27 +41,29 @@ class ReleaseRun {
   /** Set while our last write moved the primary version of a provisioned alias (Lambda may still be moving it). */
   private transition?: Pick<PrimaryChange, "primary" | "from">;
   /** Share on the target as last written to the alias. */
-  private percent = 0;
+  percent = 0;
   /** Gathers the per-version evidence; undefined when the stack names no request metrics (or they are unreadable). */
-  private evidence?: EvidenceGatherer;
-  private preRelease?: PreRelease;
+  evidence?: EvidenceGatherer;
+  preRelease?: PreRelease;
   /** When this run first shifted traffic (or, resumed, when the split is taken to have begun): the evidence window's start. */
-  private firstShiftAt?: number;
+  firstShiftAt?: number;
   /** The pair cannot be weighted (preflight): the 100% step points the alias wholly at the target. */
   private direct = false;
   /** The alias has been changed by this run (or was found split by an earlier one). */
   private touched = false;
   /** The last rollback changed the alias (false: it was already wholly on the previous version). */
   private rollbackWrote = false;
-  private smoke: SmokeResult[] = [];
-  private readonly checks: CheckRecord[] = [];
+  smoke: SmokeResult[] = [];
+  readonly checks: CheckRecord[] = [];
   private readonly notes: string[] = [];
-  private readonly skipped: string[];
+  readonly skipped: string[];
   private finalAlias?: ReleaseReport["finalAlias"];
+  /** The stage check (release/stage-check-run.ts); set once preflight passed. */
+  stageChecks?: StageChecker;
 
   constructor(
-    private readonly req: ReleaseRequest,
-    private readonly deps: ReleaseDeps,
+    readonly req: ReleaseRequest,
+    readonly deps: ReleaseDeps,
   ) {
     this.startedAt = deps.clock.now();
     this.steps = planSchedule(req.settings);
@@ -171,25 +136,7 @@ class ReleaseRun {
     }
     progress.line(`preflight ok: alias ${req.alias} → version ${pre.previous}; releasing version ${target} (${req.settings.strategy}: ${this.steps.map((s) => `${s.percent}%`).join(" → ")})`);
 
-    // Alarms are checked before the smoke gate: smoke invocations write to the environment,
-    // and a release whose health cannot be watched should not get that far.
-    const health = new HealthMonitor(aws.cloudwatch, { functionName: req.functionName, alias: req.alias, target, previous: pre.previous, alarmNames: req.alarmNames }, req.settings.health);
-    const baseline = await health.baseline();
-    if (baseline.missing.length > 0) {
-      throw gateFailed(
-        `preflight: alarm${baseline.missing.length === 1 ? "" : "s"} ${baseline.missing.join(", ")} configured for alias ${req.alias} not found (metric alarms); health could not be watched. Fix alarmNames in the stack outputs (or pass --alarm with existing names).`,
-      );
-    }
-    if (req.mode === "resume" && this.percent > 0 && baseline.firing.length > 0) {
-      // The firing alarm may be the in-flight split's own doing; nothing tells it apart from an inherited one.
-      throw stop(
-        "rolled-back",
-        EXIT.rolledBack,
-        `cannot resume: alarm${baseline.firing.length === 1 ? "" : "s"} ${baseline.firing.join(", ")} in ALARM while version ${target} already has ${this.percent}% of traffic, so the split may be the cause. Once the alarm is OK, start the release again`,
-      );
-    }
-    if (baseline.firing.length > 0) this.note(`already in ALARM before the release (judged by version error rates instead): ${baseline.firing.join(", ")}`);
-
+    const health = await watchAlarms(this, target, pre.previous);
     this.throwIfInterrupted();
     // Metrics are read from a minute before the first shift, so the minute it happened in is
     // whole. A resumed run has no record of when the split began: it looks back over every
@@ -198,9 +145,10 @@ class ReleaseRun {
     const held = (s: Step) => (req.requestMetrics !== undefined ? Math.max(s.bakeSeconds, req.settings.health.evidenceDeadlineSeconds) : s.bakeSeconds);
     const lookback = req.mode === "resume" && this.percent > 0 ? this.steps.filter((s) => s.percent <= this.percent).reduce((n, s) => n + held(s), req.settings.health.metricDelaySeconds) : 0;
     // Read before the smoke gate: how the previous version fared decides whether a failed smoke invocation may be repeated.
-    await this.prepareEvidence(target, pre.previous, new Date(this.deps.clock.now() - 60_000 - lookback * 1000));
-    await this.smokeGate(target);
+    await prepareEvidence(this, target, pre.previous, new Date(this.deps.clock.now() - 60_000 - lookback * 1000));
+    await smokeGate(this, target);
     if (req.alarmNames.length === 0) this.skipped.push("alarms: none configured for this alias");
+    this.stageChecks = stageCheckerFor(req, this.deps, this.skipped);
 
     const since = new Date(this.deps.clock.now() - 60_000 - lookback * 1000);
     if (this.steps.some((s) => s.bakeSeconds > 0)) {
@@ -212,73 +160,35 @@ class ReleaseRun {
       const step = this.steps[i];
       if (step.percent === 100 && step.bakeSeconds === 0) break;
       if (step.percent !== this.percent) await this.shiftTo(step.percent, target, i);
-      await this.bake(step, i, health, since);
+      // Through API Gateway before the step is judged: a broken path fails at once (release/stage-check-run.ts).
+      await this.checkStages();
+      await bakeStep(this, step, i, health, since);
     }
     if (this.steps.some((s) => s.percent === 100 && s.bakeSeconds === 0)) {
       this.skipped.push(req.settings.strategy === "all-at-once" ? "health: not watched after the switch (finalBakeSeconds is 0); set --final-bake to watch it" : "health at 100%: not watched (finalBakeSeconds is 0)");
     }
     await this.promote(target);
+    if (this.stageChecks?.active === true && !this.stageChecks.checkedAtFull) {
+      // No check saw the target carry all traffic before promotion (no final bake): check now, once Lambda's own weights are gone.
+      if (this.transition !== undefined) await this.settle(this.transition);
+      await this.checkStages();
+    }
     return this.verifyPromotion(target, pre.previous);
   }
 
-  /**
-   * Sets up evidence-based judging: reads the previous version's request metrics before the
-   * release and raises the first step where traffic is too low for it to show health in time.
-   */
-  private async prepareEvidence(target: string, previous: string, since: Date): Promise<void> {
-    const { req } = this;
-    const h = req.settings.health;
-    if (req.requestMetrics === undefined) {
-      this.skipped.push("request metrics: none named (stack output requestMetrics); judged on Lambda's Invocations and Errors with the fixed-count rule, which cannot see handled 5xx answers or latency");
-      return;
+  /** The stage check at the current weight; a failure throws a rollback like a health failure. */
+  private async checkStages(): Promise<void> {
+    if (this.stageChecks?.active !== true || this.target === undefined || this.previous === undefined) return;
+    this.throwIfInterrupted();
+    try {
+      await this.stageChecks.check(this.percent, { previous: this.previous, target: this.target }, this.smoke.length > 0);
+    } catch (e) {
+      // A signal aborts the request in flight; someone else moving the alias explains a failed check (a conflict, never undone).
+      this.throwIfInterrupted();
+      await this.guardAlias();
+      throw e;
     }
-    const gatherer = new EvidenceGatherer(this.deps.aws.cloudwatch, { functionName: req.functionName, alias: req.alias, target, previous, metrics: req.requestMetrics });
-    const resumed = req.mode === "resume" && this.percent > 0;
-    const pre = await gatherer.preRelease(resumed ? since : new Date(this.deps.clock.now()), h.preReleaseMinutes);
-    if (pre.problems.length > 0) {
-      this.note(`request metrics unreadable (${pre.problems.join("; ")}); judged on Lambda's metrics with the fixed-count rule instead`);
-      return;
-    }
-    this.evidence = gatherer;
-    this.preRelease = pre;
-    if (resumed) this.firstShiftAt = since.getTime();
-    if (pre.previous === undefined) {
-      this.note(
-        h.preReleaseMinutes === 0
-          ? `the previous version's traffic before the release is not read (preReleaseMinutes 0): the target is compared with it only from the first shift on`
-          : `no request metrics of version ${previous} in the ${h.preReleaseMinutes} minutes before the release (no traffic, or a build that does not publish them): the target is compared with it only from the first shift on`,
-      );
-      return;
-    }
-    const p: VersionFigures = pre.previous;
-    this.note(
-      `version ${previous} before the release (${h.preReleaseMinutes} min): ${p.requests} requests, ${p.serverErrors ?? 0} server errors${pre.latencyThresholdMs !== undefined ? `, p99 ${pre.latencyThresholdMs.toFixed(1)} ms (slow requests are counted above it)` : ""}`,
-    );
-    if (resumed || h.preReleaseMinutes === 0) return;
-    const fitted = fitFirstStep(this.steps, p.requests / (h.preReleaseMinutes * 60), h.decision, p.requests > 0 ? (p.serverErrors ?? 0) / p.requests : undefined);
-    if (fitted.note !== undefined) {
-      this.steps = fitted.steps;
-      this.note(`${fitted.note} (${this.steps.map((s) => `${s.percent}%`).join(" → ")})`);
-    }
-  }
-
-  private async smokeGate(target: string): Promise<void> {
-    const { req } = this;
-    if (!req.settings.smoke) {
-      this.skipped.push("smoke gate: turned off (smoke: false / --no-smoke)");
-      return;
-    }
-    if (req.smokeEvents.length === 0) throw gateFailed("smoke gate: no smoke events; add them to lambda-src/smoke-events.ts or pass --no-smoke.");
-    // A failure is evidence against the target only where the previous version does not fail
-    // too: when it did in the hour before, a failed invocation is repeated once (release/gate.ts).
-    const previous = this.preRelease?.previous;
-    const previousFails = previous !== undefined && ((previous.serverErrors ?? 0) > 0 || (previous.unhandledErrors ?? 0) > 0);
-    this.smoke = await runSmoke(this.deps.aws.lambda, req.functionName, target, req.smokeEvents, previousFails ? SMOKE_ATTEMPTS : 1);
-    for (const s of this.smoke) this.deps.progress.line(`smoke ${s.ok ? "ok  " : "FAIL"} ${s.name}${s.statusCode !== undefined ? ` → ${s.statusCode}` : ""}${s.problem !== undefined ? `: ${s.problem}` : ""}`);
-    const failed = this.smoke.filter((s) => !s.ok);
-    if (failed.length > 0) {
-      throw gateFailed(`smoke gate: ${failed.length} of ${this.smoke.length} invocations of version ${target} failed (${failed.map((f) => `${f.name}: ${f.problem ?? ""}`).join("; ")}); no traffic was moved. Fix what these events show (run them locally with 'npm start'), publish a new version and release it.`);
-    }
+    this.throwIfInterrupted();
   }
 
   /**
@@ -353,54 +263,12 @@ class ReleaseRun {
     return this.report("promoted", EXIT.ok, `version ${target} promoted: alias ${req.alias} serves it wholly (was ${previous}).`);
   }
 
-  /** Holds a step and judges it (release/bake.ts): on evidence, or on Lambda's metrics as the fallback. */
-  private bake(step: Step, index: number, health: HealthMonitor, since: Date): Promise<void> {
-    return bakeStep(this.bakeRun(), step, index, health, since);
-  }
-
-  /** What bake.ts reads and calls of this run. */
-  private bakeRun(): BakeRun {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const run = this;
-    return {
-      req: this.req,
-      deps: this.deps,
-      checks: this.checks,
-      skipped: this.skipped,
-      get steps() {
-        return run.steps;
-      },
-      get percent() {
-        return run.percent;
-      },
-      get target() {
-        return run.target;
-      },
-      get firstShiftAt() {
-        return run.firstShiftAt;
-      },
-      get preRelease() {
-        return run.preRelease;
-      },
-      get evidence() {
-        return run.evidence;
-      },
-      set evidence(e) {
-        run.evidence = e;
-      },
-      note: (text) => this.note(text),
-      guardAlias: () => this.guardAlias(),
-      throwIfInterrupted: () => this.throwIfInterrupted(),
-      provisionedReady: (percent) => this.provisionedReady(percent),
-    };
-  }
-
   private waitDeps() {
     return { lambda: this.deps.aws.lambda, clock: this.deps.clock, progress: this.deps.progress, signal: this.deps.signal };
   }
 
   /** Before a step is judged: the provisioned concurrency of the alias and of the versions carrying traffic is READY. */
-  private async provisionedReady(percent: number): Promise<void> {
+  async provisionedReady(percent: number): Promise<void> {
     const scope = { functionName: this.req.functionName, alias: this.req.alias, previous: this.previous ?? "", target: this.target ?? "" };
     const qualifiers = servingQualifiers(this.provisioned, scope, percent);
     if (qualifiers.length === 0) return;
@@ -425,7 +293,7 @@ class ReleaseRun {
   }
 
   /** During a bake: any write since ours (RevisionId) is a concurrent change; never judge or undo it. */
-  private async guardAlias(): Promise<void> {
+  async guardAlias(): Promise<void> {
     if (!this.revisionKnown) return;
     const now = await this.deps.aws.lambda.getAlias(this.req.functionName, this.req.alias);
     if (now !== undefined && now.revisionId === this.revisionId) return;
@@ -434,7 +302,7 @@ class ReleaseRun {
     );
   }
 
-  private throwIfInterrupted(): void {
+  throwIfInterrupted(): void {
     if (this.deps.signal.aborted) {
       const why = typeof this.deps.signal.reason === "string" ? this.deps.signal.reason : "a signal";
       throw stop("interrupted", EXIT.interrupted, `interrupted by ${why}; run the release again when ready`);
@@ -498,7 +366,7 @@ class ReleaseRun {
     return this.report(s.kind, s.exitCode, s.message);
   }
 
-  private note(text: string): void {
+  note(text: string): void {
     this.notes.push(text);
     this.deps.progress.line(`note: ${text}`);
   }
@@ -521,6 +389,7 @@ class ReleaseRun {
       checks: this.checks,
       notes: this.notes,
       skipped: this.skipped,
+      ...(this.stageChecks !== undefined && this.stageChecks.records.length > 0 ? { stageChecks: this.stageChecks.records } : {}),
       startedAt: new Date(this.startedAt).toISOString(),
       finishedAt: new Date(this.deps.clock.now()).toISOString(),
     };

@@ -36,6 +36,8 @@ export interface CliFlags {
   readonly preReleaseMinutes?: string;
   /** true for --smoke, false for --no-smoke, undefined when neither is given (the stack decides). */
   readonly smoke?: boolean;
+  /** false for --no-stage-check (commander sets true when it is not given: the stack decides then). */
+  readonly stageCheck?: boolean;
   readonly codeUpdateTimeout?: string;
   readonly artifact?: string;
   readonly dryRun?: boolean;
@@ -164,6 +166,7 @@ const flagsSchema = z.object({
   evidenceDelay: wholeNumber("--evidence-delay", "a whole number of seconds").optional(),
   preReleaseMinutes: wholeNumber("--pre-release-minutes", "a whole number of minutes").optional(),
   smoke: z.boolean().optional(),
+  stageCheck: z.boolean().optional(),
   codeUpdateTimeout: wholeNumber("--code-update-timeout", "a whole number of seconds")
     .refine((n) => n >= CODE_UPDATE_TIMEOUT.min, { error: `--code-update-timeout must be at least ${CODE_UPDATE_TIMEOUT.min} seconds.` })
     .optional(),
@@ -195,6 +198,7 @@ const FLAG_FOR_FIELD: Record<string, string> = {
   preReleaseMinutes: "--pre-release-minutes",
   codeUpdateTimeout: "--code-update-timeout",
   smoke: "--smoke / --no-smoke",
+  stageCheck: "--no-stage-check",
 };
 
 /** Merges outputs and flags into what one run needs; throws a ValidationError listing every problem. */
@@ -260,6 +264,7 @@ export function resolveInputs(flags: CliFlags, loaded: { outputs?: StackOutputs;
     stages = Object.values(outputs.stages).filter((s) => s.alias === alias);
   }
   if (outputs === undefined) skipped.push("stage invoke permission: no stack outputs, so no stages are known");
+  if (outputs === undefined && flags.stageCheck !== false && flags.abort !== true) skipped.push("stage check: no stack outputs (explicit flags), so no stage URL is known and no request goes through API Gateway");
 
   const alarmNames = flags.alarm !== undefined && flags.alarm.length > 0 ? [...flags.alarm] : alias !== undefined ? (outputs?.alarmNames[alias] ?? []) : [];
 
@@ -292,6 +297,11 @@ export function resolveInputs(flags: CliFlags, loaded: { outputs?: StackOutputs;
   if (artifact !== undefined) targetSource = "the version published from --artifact";
 
   const settings = overrideSettings(outputs?.release, f, problems);
+  for (const name of settings?.stageCheck.privateStages ?? []) {
+    if (outputs !== undefined && !(name in outputs.stages)) {
+      add("outputs.release.stageCheck.privateStages", name, `no such stage (stages: ${Object.keys(outputs.stages).join(", ") || "none"}); remove it from shiftline:release.stageCheck.privateStages or fix the name.`);
+    }
+  }
   if (problems.length > 0 || functionName === undefined || region === undefined || alias === undefined || settings === undefined) throw new ValidationError("release inputs", problems);
 
   return {
@@ -329,6 +339,8 @@ function overrideSettings(base: ReleaseSettings | undefined, f: ParsedFlags, pro
   if (f.bake !== undefined) input.stepBakeSeconds = f.bake;
   if (f.finalBake !== undefined) input.finalBakeSeconds = f.finalBake;
   if (f.smoke !== undefined) input.smoke = f.smoke;
+  // Only the flag's "off" overrides the stack (commander reports true when --no-stage-check is absent).
+  if (f.stageCheck === false) input.stageCheck = { ...(input.stageCheck ?? {}), enabled: false };
   const health = { ...input.health };
   if (f.maxErrorRate !== undefined) health.maxErrorRatePercent = f.maxErrorRate;
   if (f.minInvocations !== undefined) health.minInvocations = f.minInvocations;

@@ -6,7 +6,7 @@
 export const EXIT = {
   /** Promoted, nothing to release, nothing to abort, or a dry run. */
   ok: 0,
-  /** Rolled back: health failed while shifting (or `--abort` was asked); the alias is wholly on the previous version. */
+  /** Rolled back: health or the stage check failed while shifting (or `--abort` was asked); the alias is wholly on the previous version. */
   rolledBack: 1,
   /** Bad input: flags, outputs file or stack outputs failed validation. */
   badInput: 2,
@@ -26,7 +26,7 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 export const EXIT_CODE_HELP: ReadonlyArray<readonly [ExitCode, string]> = [
   [EXIT.ok, "promoted (the report says if the read-back failed), nothing to release, or dry run"],
-  [EXIT.rolledBack, "rolled back (health failed, or --abort); alias wholly on the previous version"],
+  [EXIT.rolledBack, "rolled back (health or stage check failed, or --abort); alias wholly on the previous version"],
   [EXIT.badInput, "bad input (flags, outputs file, stack outputs)"],
   [EXIT.gateFailed, "preflight, smoke gate or code update failed; no traffic moved"],
   [EXIT.conflict, "concurrent change to the alias, or an unfinished release needs --resume/--abort"],
@@ -60,6 +60,8 @@ export class ReleaseStop extends Error {
   }
 }
 
+/** A stop of any kind: the one helper the controller and bake.ts share. */
+export const stop = (kind: OutcomeKind, exitCode: ExitCode, message: string) => new ReleaseStop(kind, exitCode, message);
 export const gateFailed = (message: string) => new ReleaseStop("gate-failed", EXIT.gateFailed, message);
 export const conflict = (message: string) => new ReleaseStop("conflict", EXIT.conflict, message);
 export const badInput = (message: string) => new ReleaseStop("bad-input", EXIT.badInput, message);

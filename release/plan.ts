@@ -16,7 +16,9 @@ export const DRY_RUN_SKIPPED = [
 export function dryRunSkipped(inputs: ResolvedInputs): string[] {
   if (inputs.mode === "abort") return ["alias state (GetAlias): whether an unfinished release is on the alias", ...inputs.skipped];
   const checks = inputs.settings.smoke ? DRY_RUN_SKIPPED : DRY_RUN_SKIPPED.filter((c) => !c.startsWith("smoke"));
-  return [...checks, ...(inputs.artifact !== undefined ? ["artifact upload, code update and publish"] : []), ...inputs.skipped];
+  const stages = stageCheckPlan(inputs).checked;
+  const stageCheck = stages.length > 0 ? [`stage check: no request was sent through ${stages.map((st) => st.stageName).join(", ")}`] : [];
+  return [...checks, ...stageCheck, ...(inputs.artifact !== undefined ? ["artifact upload, code update and publish"] : []), ...inputs.skipped];
 }
 
 export function renderPlan(inputs: ResolvedInputs): string[] {
@@ -63,10 +65,29 @@ export function renderPlan(inputs: ResolvedInputs): string[] {
         ]
       : []),
     `  smoke gate: ${s.smoke ? "on (events from lambda-src/smoke-events.ts, each must return 2xx)" : "off"}`,
+    `  stage check: ${stageCheckPlan(inputs).line}`,
     scheduleSeconds(steps) === 0
       ? "  health: not watched (no bake time); set finalBakeSeconds or pass --final-bake <seconds> to watch after promotion"
       : evidence
         ? `  health: on evidence from the function's request metrics (${inputs.requestMetrics?.namespace ?? ""}) per version, against the previous version and its ${h.preReleaseMinutes} minutes before the release: server errors, Lambda Errors and requests slower than its p99 (alpha ${h.decision.alpha}, beta ${h.decision.beta}, tolerance ×${1 + h.decision.relativeTolerance}); throttles beyond the alias's pre-release rate roll back; an alarm (${inputs.alarmNames.join(", ") || "none configured"}) holds a step until the target is shown healthy; checked every ${h.checkIntervalSeconds}s`
         : `  health: rollback if an alarm fires (${inputs.alarmNames.join(", ") || "none configured"}), if the target's error rate exceeds the previous version's by more than ${h.maxErrorRatePercent} point${h.maxErrorRatePercent === 1 ? "" : "s"} (judged after ${h.minInvocations} invocations), or on more than ${h.maxThrottles} throttles beyond the alias's pre-release rate; checked every ${h.checkIntervalSeconds}s, each step judged ${h.metricDelaySeconds}s after its bake for metric delay`,
   ];
+}
+
+/** Which stages the stage check would send requests through, and the plan's line saying so. */
+export function stageCheckPlan(inputs: ResolvedInputs): { checked: ResolvedInputs["stages"]; line: string } {
+  const c = inputs.settings.stageCheck;
+  if (!c.enabled) return { checked: [], line: "off (stageCheck.enabled: false / --no-stage-check)" };
+  if (inputs.stages.length === 0) return { checked: [], line: `skipped: no stage routing to alias ${inputs.alias} is known (${inputs.source === "flags" ? "explicit flags, no stack outputs" : "none in the outputs"})` };
+  const isPrivate = (st: ResolvedInputs["stages"][number]) => st.endpointType === "PRIVATE" || c.privateStages.includes(st.stageName);
+  const checked = inputs.stages.filter((st) => !isPrivate(st));
+  const privates = inputs.stages.filter(isPrivate).map((st) => `${st.stageName} (private API: skipped)`);
+  const where = [...checked.map((st) => st.invokeUrl), ...privates].join(", ");
+  return {
+    checked,
+    line:
+      checked.length === 0
+        ? `skipped: every stage is private (${privates.join(", ")})`
+        : `on, after each shift (and after promotion when no final bake checked 100%): the smoke gate's GETs through ${where}; each answer must be the route's documented one with x-function-version on the alias, all from the target at 100%, and at a partial weight at least one from the target; at most ${c.maxRequests} requests and ${c.maxSeconds}s per stage and check, ${c.intervalMs} ms apart, ${c.timeoutMs} ms timeout each; a failure rolls back (exit 1)`,
+  };
 }

@@ -7,6 +7,7 @@ import type { ExitCode, OutcomeKind } from "./outcome";
 import type { Step } from "./schedule";
 import type { SmokeResult } from "./gate";
 import type { DecisionRecord } from "./decision";
+import type { StageFailure } from "./stage-check";
 
 export interface CheckRecord {
   readonly at: string;
@@ -24,6 +25,22 @@ export interface CheckRecord {
   readonly alarmsInAlarm: readonly string[];
   /** The evidence-based rule's decision with its counts and statistics (release/decision), when it judged this check. */
   readonly decision?: DecisionRecord;
+}
+
+/** One stage check (release/stage-check*.ts): requests through one stage at one weight. */
+export interface StageCheckRecord {
+  readonly at: string;
+  /** Share of traffic on the target when the check ran (100 after promotion too). */
+  readonly percent: number;
+  readonly stage: string;
+  readonly url: string;
+  readonly ok: boolean;
+  readonly requests: number;
+  /** Answers per x-function-version. */
+  readonly byVersion: Readonly<Record<string, number>>;
+  /** Each failing answer: route, status, version, and API Gateway's own body when it was not the function's. */
+  readonly failures: readonly StageFailure[];
+  readonly reason?: string;
 }
 
 export interface ReleaseReport {
@@ -47,8 +64,12 @@ export interface ReleaseReport {
   readonly notes: readonly string[];
   /** Checks that were not made, and why (dry run, explicit flags, no stages). */
   readonly skipped: readonly string[];
+  /** Requests through each stage routing to the alias, after each shift (release/stage-check*.ts). */
+  readonly stageChecks?: readonly StageCheckRecord[];
   readonly startedAt: string;
   readonly finishedAt: string;
+  /** What `--probe <url>` saw during the release (and its tail); absent without --probe. It never changes `exitCode`. */
+  readonly probe?: ReleaseProbeFigures;
 }
 
 export interface Writable {
@@ -111,6 +132,7 @@ export function renderMarkdown(r: ReleaseReport): string {
       `| last check | ${last.percent}%: target ${last.targetErrors}/${last.targetInvocations} errors, previous ${last.previousErrors}/${last.previousInvocations}, ${last.throttles} throttles |`,
     );
   }
+  for (const c of r.stageChecks ?? []) lines.push(`| stage check | ${cell(describeStageCheck(c))} |`);
   for (const s of r.skipped) lines.push(`| skipped | ${cell(s)} |`);
   return `${lines.join("\n")}\n`;
 }
@@ -125,19 +147,13 @@ export function describeAlias(a: { functionVersion: string; weights: Readonly<Re
 export function renderSummary(r: ReleaseReport): string[] {
   const lines = [`${r.outcome}: ${r.message}`];
   if (r.finalAlias !== undefined) lines.push(describeAlias(r.finalAlias));
+  for (const c of r.stageChecks ?? []) if (!c.ok) lines.push(`stage check: ${describeStageCheck(c)}`);
   for (const s of r.skipped) lines.push(`skipped: ${s}`);
   lines.push(`exit code ${r.exitCode}`);
   return lines;
 }
 
-// ---- release --probe (issue 9): the probe's figures, when the release ran with one. Declared
-// as a second part of ReleaseReport (TypeScript merges the two declarations) so this block stays
-// apart from the rest; filled in by release/probe-release.ts.
-export interface ReleaseReport {
-  /** What `--probe <url>` saw during the release (and its tail); absent without --probe. It never changes `exitCode`. */
-  readonly probe?: ReleaseProbeFigures;
-}
-
+/** What `release --probe <url>` saw (filled in by release/probe-release.ts). */
 export interface ReleaseProbeFigures {
   readonly url: string;
   readonly requests: number;
@@ -153,4 +169,13 @@ export interface ReleaseProbeFigures {
   readonly bucketSeconds?: number;
   /** Why no chart was written. */
   readonly chartError?: string;
+}
+
+/** One stage check in a line: stage, weight, answers per version, and the first failure with its route, status, version and API Gateway body. */
+export function describeStageCheck(c: StageCheckRecord): string {
+  const versions = Object.entries(c.byVersion).map(([v, n]) => `version ${v}: ${n}`).join(", ") || "no answer from the function";
+  const head = `${c.ok ? "ok" : "FAIL"} stage ${c.stage} at ${c.percent}%: ${c.requests} request${c.requests === 1 ? "" : "s"} (${versions})`;
+  const f = c.failures[0];
+  if (f === undefined) return c.reason !== undefined ? `${head}; ${c.reason}` : head;
+  return `${head}; ${f.route} → ${f.status ?? "no answer"}${f.version !== undefined ? ` from version ${f.version}` : ""}: ${f.problem}${f.gatewayBody !== undefined ? `; API Gateway's body: ${f.gatewayBody}` : ""}`;
 }

@@ -13,7 +13,7 @@ export type Strategy = (typeof STRATEGIES)[number];
 export interface Range {
   readonly min: number;
   readonly max?: number;
-  readonly unit?: "seconds" | "minutes" | "percent" | "percentage points";
+  readonly unit?: "seconds" | "milliseconds" | "minutes" | "percent" | "percentage points";
 }
 
 /**
@@ -39,6 +39,14 @@ export const RANGES = {
   preReleaseMinutes: { min: 0, max: 1440, unit: "minutes" },
   /** At most 99 partial steps (1, 2, … 99). */
   steps: { min: 1, max: 99 },
+  /** Requests one stage check may send to one stage: enough to reach a 1% step most of the time, few enough to stay far below any stage's throttle. */
+  stageCheckMaxRequests: { min: 1, max: 1000 },
+  /** How long one stage check may go on for one stage. */
+  stageCheckMaxSeconds: { min: 1, max: 600, unit: "seconds" },
+  /** API Gateway ends an integration after 29 s by default and answers 504 itself; a client timeout up to 60 s covers a raised limit. */
+  stageCheckTimeoutMs: { min: 100, max: 60_000, unit: "milliseconds" },
+  /** Pause between two requests of a check (the stage's throttle is shared with users). */
+  stageCheckIntervalMs: { min: 0, max: 10_000, unit: "milliseconds" },
 } as const satisfies Record<string, Range>;
 
 /** e.g. "1-99 percent", "5-3600 seconds", "1 or more". */
@@ -144,6 +152,46 @@ export const healthSchema = z
   })
   .strict();
 
+const whole = (what: string, range: Range) => {
+  const of = range.unit !== undefined ? ` of ${range.unit}` : "";
+  const unit = range.unit !== undefined ? ` ${range.unit}` : "";
+  return z
+    .number({ error: `${what} must be a whole number${of}.` })
+    .int({ error: `${what} must be a whole number${of}.` })
+    .min(range.min, { error: `${what} must be at least ${range.min}${unit}.` })
+    .max(range.max ?? Number.MAX_SAFE_INTEGER, { error: `${what} must be at most ${range.max ?? Number.MAX_SAFE_INTEGER}${unit}.` });
+};
+
+/**
+ * The stage check (release/stage-check*.ts): after each shift, and after promotion where no
+ * check at 100% came before it, read-only requests through each stage that routes to the alias
+ * (its invokeUrl), answered by the versions on the alias.
+ */
+export const stageCheckSchema = z
+  .object({
+    /** Send the check's requests at all. Defaults to true. */
+    enabled: z.boolean({ error: "stageCheck.enabled must be true or false." }).default(true),
+    /**
+     * Requests one check may send to one stage. At a partial weight of p the target is not
+     * reached in n requests with probability (1-p)^n: 100 requests miss a 10% step about 3 times
+     * in 100 000, a 5% step 6 times in 1000. Defaults to 100.
+     */
+    maxRequests: whole("stageCheck.maxRequests", RANGES.stageCheckMaxRequests).default(100),
+    /** How long one check may go on for one stage, counted from its first request. Defaults to 60. */
+    maxSeconds: whole("stageCheck.maxSeconds", RANGES.stageCheckMaxSeconds).default(60),
+    /** How long one request may take before it counts as unanswered (a failure). Defaults to 10000. */
+    timeoutMs: whole("stageCheck.timeoutMs", RANGES.stageCheckTimeoutMs).default(10_000),
+    /** Pause between two requests, so a check adds at most about 5 requests per second to the stage. Defaults to 200. */
+    intervalMs: whole("stageCheck.intervalMs", RANGES.stageCheckIntervalMs).default(200),
+    /**
+     * Stages with no public URL (a PRIVATE REST API, callable only from inside a VPC): the check
+     * skips them and lists them under skipped. Stage outputs with `endpointType: PRIVATE` are
+     * skipped without being named here. Defaults to none.
+     */
+    privateStages: z.array(z.string({ error: "stageCheck.privateStages must list stage names." }).min(1, { error: "stageCheck.privateStages entries must not be empty." })).default([]),
+  })
+  .strict();
+
 export const releaseSettingsSchema = z
   .object({
     /** all-at-once (staging default), canary (prod default), linear, or custom. */
@@ -162,6 +210,8 @@ export const releaseSettingsSchema = z
     smoke: z.boolean({ error: "smoke must be true or false." }).default(true),
     /** Health thresholds; each has its own default. */
     health: healthSchema.default(() => healthSchema.parse({})),
+    /** Requests through each stage routing to the alias after each shift (release/stage-check*.ts); each field has its own default. */
+    stageCheck: stageCheckSchema.default(() => stageCheckSchema.parse({})),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -189,3 +239,4 @@ export type ReleaseSettingsInput = z.input<typeof releaseSettingsSchema>;
 /** Release settings with every default applied. */
 export type ReleaseSettings = z.output<typeof releaseSettingsSchema>;
 export type HealthSettings = ReleaseSettings["health"];
+export type StageCheckSettings = ReleaseSettings["stageCheck"];

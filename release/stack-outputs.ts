@@ -18,6 +18,13 @@ export const stageOutputSchema = z
     restApiId: name("restApiId"),
     /** Base URL of the stage, e.g. https://abc.execute-api.eu-west-1.amazonaws.com/prod */
     invokeUrl: z.string().url({ error: "invokeUrl must be an https URL." }),
+    /**
+     * The REST API's endpoint type, when the program exports it. A PRIVATE API is callable only
+     * from inside a VPC through an interface endpoint
+     * (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-private-api-test-invoke-url.html),
+     * so the release step's stage check skips it. Absent: taken as public (EDGE or REGIONAL).
+     */
+    endpointType: z.enum(["EDGE", "REGIONAL", "PRIVATE"], { error: "endpointType must be EDGE, REGIONAL or PRIVATE." }).optional(),
   })
   .strict();
 

@@ -22,6 +22,7 @@ import { parseOrThrow } from "../../lib/validation";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { SimAlarms, type AlarmDefinition } from "./alarms";
 import { simCloudWatchClient, simLambdaClient, type SimFunction } from "./sim-aws";
+import { simStagePort } from "./stage";
 import type { World } from "./world";
 
 export const SIM_FUNCTION: SimFunction = {
@@ -31,6 +32,7 @@ export const SIM_FUNCTION: SimFunction = {
   metricsNamespace: "Shiftline",
   apiName: "shiftline-prod-http-api",
   stageName: "prod",
+  restApiId: "s1m2l3t4n5",
 };
 
 /** The World's time as the release step's clock: sleeping advances the world. */
@@ -98,7 +100,8 @@ export async function releaseWithShiftline(world: World, target: string, setting
     environment: "prod",
     functionName: fn.functionName,
     alias: fn.aliasName,
-    stages: [],
+    // The stage routing to the alias: preflight reads its permission, the stage check sends through it (bench/release/stage.ts).
+    stages: [{ stageName: fn.stageName, alias: fn.aliasName, restApiId: fn.restApiId, invokeUrl: `https://${fn.restApiId}.execute-api.eu-west-1.amazonaws.com/${fn.stageName}` }],
     alarmNames: alarms.definitions.map((d) => d.name),
     settings,
     target,
@@ -107,7 +110,7 @@ export async function releaseWithShiftline(world: World, target: string, setting
     smokeEvents: loadSmokeEvents({ environment: "prod", alias: fn.aliasName }),
     requestMetrics: options.requestMetrics === false ? undefined : { namespace: fn.metricsNamespace, serviceName: fn.serviceName },
   };
-  const report = await runRelease(request, { aws, clock, signal: new AbortController().signal, progress: silentProgress });
+  const report = await runRelease(request, { aws, clock, signal: new AbortController().signal, progress: silentProgress, stageHttp: simStagePort(world) });
   const writes = world.writes;
   return {
     promoted: report.outcome === "promoted",
@@ -130,7 +133,9 @@ export async function releaseWithShiftline(world: World, target: string, setting
  *   ALARM, rolls back at once (alias wholly on the old version)
  *   (https://docs.aws.amazon.com/codedeploy/latest/userguide/deployments-rollback-and-redeploy.html).
  *   Reading it once a minute, at the alarm's own evaluation rate, is the model's assumption.
- * - No pre-traffic hook: the function is not invoked before traffic moves.
+ * - No pre-traffic hook: the function is not invoked before traffic moves; and nothing is sent
+ *   through the stage, so a path API Gateway cannot answer (W10) is seen only by an alarm on
+ *   API Gateway's metrics, which this model, like the usual SAM example, does not have.
  */
 export function releaseWithCodeDeploy(world: World, target: string): ContenderResult {
   const fn = SIM_FUNCTION;

@@ -27,6 +27,7 @@ export interface SimFunction {
   readonly metricsNamespace: string;
   readonly apiName: string;
   readonly stageName: string;
+  readonly restApiId: string;
 }
 
 const awsError = (name: string, message: string, status: number) => Object.assign(new Error(message), { name, $fault: status >= 500 ? "server" : "client", $metadata: { httpStatusCode: status } });
@@ -71,12 +72,24 @@ export function simLambdaClient(world: World, fn: SimFunction): LambdaClient {
       case "GetProvisionedConcurrencyConfigCommand":
         // Provisioned concurrency is not modelled (its allocation time would only delay both contenders alike).
         throw awsError("ProvisionedConcurrencyConfigNotFoundException", "No Provisioned Concurrency Config found for this function", 404);
-      case "GetPolicyCommand":
-        // The bench releases with explicit flags (no stages), so preflight reads no policy.
-        throw awsError("ResourceNotFoundException", "The resource you requested does not exist.", 404);
+      case "GetPolicyCommand": {
+        // The alias's permission for its stage, as the stack grants it (components/rest-api-stages.ts).
+        if (input.Qualifier !== fn.aliasName) throw awsError("ResourceNotFoundException", "The resource you requested does not exist.", 404);
+        const statement = {
+          Sid: `${fn.stageName}-invoke`,
+          Effect: "Allow",
+          Principal: { Service: "apigateway.amazonaws.com" },
+          Action: "lambda:InvokeFunction",
+          Resource: `arn:aws:lambda:eu-west-1:123456789012:function:${fn.functionName}:${fn.aliasName}`,
+          Condition: { ArnLike: { "AWS:SourceArn": `arn:aws:execute-api:eu-west-1:123456789012:${fn.restApiId}/${fn.stageName}/*/*` } },
+        };
+        return { Policy: JSON.stringify({ Version: "2012-10-17", Statement: [statement] }) };
+      }
       case "InvokeCommand": {
         const version = String(input.Qualifier);
         const outcome = world.outcome(version);
+        // A "gateway" outcome is a result the function gives as a success (statusCode 200) that
+        // API Gateway cannot turn into an answer: invoked directly, it looks fine, so the smoke gate passes it.
         const payload =
           outcome.kind === "unhandled"
             ? { errorType: "Error", errorMessage: "simulated failure" }
@@ -128,8 +141,10 @@ function valuesOf(metricName: string, f: PeriodFigures): { kind: "count"; sum: n
     case "Errors":
       return { kind: "count", sum: f.unhandled };
     case "ServerErrors":
-    case "5XXError":
       return { kind: "count", sum: f.unhandled + f.handled };
+    // API Gateway also counts the 5xx it made itself of a good answer (a malformed proxy result).
+    case "5XXError":
+      return { kind: "count", sum: f.unhandled + f.handled + f.gateway };
     case "ClientErrors":
     case "Throttles":
     case "4XXError":

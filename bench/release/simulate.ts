@@ -29,6 +29,9 @@ export const WORKLOADS: readonly Workload[] = [
   { id: "W7", summary: "10 rps, target answers 5% handled 500s", rps: 10, previous: HEALTHY, target: { ...HEALTHY, handledErrorRate: 0.05 }, bad: true },
   { id: "W8", summary: "10 rps, target p99 latency 3x, no errors", rps: 10, previous: HEALTHY, target: { ...HEALTHY, latencyP99Ms: HEALTHY.latencyP99Ms * 3 }, bad: true },
   { id: "W9", summary: "both fail 0.5%, target no worse", rps: 10, previous: { ...HEALTHY, unhandledRate: 0.005 }, target: { ...HEALTHY, unhandledRate: 0.005 }, bad: false },
+  // The function is healthy by every metric it or Lambda writes, but API Gateway answers its
+  // result with a 502 (a proxy result it cannot map): only the stage check and API Gateway's 5XXError see it.
+  { id: "W10", summary: "10 rps, target healthy to Lambda, but API Gateway answers it 502", rps: 10, previous: HEALTHY, target: { ...HEALTHY, gatewayErrorRate: 1 }, bad: true },
 ];
 
 export type Contender = "shiftline" | "codedeploy";

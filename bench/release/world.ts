@@ -16,6 +16,11 @@
  *   resolution (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics.html); a minute
  *   becomes visible `standardDelaySeconds` after it ends. The function's EMF metrics have 1 s
  *   resolution; a second becomes visible `emfDelaySeconds` after it ends.
+ * - A gateway error is a request the function answered well (Lambda and the function's EMF
+ *   count a success) that API Gateway still answers with its own 5xx, e.g. a malformed proxy
+ *   result (502): only API Gateway's `5XXError` and the callers see it.
+ * - The release step's stage check sends real requests through the alias (bench/release/stage.ts):
+ *   they are routed, answered and counted like users' ones.
  * - Latency is stored as a histogram with bins 2% wide, as CloudWatch stores values
  *   approximately for percentiles, so percentile answers are within about 2%.
  */
@@ -28,6 +33,8 @@ export interface VersionBehaviour {
   readonly handledErrorRate: number;
   readonly latencyMedianMs: number;
   readonly latencyP99Ms: number;
+  /** Share of requests the function answers well but API Gateway answers with its own 5xx (a malformed proxy result, say). Defaults to 0. */
+  readonly gatewayErrorRate?: number;
   /** False for a build that writes no EMF request metrics (an old version): only Lambda's own metrics see it. Defaults to true. */
   readonly publishesMetrics?: boolean;
 }
@@ -50,6 +57,7 @@ interface Bucket {
   requests: number;
   unhandled: number;
   handled: number;
+  gateway: number;
   latency: Uint32Array;
 }
 
@@ -67,6 +75,8 @@ export interface PeriodFigures {
   readonly requests: number;
   readonly unhandled: number;
   readonly handled: number;
+  /** Answered well by the function, with API Gateway's own 5xx to the caller. */
+  readonly gateway: number;
   readonly latency: Uint32Array;
 }
 
@@ -81,6 +91,12 @@ export interface AliasWrite {
   readonly atMs: number;
   readonly functionVersion: string;
   readonly weights: Readonly<Record<string, number>>;
+}
+
+/** What one invocation does: `gateway` is a success for the function that API Gateway answers with its own 5xx. */
+export interface Outcome {
+  readonly kind: "ok" | "unhandled" | "handled" | "gateway";
+  readonly latencyMs: number;
 }
 
 export class World {
@@ -124,6 +140,11 @@ export class World {
   }
 
   private request(atMs: number): void {
+    this.serve(atMs);
+  }
+
+  /** One request through the alias at `atMs` (a user's, or the stage check's): routed, answered and counted. */
+  serve(atMs: number): { version: string; kind: Outcome["kind"]; latencyMs: number } {
     const version = this.route();
     const outcome = this.outcome(version);
     const second = Math.floor(atMs / 1000);
@@ -132,23 +153,26 @@ export class World {
     this.lastSecond = second;
     this.lastBuckets = perVersion;
     let bucket = perVersion.get(version);
-    if (bucket === undefined) perVersion.set(version, (bucket = { requests: 0, unhandled: 0, handled: 0, latency: new Uint32Array(BINS) }));
+    if (bucket === undefined) perVersion.set(version, (bucket = { requests: 0, unhandled: 0, handled: 0, gateway: 0, latency: new Uint32Array(BINS) }));
     bucket.requests++;
     if (outcome.kind === "unhandled") bucket.unhandled++;
     if (outcome.kind === "handled") bucket.handled++;
+    if (outcome.kind === "gateway") bucket.gateway++;
     bucket.latency[binOf(outcome.latencyMs)]++;
     const total = this.served.get(version) ?? { requests: 0, failed: 0 };
     total.requests++;
     if (outcome.kind !== "ok") total.failed++;
     this.served.set(version, total);
+    return { version, kind: outcome.kind, latencyMs: outcome.latencyMs };
   }
 
   /** What one invocation of `version` does. */
-  outcome(version: string): { kind: "ok" | "unhandled" | "handled"; latencyMs: number } {
+  outcome(version: string): Outcome {
     const b = this.options.versions[version];
     if (b === undefined) throw new Error(`the simulated function has no version ${version}`);
     const u = this.random();
-    const kind = u < b.unhandledRate ? "unhandled" : u < b.unhandledRate + b.handledErrorRate ? "handled" : "ok";
+    const gateway = b.unhandledRate + b.handledErrorRate + (b.gatewayErrorRate ?? 0);
+    const kind = u < b.unhandledRate ? "unhandled" : u < b.unhandledRate + b.handledErrorRate ? "handled" : u < gateway ? "gateway" : "ok";
     return { kind, latencyMs: lognormalLatency(this.random, b.latencyMedianMs, b.latencyP99Ms) };
   }
 
@@ -174,8 +198,8 @@ export class World {
     const visibleSecond = (s: number) =>
       resolution === "emf" ? (s + 1) * 1000 + this.options.emfDelaySeconds * 1000 <= asOfMs : (Math.floor(s / 60) + 1) * 60_000 + this.options.standardDelaySeconds * 1000 <= asOfMs;
     let any = false;
-    const sum: PeriodFigures = { requests: 0, unhandled: 0, handled: 0, latency: withLatency ? new Uint32Array(BINS) : EMPTY };
-    const mutable = sum as { requests: number; unhandled: number; handled: number };
+    const sum: PeriodFigures = { requests: 0, unhandled: 0, handled: 0, gateway: 0, latency: withLatency ? new Uint32Array(BINS) : EMPTY };
+    const mutable = sum as { requests: number; unhandled: number; handled: number; gateway: number };
     for (let s = first; s <= last; s++) {
       if (!visibleSecond(s)) continue;
       const perVersion = this.buckets.get(s);
@@ -187,18 +211,19 @@ export class World {
         mutable.requests += b.requests;
         mutable.unhandled += b.unhandled;
         mutable.handled += b.handled;
+        mutable.gateway += b.gateway;
         if (withLatency) for (let i = 0; i < BINS; i++) if (b.latency[i] !== 0) sum.latency[i] += b.latency[i];
       }
     }
     return any ? sum : undefined;
   }
 
-  /** Failed requests (unhandled or handled) that `version` served in [fromMs, toMs). */
+  /** Failed requests (unhandled, handled or API Gateway's own 5xx) that `version` served in [fromMs, toMs). */
   failuresServed(version: string, fromMs: number, toMs: number): number {
     let n = 0;
     for (let s = Math.floor(fromMs / 1000); s < Math.ceil(toMs / 1000); s++) {
       const b = this.buckets.get(s)?.get(version);
-      if (b !== undefined) n += b.unhandled + b.handled;
+      if (b !== undefined) n += b.unhandled + b.handled + b.gateway;
     }
     return n;
   }

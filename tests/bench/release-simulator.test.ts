@@ -11,6 +11,7 @@ import { ReleaseStop } from "../../release/outcome";
 import { SimAlarms } from "../../bench/release/alarms";
 import { releaseWithCodeDeploy, SIM_FUNCTION, worldClock } from "../../bench/release/contenders";
 import { simCloudWatchClient, simLambdaClient } from "../../bench/release/sim-aws";
+import { simStagePort } from "../../bench/release/stage";
 import { HEALTHY, simulate, WORKLOADS } from "../../bench/release/simulate";
 import { World, type VersionBehaviour } from "../../bench/release/world";
 
@@ -109,6 +110,31 @@ describe("release simulator", function () {
     assert.equal(r.promoted, true, r.detail);
     assert.equal(r.failed, 0);
     assert.ok(r.decisionSeconds > 0);
+  });
+
+  it("W10: a target Lambda calls healthy but API Gateway answers 502 is rolled back by the stage check at the first step; the CodeDeploy model promotes it", async () => {
+    for (const seed of [1, 2, 3]) {
+      const r = await simulate(workload("W10"), "shiftline", seed);
+      assert.equal(r.promoted, false, r.detail);
+      assert.match(r.detail, /^rolled-back \(exit 1\): stage check failed at 10% on stage prod .*API Gateway answered 502/);
+      assert.ok(r.decisionSeconds < 30, `${r.decisionSeconds} s`);
+      const cd = await simulate(workload("W10"), "codedeploy", seed);
+      assert.equal(cd.promoted, true, "its Errors alarm cannot see API Gateway's 502s");
+      assert.ok(cd.failed > 10 * r.failed, `${cd.failed} vs ${r.failed}`);
+    }
+  });
+
+  it("the stage check's requests are real requests of the world: routed, counted and answered per version", async () => {
+    const w = world({ "1": HEALTHY, "2": { ...HEALTHY, gatewayErrorRate: 1 } });
+    w.advanceTo(START + 60_000);
+    const before = w.served.get("1")?.requests ?? 0;
+    const port = simStagePort(w);
+    const good = await port({ url: "https://x.execute-api.eu-west-1.amazonaws.com/prod/health", timeoutMs: 1000 });
+    assert.deepEqual([good.status, good.version, JSON.parse(good.body) as unknown], [200, "1", { status: "ok", functionVersion: "1" }]);
+    assert.equal(w.served.get("1")?.requests, before + 1);
+    w.writeAlias("2", {});
+    const broken = await port({ url: "https://x.execute-api.eu-west-1.amazonaws.com/prod/health", timeoutMs: 1000 });
+    assert.deepEqual([broken.status, broken.version, broken.body], [502, undefined, '{"message": "Internal server error"}']);
   });
 
   it("is reproducible: the same seed gives the same run", async () => {

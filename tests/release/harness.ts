@@ -30,6 +30,7 @@ import { S3Port } from "../../release/aws/s3";
 import type { CliIo } from "../../release/cli";
 import type { Clock } from "../../release/clock";
 import type { SmokeEvent } from "../../release/gate";
+import type { StageHttpPort } from "../../release/stage-check-http";
 
 export const T0 = Date.parse("2026-03-01T12:00:00Z");
 
@@ -164,6 +165,31 @@ export class World {
   pc = { transitionSeconds: 45, allocationSeconds: 40, transitionBumpsRevision: true, failingVersion: undefined as string | undefined, failReason: "FUNCTION_ERROR_INIT_FAILURE" };
   /** Called after every alias write AWS accepted (tests use it to act right after one). */
   onAliasWrite?: (write: { functionVersion: string; weights: Record<string, number> }) => void;
+  /**
+   * How the stage answers a GET that the alias routed to `version` (the stage check's requests):
+   * by default the function's documented answers, stamped with x-function-version.
+   */
+  stage: (url: string, version: string) => Awaited<ReturnType<StageHttpPort>> = (url, version) => {
+    const path = new URL(url).pathname;
+    const body = path.endsWith("/health") ? { status: "ok", functionVersion: version } : { todoId: decodeURIComponent(path.split("/").at(-1) ?? ""), title: "release smoke check" };
+    return { status: 200, version, body: JSON.stringify(body) };
+  };
+  /** Every URL the stage check sent a GET to, with the version the alias routed it to. */
+  readonly stageRequests: Array<{ url: string; version: string; at: number }> = [];
+  /** Spreads requests by the alias's weights without randomness: each weighted version gets exactly its share, in turn. */
+  private routeCredit: Record<string, number> = {};
+
+  /** The version the alias routes the next request to (AdditionalVersionWeights, then the primary). */
+  routeRequest(): string {
+    for (const [version, percent] of Object.entries(this.alias.weights)) {
+      this.routeCredit[version] = (this.routeCredit[version] ?? 0.5) + percent / 100;
+      if (this.routeCredit[version] >= 1 - 1e-9) {
+        this.routeCredit[version] -= 1;
+        return version;
+      }
+    }
+    return this.alias.functionVersion;
+  }
 
   constructor() {
     for (const name of ["shiftline-prod-api-live-errors", "shiftline-prod-api-live-throttles", "shiftline-prod-api-live-p99-duration"]) this.alarms[name] = "OK";
@@ -379,7 +405,9 @@ export function harness(options: { smoke?: SmokeEvent[]; tty?: boolean } = {}): 
           if (aliasDims && name === "Throttles" && version === undefined) values = [world.throttlesIn(start, end)];
           else if (aliasDims && version !== undefined && (name === "Errors" || name === "Invocations")) {
             const f = world.metrics(version, clock.now(), start, end);
-            values = [name === "Errors" ? f.errors : f.invocations];
+            // The stage check's requests are invocations too, published a minute after they ran.
+            const checks = world.stageRequests.filter((r) => r.version === version && r.at >= start && r.at < end && r.at <= clock.now() - 60_000).length;
+            values = [name === "Errors" ? f.errors : f.invocations + checks];
           }
           if (world.metricStatus !== "Complete") return { Id: q.Id, Values: [], Timestamps: [], StatusCode: world.metricStatus, Messages: [{ Code: world.metricStatus, Value: "test" }] };
           return { Id: q.Id, Values: values, Timestamps: values.map(() => new Date(start)), StatusCode: "Complete" };
@@ -408,6 +436,13 @@ export function harness(options: { smoke?: SmokeEvent[]; tty?: boolean } = {}): 
     createPorts,
     runPulumi: () => undefined,
     smokeEvents: () => options.smoke ?? SMOKE,
+    // The stage double: the alias's routing decides the version, world.stage the answer.
+    stageHttp: async ({ url }) => {
+      if (world.down) throw Object.assign(new Error("the process crashed before sending this"), { name: "SimulatedCrash" });
+      const version = world.routeRequest();
+      world.stageRequests.push({ url, version, at: clock.now() });
+      return world.stage(url, version);
+    },
   };
   return {
     world,

@@ -146,6 +146,7 @@ describe("flags override the stack's release settings", () => {
     ["steps", { strategy: "custom", steps: [{ percent: 5, bakeSeconds: 60 }] }, ["--steps", "20:30"], (s) => s.steps, [{ percent: 20, bakeSeconds: 30 }]],
     ["smoke (off)", { smoke: true }, ["--no-smoke"], (s) => s.smoke, false],
     ["smoke (on)", { smoke: false }, ["--smoke"], (s) => s.smoke, true],
+    ["stageCheck (off)", { stageCheck: { enabled: true } }, ["--no-stage-check"], (s) => s.stageCheck.enabled, false],
     ["health.maxErrorRatePercent", { health: { maxErrorRatePercent: 1 } }, ["--max-error-rate", "2.5"], (s) => s.health.maxErrorRatePercent, 2.5],
     ["health.minInvocations", { health: { minInvocations: 20 } }, ["--min-invocations", "5"], (s) => s.health.minInvocations, 5],
     ["health.maxThrottles", { health: { maxThrottles: 0 } }, ["--max-throttles", "3"], (s) => s.health.maxThrottles, 3],

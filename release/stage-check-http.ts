@@ -1,0 +1,96 @@
+/**
+ * The stage check's gathering: GETs to a stage's invokeUrl through an injectable HTTP port,
+ * bounded by a count and a time, stopping once the judge
+ * (release/stage-check.ts) has seen enough. No judging here beyond asking the judge.
+ */
+import type { Clock } from "./clock";
+import { checkDecided, judgeAnswer, MAX_BODY, type JudgedAnswer, type StageAnswer, type StageExpectation, type StageRoute } from "./stage-check";
+
+export interface StageHttpRequest {
+  readonly url: string;
+  readonly timeoutMs: number;
+  /** The run's interrupt (SIGINT/SIGTERM): aborting it aborts the request, which then throws. */
+  readonly signal?: AbortSignal;
+}
+
+/** One GET: the answer, or why there was none. Throws only when `signal` was aborted. */
+export type StageHttpPort = (request: StageHttpRequest) => Promise<Omit<StageAnswer, "route" | "at" | "latencyMs">>;
+
+/** Sent with every request, so the stage's access log tells the release step's requests apart. */
+export const STAGE_CHECK_USER_AGENT = "shiftline-release-stage-check";
+
+export interface FetchPortOptions {
+  /** Defaults to Node's global fetch (undici). */
+  readonly fetch?: typeof fetch;
+  /** The per-request timeout signal. Defaults to AbortSignal.timeout (tests pass one they abort themselves). */
+  readonly timeoutSignal?: (ms: number) => AbortSignal;
+}
+
+const describe = (e: unknown): string => {
+  const err = e as Error & { cause?: { code?: string; message?: string } };
+  const cause = err.cause?.code ?? err.cause?.message;
+  return `${err.message ?? String(e)}${cause !== undefined ? ` (${cause})` : ""}`;
+};
+
+/** The HTTP port over fetch: GET, no redirects followed, the body cut to MAX_BODY characters. */
+export function fetchStagePort(options: FetchPortOptions = {}): StageHttpPort {
+  const send = options.fetch ?? fetch;
+  const timeoutSignal = options.timeoutSignal ?? ((ms: number) => AbortSignal.timeout(ms));
+  return async ({ url, timeoutMs, signal }) => {
+    const timeout = timeoutSignal(timeoutMs);
+    try {
+      const res = await send(url, {
+        method: "GET",
+        headers: { accept: "application/json", "user-agent": STAGE_CHECK_USER_AGENT },
+        // A redirect is an answer of the stage (a custom domain's, say), not something to follow.
+        redirect: "manual",
+        signal: signal === undefined ? timeout : AbortSignal.any([timeout, signal]),
+      });
+      const body = await res.text();
+      return { status: res.status, version: res.headers.get("x-function-version") ?? undefined, errorType: res.headers.get("x-amzn-errortype") ?? undefined, body: body.slice(0, MAX_BODY) };
+    } catch (e) {
+      if (signal?.aborted === true) throw e;
+      if (timeout.aborted) return { body: "", failure: { kind: "timeout", detail: `no answer within ${timeoutMs} ms (stageCheck.timeoutMs)` } };
+      return { body: "", failure: { kind: "network", detail: describe(e) } };
+    }
+  };
+}
+
+/** `invokeUrl` + path, with exactly one slash between them. */
+export const stageUrl = (invokeUrl: string, path: string) => `${invokeUrl.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`;
+
+export interface GatherLimits {
+  readonly maxRequests: number;
+  readonly maxSeconds: number;
+  readonly timeoutMs: number;
+  readonly intervalMs: number;
+}
+
+/**
+ * Sends the routes in turn until the judge has enough, an answer fails, or a bound is reached
+ * (maxRequests, or maxSeconds since the first request), pausing intervalMs between requests.
+ */
+export async function gatherStage(
+  deps: { readonly http: StageHttpPort; readonly clock: Clock; readonly signal?: AbortSignal },
+  invokeUrl: string,
+  routes: readonly StageRoute[],
+  expect: StageExpectation,
+  limits: GatherLimits,
+): Promise<JudgedAnswer[]> {
+  const { http, clock, signal } = deps;
+  const started = clock.now();
+  const judged: JudgedAnswer[] = [];
+  for (let i = 0; routes.length > 0; i++) {
+    const route = routes[i % routes.length];
+    const sentAt = clock.now();
+    const got = await http({ url: stageUrl(invokeUrl, route.path), timeoutMs: limits.timeoutMs, signal });
+    const answer: StageAnswer = { ...got, route: route.name, at: clock.now(), latencyMs: clock.now() - sentAt };
+    const verdict = judgeAnswer(route, answer, expect);
+    judged.push({ answer, verdict });
+    if (checkDecided(judged, routes.length, expect)) break;
+    if (judged.length >= limits.maxRequests || clock.now() - started >= limits.maxSeconds * 1000) break;
+    await clock.sleep(limits.intervalMs, signal);
+    if (signal?.aborted === true) break;
+  }
+  return judged;
+}

@@ -82,7 +82,10 @@ export interface ChartOptions {
 export function chooseBucketMs(firstMs: number, lastMs: number, requests = Infinity): number {
   for (const s of BUCKET_WIDTHS_S) {
     const n = bucketCount(firstMs, lastMs, s * 1000);
-    if (n <= MAX_BUCKETS && requests / n >= MIN_PER_BUCKET) return s * 1000;
+    // A run with fewer than MIN_PER_BUCKET requests, or none (a report's weights alone), cannot
+    // fill a bucket at any width: it gets the first width that holds it in one bucket, or 1 s
+    // buckets when there is no request, rather than the widest (a 10-minute chart of one request).
+    if (n <= MAX_BUCKETS && (requests / n >= MIN_PER_BUCKET || n === 1 || requests === 0)) return s * 1000;
   }
   if (bucketCount(firstMs, lastMs, 600_000) <= MAX_BUCKETS) return 600_000;
   // Longer than 100 hours (only a concatenated NDJSON): whole minutes, as wide as needed.

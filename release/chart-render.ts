@@ -15,6 +15,8 @@ import type { ChartData, ChartSeries } from "./chart-data";
 const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#F0E442", "#000000"] as const;
 const FAILURE = "#D55E00";
 const NONE = "#999999";
+/** The (none) area is lighter than the versions'; its legend swatch and table swatch match it. */
+const NONE_OPACITY = ' fill-opacity="0.6"';
 const SVG_NS = "http://www.w3.org/2000/svg";
 
 const W = 1040;
@@ -92,7 +94,7 @@ export function renderSvg(data: ChartData): string {
   // Stacked step areas, one path per series, broken where a bucket has no request.
   const below = new Array<number>(data.totals.length).fill(0);
   for (const s of data.series) {
-    out.push(`<path class="series" ${dataAttrs(s)} d="${areaPath(s, below, data, x, y)}" fill="${colour.get(s.version)}" stroke="none"${s.version === NO_VERSION ? ' fill-opacity="0.6"' : ""}><title>${esc(`${versionLabel(s.version)}: ${s.count} requests (${pct(s.count, data.requests)}), ${s.count - s.ok} failed`)}</title></path>`);
+    out.push(`<path class="series" ${dataAttrs(s)} d="${areaPath(s, below, data, x, y)}" fill="${colour.get(s.version)}" stroke="none"${s.version === NO_VERSION ? NONE_OPACITY : ""}><title>${esc(`${versionLabel(s.version)}: ${s.count} requests (${pct(s.count, data.requests)}), ${s.count - s.ok} failed`)}</title></path>`);
     s.share.forEach((v, b) => (below[b] += v ?? 0));
   }
 
@@ -109,7 +111,8 @@ export function renderSvg(data: ChartData): string {
   out.push(`<text class="small" x="${PLOT.left - 6}" y="${(STRIP.top + STRIP.bottom) / 2 + 4}" text-anchor="end">failures</text>`);
   out.push(`<rect x="${PLOT.left}" y="${STRIP.top}" width="${PLOT.right - PLOT.left}" height="${STRIP.bottom - STRIP.top}" fill="#fafafa" stroke="#cccccc"/>`);
   if (data.failures.total === 0) {
-    out.push(`<text class="small" x="${(PLOT.left + PLOT.right) / 2}" y="${(STRIP.top + STRIP.bottom) / 2 + 4}" text-anchor="middle">no failures: every request was answered 200</text>`);
+    const none = data.requests === 0 ? "no requests: the probe sent none in this time" : "no failures: every request was answered 200";
+    out.push(`<text class="small" x="${(PLOT.left + PLOT.right) / 2}" y="${(STRIP.top + STRIP.bottom) / 2 + 4}" text-anchor="middle">${none}</text>`);
   } else {
     const max = Math.max(...data.failures.perBucket);
     const mid = (STRIP.top + STRIP.bottom) / 2;
@@ -132,7 +135,8 @@ export function renderSvg(data: ChartData): string {
     out.push(`<line x1="${tx}" x2="${tx}" y1="${PLOT.top}" y2="${PLOT.bottom}" stroke="#000000" stroke-opacity="0.08"/>`);
     out.push(`<text class="small" x="${tx}" y="${STRIP.bottom + 19}" text-anchor="middle">${elapsed(t)}</text>`);
   }
-  out.push(`<text class="small" x="${(PLOT.left + PLOT.right) / 2}" y="${STRIP.bottom + 40}" text-anchor="middle">${esc(`time since ${utc(data.startMs)} (m:ss)`)}</text>`);
+  // elapsed() writes h:mm:ss from an hour on; the label names the format the ticks use.
+  out.push(`<text class="small" x="${(PLOT.left + PLOT.right) / 2}" y="${STRIP.bottom + 40}" text-anchor="middle">${esc(`time since ${utc(data.startMs)} (${span >= 3_600_000 ? "h:mm:ss" : "m:ss"})`)}</text>`);
 
   out.push(...legend(data, colour));
   out.push("</svg>");
@@ -167,7 +171,7 @@ function legend(data: ChartData, colour: Map<string, string>): string[] {
   const out: string[] = [`<text class="small" x="${LEGEND_X}" y="${PLOT.top + 4}" font-weight="600">requests answered by</text>`];
   let ly = PLOT.top + 24;
   for (const s of [...data.series].sort((a, b) => a.firstMs - b.firstMs)) {
-    out.push(`<rect x="${LEGEND_X}" y="${ly - 11}" width="14" height="14" fill="${colour.get(s.version)}"/>`);
+    out.push(`<rect x="${LEGEND_X}" y="${ly - 11}" width="14" height="14" fill="${colour.get(s.version)}"${s.version === NO_VERSION ? NONE_OPACITY : ""}/>`);
     out.push(`<text class="small" x="${LEGEND_X + 20}" y="${ly}">${esc(`${versionLabel(s.version)}: ${s.count} (${pct(s.count, data.requests)})`)}</text>`);
     ly += 22;
   }
@@ -191,7 +195,7 @@ export function renderHtml(data: ChartData): string {
   const colour = colours(data);
   const rows = [...data.series]
     .sort((a, b) => a.firstMs - b.firstMs)
-    .map((s) => `<tr><td><span class="sw" style="background:${colour.get(s.version)}"></span>${esc(versionLabel(s.version))}</td><td>${s.count}</td><td>${pct(s.count, data.requests)}</td><td>${s.ok}</td><td>${s.count - s.ok}</td><td>${esc(utc(s.firstMs))}</td><td>${esc(utc(s.lastMs))}</td></tr>`);
+    .map((s) => `<tr><td><span class="sw" style="background:${colour.get(s.version)}${s.version === NO_VERSION ? ";opacity:0.6" : ""}"></span>${esc(versionLabel(s.version))}</td><td>${s.count}</td><td>${pct(s.count, data.requests)}</td><td>${s.ok}</td><td>${s.count - s.ok}</td><td>${esc(utc(s.firstMs))}</td><td>${esc(utc(s.lastMs))}</td></tr>`);
   const total = `<tr class="total"><td>all</td><td>${data.requests}</td><td>100%</td><td>${data.ok}</td><td>${data.requests - data.ok}</td><td></td><td></td></tr>`;
   return [
     "<!DOCTYPE html>",

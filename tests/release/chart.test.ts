@@ -181,3 +181,42 @@ describe("chart rendering", () => {
     assert.match(renderHtml(data), /<table>[\s\S]*<td>all<\/td><td>4<\/td>/);
   });
 });
+
+describe("chart edge cases (review)", () => {
+  it("keeps a run with fewer requests than a bucket's minimum at its own length: one request, or a report's weights alone, are not drawn in 10-minute buckets", () => {
+    // One record: a single 1 s bucket, not a 600 s one with the request lost somewhere in it.
+    const one = chartData([rec(400, 1, "1")], { title: "t" });
+    assert.equal(one.bucketMs, 1000);
+    assert.deepEqual(one.totals, [1]);
+    // Two requests 4 s apart: the narrowest width that holds them in one bucket (5 s).
+    assert.equal(chooseBucketMs(T0, T0 + 4_000, 2), 5000);
+    // A failed smoke gate (no check, 5 s from start to finish) with no probe record: 1 s buckets, so the 0% line spans the chart.
+    const w = weightsFromReport(report([], 0, "smoke-failed", 5_000));
+    const weightsOnly = chartData([], { title: "t", weights: w });
+    assert.equal(weightsOnly.bucketMs, 1000);
+    assert.equal(weightsOnly.endMs - weightsOnly.startMs, 6_000);
+  });
+
+  it("says 'no requests' in the failure strip when none was sent, not that every request was answered 200", () => {
+    const svg = renderSvg(chartData([], { title: "t", weights: weightsFromReport(report([], 0, "smoke-failed", 5_000)) }));
+    assert.doesNotMatch(svg, /every request was answered 200/);
+    assert.match(svg, /no requests/);
+  });
+
+  it("labels the x axis h:mm:ss when its ticks are, from an hour on", () => {
+    const hour = renderSvg(chartData([rec(0, 1, "1"), rec(3_600_000, 1, "1")], { title: "t" }));
+    assert.match(hour, />1:00:00</);
+    assert.match(hour, /\(h:mm:ss\)/);
+    assert.doesNotMatch(hour, /\(m:ss\)/);
+    assert.match(renderSvg(chartData([rec(0, 1, "1"), rec(30_000, 1, "1")], { title: "t" })), /\(m:ss\)/);
+  });
+
+  it("draws the legend's swatch for (none) as light as its area (the same fill-opacity)", () => {
+    const svg = renderSvg(chartData([rec(0, 1, "1"), rec(100, 2, null, null)], { title: "t" }));
+    const all = elements(parse(svg));
+    const area = all.find((e) => e.getAttribute("class") === "series" && e.getAttribute("data-version") === "(none)");
+    const swatch = all.find((e) => e.tagName === "rect" && e.getAttribute("width") === "14" && e.getAttribute("fill") === area?.getAttribute("fill"));
+    assert.ok(area !== undefined && swatch !== undefined);
+    assert.equal(swatch.getAttribute("fill-opacity"), area.getAttribute("fill-opacity"));
+  });
+});

@@ -3,7 +3,9 @@
  * the release report whose weights it overlays (`--report`), and writing it. The data and the
  * drawing are pure (chart-data.ts, chart-render.ts); this is their file boundary.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { renderValue, ValidationError, type Problem } from "../lib/validation";
 import { chartData, type ChartData } from "./chart-data";
 import { renderChartFile } from "./chart-render";
@@ -58,7 +60,16 @@ export interface ChartRequest {
 /** Computes and writes the chart; returns its data (what the tests and the release report read). */
 export function writeChart(records: readonly ProbeRecord[], req: ChartRequest): ChartData {
   const data = chartData(records, { title: req.title, weights: req.weights });
-  writeFileSync(req.file, renderChartFile(req.file, data));
+  // Whole or not at all: written beside the target, then renamed onto it (rename(2) replaces the
+  // target atomically within one file system), so a failed write leaves the previous chart as it was.
+  const tmp = join(dirname(req.file), `.${basename(req.file)}.${randomUUID()}.tmp`);
+  try {
+    writeFileSync(tmp, renderChartFile(req.file, data));
+    renameSync(tmp, req.file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
   return data;
 }
 

@@ -4,6 +4,7 @@
  * with the flag, its value and the fix.
  */
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { renderValue, ValidationError, type Problem } from "../lib/validation";
 import type { WeightsSeries } from "./chart-weights";
 import { chartPath, defaultChartPath, loadReportWeights } from "./probe-chart";
@@ -49,7 +50,21 @@ export function planProbe(baseUrl: string | undefined, flags: ProbeCliFlags): Pr
   }
   const opts = collect(() => probeOptions(baseUrl, flags));
   const chart = chartPath(problems, flags.chart, opts?.out ?? flags.out ?? PROBE_DEFAULTS.out);
+  if (opts !== undefined) sameFiles(problems, opts, chart);
   if (problems.length > 0 || opts === undefined) throw new ValidationError("probe", problems);
   return { kind: "send", opts, chart, weights };
 }
 
+
+/**
+ * The NDJSON is opened for writing before the first request and the chart written after the
+ * last: a --chart naming the --out file would overwrite the answers with the picture, and an
+ * --out or --chart naming the finish file would stop the probe as soon as it is written.
+ */
+function sameFiles(problems: Problem[], opts: ProbeOptions, chart: string | undefined): void {
+  const same = (a: string, b: string) => resolve(a) === resolve(b);
+  if (same(opts.out, opts.finishFile)) problems.push({ field: "--out", value: renderValue(opts.out), message: "is the --finish-file too, so the probe would stop as soon as it opens it; name another file for --out or --finish-file." });
+  if (chart === undefined) return;
+  if (same(chart, opts.out)) problems.push({ field: "--chart", value: renderValue(chart), message: "is the --out file too, so the chart would overwrite the answers; name another file, e.g. --chart probe.html." });
+  else if (same(chart, opts.finishFile)) problems.push({ field: "--chart", value: renderValue(chart), message: "is the --finish-file too, so writing it would stop the next run at once; name another file, e.g. --chart probe.html." });
+}

@@ -150,6 +150,8 @@ export function parseRecords(ndjson: string): ProbeRecord[] {
     const ok =
       typeof r === "object" && r !== null && typeof r.time === "string" && Number.isInteger(r.client) && typeof r.route === "string" && typeof r.todoId === "string" && (r.status === null || Number.isInteger(r.status)) && (r.version === null || typeof r.version === "string") && typeof r.latencyMs === "number";
     if (!ok) throw new Error(`line ${i + 1} is not a probe record (time, client, route, todoId, status, version, latencyMs): ${line.slice(0, 80)}`);
+    // The chart buckets by this time: a line it cannot read is this file's fault, named here.
+    if (!Number.isFinite(Date.parse(r.time ?? ""))) throw new Error(`line ${i + 1} has a time that is not ISO 8601 (the probe writes e.g. 2026-12-01T12:00:00.000Z): ${line.slice(0, 80)}`);
     records.push(value as ProbeRecord);
   });
   return records;
@@ -196,7 +198,7 @@ function pct(n: number, total: number): string {
 
 /** A plain progress line: requests and failures so far, and the share per version over the last answers. */
 export function progressLine(elapsedS: number, all: ProbeSummary, recent: ProbeSummary): string {
-  const mix = recent.perVersion.map((v) => `v${v.version} ${pct(v.count, recent.requests)}`).join(", ");
+  const mix = recent.perVersion.map((v) => `${v.version === NO_VERSION ? NO_VERSION : `v${v.version}`} ${pct(v.count, recent.requests)}`).join(", ");
   return `probe ${Math.round(elapsedS)}s: ${all.requests} requests, ${all.failures} failed; last ${recent.requests}: ${mix || "no answers"}`;
 }
 

@@ -237,9 +237,15 @@ export function resolveInputs(flags: CliFlags, loaded: { outputs?: StackOutputs;
     add("--stack", flags.stack, `the stack outputs are for environment ${outputs.environment}; pass the matching --stack or outputs file.`);
   }
 
+  // An empty name would reach AWS as an empty path segment (Lambda's FunctionName and alias Name have a minimum length of 1:
+  // https://docs.aws.amazon.com/lambda/latest/dg/API_DeleteAlias.html, as in every alias API); refused here with the flag named.
+  for (const [flag, value] of [["--function", flags.function], ["--alias", flags.alias], ["--region", flags.region]] as const) {
+    if (value !== undefined && value.trim() === "") add(flag, value, `must not be empty: pass a name (or leave ${flag} out to take it from the stack outputs).`);
+  }
   const functionName = flags.function ?? outputs?.functionName;
   if (functionName === undefined) {
-    add("--function", undefined, "no stack outputs were found: pass --outputs <file>, install the Pulumi CLI and pass --stack <name>, or give --function, --alias, --region and --to-version.");
+    // --abort (and status, which resolves as --abort does) take no target: naming --to-version there would be wrong.
+    add("--function", undefined, `no stack outputs were found: pass --outputs <file>, install the Pulumi CLI and pass --stack <name>, or give --function, --alias${flags.abort === true ? " and --region" : ", --region and --to-version"}.`);
   }
   const region = flags.region ?? outputs?.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (region === undefined) add("--region", undefined, "no region: pass --region or set AWS_REGION.");
@@ -257,7 +263,7 @@ export function resolveInputs(flags: CliFlags, loaded: { outputs?: StackOutputs;
     if (outputs.aliases.length === 1) alias = outputs.aliases[0];
     else add("--stage", undefined, `the stack has several aliases (${outputs.aliases.join(", ")}); pick one with --stage ${Object.keys(outputs.stages).join("|")} or --alias.`);
   } else if (alias === undefined && functionName !== undefined) {
-    add("--alias", undefined, "pass the alias to release, e.g. --alias live.");
+    add("--alias", undefined, "pass the alias, e.g. --alias live.");
   }
   if (alias !== undefined && outputs !== undefined) {
     if (!outputs.aliases.includes(alias)) add("--alias", alias, `not an alias of this stack; pick one of ${outputs.aliases.join(", ")} with --alias, or its stage with --stage.`);

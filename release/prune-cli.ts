@@ -85,6 +85,10 @@ export async function pruneMain(argv: readonly string[], io: PruneIo = processPr
     const add = (field: string, value: unknown, message: string) => problems.push({ field, value: renderValue(value), message });
     if (flags.keep === undefined || !/^\d+$/.test(flags.keep) || Number(flags.keep) > 1000) add("--keep", flags.keep, "must be a whole number of versions from 0 to 1000, e.g. --keep 5.");
     if (flags.stack !== undefined && outputs !== undefined && outputs.environment !== flags.stack) add("--stack", flags.stack, `the stack outputs are for environment ${outputs.environment}; pass the matching --stack or outputs file.`);
+    // Empty names would reach AWS (FunctionName has a minimum length of 1: https://docs.aws.amazon.com/lambda/latest/dg/API_DeleteAlias.html).
+    for (const [flag, value] of [["--function", flags.function], ["--region", flags.region]] as const) {
+      if (value !== undefined && value.trim() === "") add(flag, value, `must not be empty: pass a name (or leave ${flag} out to take it from the stack outputs).`);
+    }
     const fn = flags.function ?? outputs?.functionName;
     if (fn === undefined) add("--function", undefined, "no stack outputs were found: pass --outputs <file>, --stack <name> with the Pulumi CLI installed, or --function and --region.");
     const r = flags.region ?? outputs?.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;

@@ -183,6 +183,19 @@ describe("prune: the command", () => {
     assert.equal(await pruneMain(["--outputs", PROD_NOW, "--keep", "five"], h), PRUNE_EXIT.badInput);
     assert.match(h.err(), /--keep.*must be a whole number of versions from 0 to 1000/);
   });
+
+  it("refuses an empty --function or --region before any AWS call (review)", async () => {
+    lambda.on(ListAliasesCommand).rejects(new Error("no AWS call may be made"));
+    for (const [argv, message] of [
+      [["--function", "", "--region", "eu-west-1"], /--function = "": must not be empty/],
+      [["--function", "f", "--region", " "], /--region = " ": must not be empty/],
+    ] as Array<[string[], RegExp]>) {
+      const h = io();
+      assert.equal(await pruneMain(argv, h), PRUNE_EXIT.badInput, argv.join(" "));
+      assert.match(h.err(), message);
+    }
+    assert.equal(lambda.commandCalls(ListAliasesCommand).length, 0);
+  });
 });
 
 describe("README prune section", () => {

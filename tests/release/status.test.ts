@@ -214,6 +214,27 @@ describe("status", () => {
     assert.equal(await statusMain(["--function", "f"], h), STATUS_EXIT.badInput);
     assert.match(h.err(), /--region/);
   });
+
+  it("refuses an empty --function, --alias or --region before any AWS call, and names only flags status has (review)", async () => {
+    lambda.on(GetAliasCommand).rejects(new Error("no AWS call may be made"));
+    for (const [argv, message] of [
+      [["--function", "", "--alias", "live", "--region", "eu-west-1"], /--function = "": must not be empty/],
+      [["--function", "f", "--alias", " ", "--region", "eu-west-1"], /--alias = " ": must not be empty/],
+      [["--function", "f", "--alias", "live", "--region", ""], /--region = "": must not be empty/],
+    ] as Array<[string[], RegExp]>) {
+      const h = io();
+      assert.equal(await statusMain(argv, h), STATUS_EXIT.badInput, argv.join(" "));
+      assert.match(h.err(), message);
+    }
+    assert.equal(lambda.commandCalls(GetAliasCommand).length, 0);
+    // status has no --to-version, and shows the alias rather than releasing it.
+    const h = io();
+    assert.equal(await statusMain([], h), STATUS_EXIT.badInput);
+    assert.doesNotMatch(h.err(), /--to-version|alias to release/);
+    const f = io();
+    assert.equal(await statusMain(["--function", "f", "--region", "eu-west-1"], f), STATUS_EXIT.badInput);
+    assert.match(f.err(), /--alias = \(missing\): pass the alias, e\.g\. --alias live/);
+  });
 });
 
 describe("README status section", () => {

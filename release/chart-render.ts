@@ -82,7 +82,7 @@ export function renderSvg(data: ChartData): string {
   // The title is clipped to what fits the width; the whole of it is in the file's <title> (HTML) and the tooltip.
   out.push(`<text id="chart-title" class="title" x="${PLOT.left}" y="26">${esc(clip(data.title, 96))}<title>${esc(data.title)}</title></text>`);
   const routes = data.routes.length > 0 ? ` · ${data.routes.map((r) => clip(r, 40)).join(", ")}` : "";
-  out.push(`<text class="small" x="${PLOT.left}" y="46"><tspan font-weight="600">${esc(`${data.requests} requests: ${data.ok} ok, ${failed} failed`)}</tspan>${esc(` · share per version in ${data.bucketMs / 1000} s buckets${routes}`)}</text>`);
+  out.push(`<text class="small" x="${PLOT.left}" y="46"><tspan font-weight="600">${esc(`${data.requests} request${data.requests === 1 ? "" : "s"}: ${data.ok} ok, ${failed} failed`)}</tspan>${esc(` · share per version in ${data.bucketMs / 1000} s buckets${routes}`)}</text>`);
 
   // Y axis: grid lines every 25%.
   for (const share of [0, 0.25, 0.5, 0.75, 1]) {

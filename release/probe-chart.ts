@@ -76,5 +76,5 @@ export function writeChart(records: readonly ProbeRecord[], req: ChartRequest): 
 /** The chart's figures in one line, printed after the ok/ng table. */
 export function chartLine(file: string, data: ChartData): string {
   const versions = [...data.series].sort((a, b) => a.firstMs - b.firstMs).map((s) => `${s.version} ${s.count}`);
-  return `chart: ${file} (${data.requests} requests in ${data.totals.length} bucket${data.totals.length === 1 ? "" : "s"} of ${data.bucketMs / 1000} s; per version ${versions.join(", ") || "none"}; ${data.failures.total} failed${data.weights !== undefined ? `; weights of version ${data.weights.target} from the report` : ""})\n`;
+  return `chart: ${file} (${data.requests} request${data.requests === 1 ? "" : "s"} in ${data.totals.length} bucket${data.totals.length === 1 ? "" : "s"} of ${data.bucketMs / 1000} s; per version ${versions.join(", ") || "none"}; ${data.failures.total} failed${data.weights !== undefined ? `; weights of version ${data.weights.target} from the report` : ""})\n`;
 }

@@ -3,6 +3,7 @@ import { DOMParser, onWarningStopParsing, type Element, type Node } from "@xmldo
 import { ValidationError } from "../../lib/validation";
 import { chartData, chooseBucketMs, MAX_BUCKETS } from "../../release/chart-data";
 import { esc, renderChartFile, renderHtml, renderSvg } from "../../release/chart-render";
+import { chartLine } from "../../release/probe-chart";
 import { weightsFromReport } from "../../release/chart-weights";
 import { summarise, type ProbeRecord } from "../../release/probe";
 
@@ -218,5 +219,13 @@ describe("chart edge cases (review)", () => {
     const swatch = all.find((e) => e.tagName === "rect" && e.getAttribute("width") === "14" && e.getAttribute("fill") === area?.getAttribute("fill"));
     assert.ok(area !== undefined && swatch !== undefined);
     assert.equal(swatch.getAttribute("fill-opacity"), area.getAttribute("fill-opacity"));
+  });
+});
+
+describe("chart wording (review)", () => {
+  it("says '1 request', not '1 requests', in the subtitle and the printed chart line", () => {
+    const d = chartData([rec(0, 1, "1")], { title: "t" });
+    assert.match(renderSvg(d), />1 request: 1 ok, 0 failed</);
+    assert.match(chartLine("c.html", d), /\(1 request in 1 bucket of 1 s;/);
   });
 });

@@ -13,12 +13,14 @@
  *   repeat or a 409), an expected answer: DEBUG, not ERROR;
  * - a success is DEBUG; throttling and server trouble (retryable) are WARN; anything else ERROR;
  * - written through the request log of the invocation the call belongs to, so each line has the
- *   function's and API Gateway's request ids as well as DynamoDB's.
+ *   function's and API Gateway's request ids as well as DynamoDB's;
+ * - a DEBUG line is built only when DEBUG is enabled: at the default INFO level the entry of
+ *   every successful call (one per request) is dropped before any of its attributes are made.
  */
-import type { Logger } from "@aws-lambda-powertools/logger";
+import { Logger } from "@aws-lambda-powertools/logger";
 import type { LogAttributes } from "@aws-lambda-powertools/logger/types";
 import { isTemporaryAwsFailure } from "./aws-errors";
-import { currentRequestLog, type RequestLog } from "./logger";
+import { currentRequestLog, debugEnabled, type RequestLog } from "./logger";
 
 /** The SDK's logger interface (@smithy/types `Logger`). */
 export interface SdkLogger {
@@ -85,22 +87,25 @@ function write(log: RequestLog | Logger, level: Level, message: string, attribut
 
 /** The SDK client's logger, writing through `base` or the current invocation's request log. */
 export function sdkLogger(base: Logger): SdkLogger {
-  const target = (): RequestLog | Logger => currentRequestLog() ?? base;
   const entry = (level: Level) => (...content: unknown[]) => {
+    const log = currentRequestLog() ?? base;
+    const debugOn = () => (log instanceof Logger ? debugEnabled(log) : log.debugEnabled());
     const [first] = content;
     if (content.length === 1 && isCallEntry(first)) {
       if (first.error === undefined) {
-        write(target(), "debug", "DynamoDB call succeeded", callAttributes(first));
+        if (debugOn()) write(log, "debug", "DynamoDB call succeeded", callAttributes(first));
       } else if (first.error instanceof Error && first.error.name === "ConditionalCheckFailedException") {
-        write(target(), "debug", "DynamoDB condition not met (expected: the item already exists)", { ...callAttributes(first), ...errorAttributes(first.error) });
+        if (debugOn()) write(log, "debug", "DynamoDB condition not met (expected: the item already exists)", { ...callAttributes(first), ...errorAttributes(first.error) });
       } else {
         const severity: Level = isTemporaryAwsFailure(first.error) ? "warn" : "error";
-        write(target(), severity, "DynamoDB call failed", { ...callAttributes(first), ...errorAttributes(first.error) });
+        write(log, severity, "DynamoDB call failed", { ...callAttributes(first), ...errorAttributes(first.error) });
       }
       return;
     }
     // The SDK's info/debug chatter (credential resolution) is debug here.
-    write(target(), level === "info" ? "debug" : level, `AWS SDK: ${text(content)}`, {});
+    const as: Level = level === "info" ? "debug" : level;
+    if (as === "debug" && !debugOn()) return;
+    write(log, as, `AWS SDK: ${text(content)}`, {});
   };
   return { debug: entry("debug"), info: entry("info"), warn: entry("warn"), error: entry("error") };
 }

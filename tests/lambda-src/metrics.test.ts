@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { Metrics, MetricResolution, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { mockClient } from "aws-sdk-client-mock";
 import type { Context } from "aws-lambda";
 import { createApiHandler } from "../../lambda-src/app";
@@ -76,6 +77,46 @@ describe("request metrics (EMF)", () => {
       assert.equal(values.ClientErrors, expected.ClientErrors);
     });
   }
+
+  it("writes, byte for byte apart from the Timestamp, what Powertools' own publishStoredMetrics writes for each invocation", () => {
+    // The reference: the four metrics added and published through Powertools on every call.
+    const reference = (alias: string, version: string, values: readonly [number, number, number, number]) => {
+      const m = new Metrics({ namespace: "ShiftlineTest", serviceName: "shiftline-api", defaultDimensions: { FunctionName: "shiftline-api", Alias: alias } });
+      m.addDimension("Version", version);
+      m.addDimensions({});
+      m.addMetric("Requests", MetricUnit.Count, values[0], MetricResolution.High);
+      m.addMetric("ServerErrors", MetricUnit.Count, values[1], MetricResolution.High);
+      m.addMetric("ClientErrors", MetricUnit.Count, values[2], MetricResolution.High);
+      m.addMetric("Latency", MetricUnit.Milliseconds, values[3], MetricResolution.High);
+      return stdoutOf(() => m.publishStoredMetrics());
+    };
+    const metrics = createRequestMetrics({ namespace: "ShiftlineTest", serviceName: "shiftline-api" });
+    const cases: [string, string, number | undefined, number, readonly [number, number, number, number]][] = [
+      [`${ARN}:live`, "7", 200, 12.345, [1, 0, 0, 12.35]],
+      [`${ARN}:live`, "7", 409, 3, [1, 0, 1, 3]],
+      [`${ARN}:live`, "7", undefined, 0.004, [1, 1, 0, 0]],
+      [`${ARN}:8`, "8", 503, 1001.1, [1, 1, 0, 1001.1]],
+      [ARN, "$LATEST", 200, 7.5, [1, 0, 0, 7.5]],
+    ];
+    const noTimestamp = (out: string) => out.replace(/"Timestamp":\d+/, '"Timestamp":0');
+    for (const [arn, version, statusCode, latencyMs, values] of cases) {
+      const ours = stdoutOf(() => metrics.publish({ functionName: "shiftline-api", invokedFunctionArn: arn, functionVersion: version, statusCode, latencyMs }));
+      assert.equal(noTimestamp(ours), noTimestamp(reference(aliasOf(arn), version, values)), `${arn} ${version} ${statusCode}`);
+      assert.ok(Math.abs(Number(/"Timestamp":(\d+)/.exec(ours)?.[1]) - Date.now()) < 60_000, "Timestamp is the time of the invocation");
+    }
+  });
+
+  it("writes nothing when Powertools metrics are switched off (POWERTOOLS_METRICS_DISABLED)", () => {
+    const saved = process.env.POWERTOOLS_METRICS_DISABLED;
+    process.env.POWERTOOLS_METRICS_DISABLED = "true";
+    try {
+      const metrics = createRequestMetrics({ namespace: "ShiftlineTest", serviceName: "shiftline-api" });
+      assert.equal(stdoutOf(() => metrics.publish({ functionName: "shiftline-api", invokedFunctionArn: `${ARN}:live`, functionVersion: "7", statusCode: 200, latencyMs: 1 })), "");
+    } finally {
+      if (saved === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
+      else process.env.POWERTOOLS_METRICS_DISABLED = saved;
+    }
+  });
 
   it("carries nothing from one invocation to the next (dimensions are per invocation)", () => {
     const metrics = createRequestMetrics({ namespace: "ShiftlineTest", serviceName: "shiftline-api" });

@@ -16,9 +16,8 @@ describe("the DynamoDB client's log lines", function () {
   const SECRET_TITLE = "private title 4711";
   const OTHER_TITLE = "other private title 4712";
 
-  async function run(tables: Dependencies["tables"], events: ReadonlyArray<ReturnType<typeof postTodo>>) {
-    const lines: LogLine[] = [];
-    const logger = new CapturingLogger(lines);
+  async function run(tables: Dependencies["tables"], events: ReadonlyArray<ReturnType<typeof postTodo>>, logger = new CapturingLogger()) {
+    const lines = logger.lines;
     const { endpoint } = await sharedDynamoDbLocal();
     const client = createDynamoDbClient({ DYNAMODB_ENDPOINT: endpoint, AWS_REGION: "local" }, { log: logger, timeouts: { maxAttempts: 1 } });
     const handler = createApiHandler({ logger, dependencies: () => ({ dynamodb: client, tables, now: Date.now }) });
@@ -56,6 +55,27 @@ describe("the DynamoDB client's log lines", function () {
       assert.equal(call.table, tables.todos);
       assert.equal(typeof call.awsRequestId, "string", "DynamoDB's request id");
     }
+  });
+
+  it("follows the logger's level at each call: no DEBUG lines at INFO, every one again once the level is DEBUG", async () => {
+    const tables = await freshTables();
+    const logger = new CapturingLogger([], { serviceName: "shiftline-api-test", logLevel: "INFO" });
+    const atInfo = await run(tables, [postTodo({ todoId: "level-0001", title: "a" }), postTodo({ todoId: "level-0001", title: "a" })], logger);
+    assert.deepEqual(atInfo.statuses, [200, 200]);
+    assert.deepEqual(atInfo.lines.filter((l) => l.level === "DEBUG"), []);
+    assert.deepEqual(atInfo.lines.map((l) => l.message), ["request handled", "request handled"], "the summary lines are still written");
+    // Powertools can change the level during an invocation (debug sampling, setLogLevel).
+    logger.lines.splice(0);
+    logger.setLogLevel("DEBUG");
+    const atDebug = await run(tables, [postTodo({ todoId: "level-0002", title: "b" }), postTodo({ todoId: "level-0002", title: "b" })], logger);
+    assert.deepEqual(atDebug.statuses, [200, 200]);
+    assert.deepEqual(
+      sdkLines(atDebug.lines).map((l) => [l.level, l.message, l.function_request_id]),
+      [
+        ["DEBUG", "DynamoDB call succeeded", atDebug.contexts[0].awsRequestId],
+        ["DEBUG", "DynamoDB condition not met (expected: the item already exists)", atDebug.contexts[1].awsRequestId],
+      ],
+    );
   });
 
   it("never logs item values: not the title sent, not the stored item the condition failure returns", async () => {

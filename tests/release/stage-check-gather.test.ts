@@ -1,0 +1,67 @@
+/**
+ * The stage check's gathering on a fake clock and a fake stage: its bounds, and routes judged
+ * one by one. The invoke permission's SourceArn can name one stage, method and path
+ * (`arn:aws:execute-api:<region>:<account>:<api-id>/<stage>/<METHOD>/<resource-path>`, the form of
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-iam-policy-examples-for-api-execution.html;
+ * the policy example at https://repost.aws/questions/QUizsg_qznQLWKtqUD8Ruszw scopes it to GET
+ * on the root path of any stage), so API Gateway may invoke the alias for one route and answer every other
+ * with its 500 ("Execution failed due to configuration error: Invalid permissions on Lambda
+ * function ... Method completed with status: 500",
+ * https://repost.aws/knowledge-center/api-gateway-rest-api-lambda-integrations).
+ */
+import assert from "node:assert/strict";
+import { judgeStage, type StageExpectation, type StageRoute } from "../../release/stage-check";
+import { gatherStage, type StageHttpPort } from "../../release/stage-check-http";
+import { FakeClock } from "./harness";
+
+const HEALTH: StageRoute = { name: "GET /health", path: "/health", handler: "health" };
+const TODO: StageRoute = { name: "GET /todo/{todoId} (smoke item)", path: "/todo/smoke-x", handler: "getTodo", pathParameters: { todoId: "smoke-x" } };
+const AT_10: StageExpectation = { versions: ["41", "42"], target: "42", requireTarget: false, smokeItemWritten: true };
+const AT_100: StageExpectation = { ...AT_10, requireTarget: true };
+const URL = "https://abc.execute-api.eu-west-1.amazonaws.com/prod";
+
+const functionAnswer = (url: string, version: string) =>
+  url.endsWith("/health")
+    ? { status: 200, version, body: JSON.stringify({ status: "ok", functionVersion: version }) }
+    : { status: 200, version, body: JSON.stringify({ todoId: "smoke-x", title: "release smoke check" }) };
+const internalServerError = { status: 500, errorType: "InternalServerErrorException", body: '{"message": "Internal server error"}' };
+
+describe("stage check: gathering", () => {
+  it("a permission scoped to GET /health only: every GET /todo answered by API Gateway's 500 fails the check, though /health is answered well", async () => {
+    for (const expect of [AT_10, AT_100]) {
+      const clock = new FakeClock();
+      const http: StageHttpPort = async ({ url }) => (url.endsWith("/health") ? functionAnswer(url, "42") : internalServerError);
+      const limits = { maxRequests: 100, maxSeconds: 60, timeoutMs: 10_000, intervalMs: 200 };
+      const judged = await gatherStage({ http, clock }, URL, [HEALTH, TODO], expect, limits);
+      const verdict = judgeStage(judged, 2, expect, limits);
+      assert.equal(verdict.ok, false, `at ${expect.requireTarget ? 100 : 10}%: ${JSON.stringify(verdict)}`);
+      assert.match(verdict.reason ?? "", /GET \/todo\/\{todoId\} \(smoke item\) → 500/);
+    }
+  });
+
+  it("a route answered only by a failure does not pass at 10%, though the other route and the target answered well", async () => {
+    const clock = new FakeClock();
+    const answers = [
+      functionAnswer("/health", "42"),
+      // The previous version's own 500 once on GET /todo (transient): not yet a failed check, nor a route answered.
+      { status: 500, version: "41", body: JSON.stringify({ message: "internal error", errors: [] }) },
+      functionAnswer("/health", "41"),
+      functionAnswer("/todo/smoke-x", "41"),
+    ];
+    let n = 0;
+    const http: StageHttpPort = async () => answers[Math.min(n++, answers.length - 1)];
+    const limits = { maxRequests: 100, maxSeconds: 60, timeoutMs: 10_000, intervalMs: 200 };
+    const judged = await gatherStage({ http, clock }, URL, [HEALTH, TODO], AT_10, limits);
+    assert.equal(judged.length, 4, "it sends until GET /todo was answered well");
+    assert.equal(judgeStage(judged, 2, AT_10, limits).ok, true);
+    assert.equal(judgeStage(judged.slice(0, 3), 2, AT_10, limits).ok, false, "GET /todo had no good answer after three requests");
+  });
+
+  it("never sends more than maxRequests", async () => {
+    const clock = new FakeClock();
+    let sent = 0;
+    const http: StageHttpPort = async () => (sent++, { status: 429, body: '{"message":"Too Many Requests"}' });
+    await gatherStage({ http, clock }, URL, [HEALTH, TODO], AT_10, { maxRequests: 7, maxSeconds: 600, timeoutMs: 1000, intervalMs: 0 });
+    assert.equal(sent, 7);
+  });
+});

@@ -69,6 +69,9 @@ export interface GatherLimits {
 /**
  * Sends the routes in turn until the judge has enough, an answer fails, or a bound is reached
  * (maxRequests, or maxSeconds since the first request), pausing intervalMs between requests.
+ * maxSeconds holds for the whole check: a pause and a request's timeout are cut to the time
+ * left, no request starts once it is spent, and a request the bound cut short (before its own
+ * timeoutMs) is no answer of the stage's, so it is not judged.
  */
 export async function gatherStage(
   deps: { readonly http: StageHttpPort; readonly clock: Clock; readonly signal?: AbortSignal },
@@ -78,19 +81,21 @@ export async function gatherStage(
   limits: GatherLimits,
 ): Promise<JudgedAnswer[]> {
   const { http, clock, signal } = deps;
-  const started = clock.now();
+  const endsAt = clock.now() + limits.maxSeconds * 1000;
   const judged: JudgedAnswer[] = [];
   for (let i = 0; routes.length > 0; i++) {
     const route = routes[i % routes.length];
     const sentAt = clock.now();
-    const got = await http({ url: stageUrl(invokeUrl, route.path), timeoutMs: limits.timeoutMs, signal });
+    const timeoutMs = Math.min(limits.timeoutMs, endsAt - sentAt);
+    const got = await http({ url: stageUrl(invokeUrl, route.path), timeoutMs, signal });
+    if (got.failure?.kind === "timeout" && timeoutMs < limits.timeoutMs) break;
     const answer: StageAnswer = { ...got, route: route.name, at: clock.now(), latencyMs: clock.now() - sentAt };
     const verdict = judgeAnswer(route, answer, expect);
     judged.push({ answer, verdict });
     if (checkDecided(judged, routes.length, expect)) break;
-    if (judged.length >= limits.maxRequests || clock.now() - started >= limits.maxSeconds * 1000) break;
-    await clock.sleep(limits.intervalMs, signal);
-    if (signal?.aborted === true) break;
+    if (judged.length >= limits.maxRequests || clock.now() >= endsAt) break;
+    await clock.sleep(Math.min(limits.intervalMs, endsAt - clock.now()), signal);
+    if (signal?.aborted === true || clock.now() >= endsAt) break;
   }
   return judged;
 }

@@ -11,8 +11,8 @@
  */
 import assert from "node:assert/strict";
 import { judgeStage, type StageExpectation, type StageRoute } from "../../release/stage-check";
-import { gatherStage, type StageHttpPort } from "../../release/stage-check-http";
-import { FakeClock } from "./harness";
+import { gatherStage, type StageHttpPort, type StageHttpRequest } from "../../release/stage-check-http";
+import { FakeClock, T0 } from "./harness";
 
 const HEALTH: StageRoute = { name: "GET /health", path: "/health", handler: "health" };
 const TODO: StageRoute = { name: "GET /todo/{todoId} (smoke item)", path: "/todo/smoke-x", handler: "getTodo", pathParameters: { todoId: "smoke-x" } };
@@ -55,6 +55,24 @@ describe("stage check: gathering", () => {
     assert.equal(judged.length, 4, "it sends until GET /todo was answered well");
     assert.equal(judgeStage(judged, 2, AT_10, limits).ok, true);
     assert.equal(judgeStage(judged.slice(0, 3), 2, AT_10, limits).ok, false, "GET /todo had no good answer after three requests");
+  });
+
+  it("never runs past maxSeconds: the pause and the last request's timeout are cut to the time left, and a request cut short is no answer", async () => {
+    const clock = new FakeClock();
+    const sent: Array<{ at: number; timeoutMs: number }> = [];
+    // A stage that throttles every request and takes 900 ms to say so; it ends a request at its timeout.
+    const http: StageHttpPort = async ({ timeoutMs }: StageHttpRequest) => {
+      sent.push({ at: clock.now(), timeoutMs });
+      await clock.sleep(Math.min(900, timeoutMs));
+      if (timeoutMs < 900) return { body: "", failure: { kind: "timeout", detail: `no answer within ${timeoutMs} ms` } };
+      return { status: 429, errorType: "ThrottlingException", body: '{"message":"Too Many Requests"}' };
+    };
+    const limits = { maxRequests: 1000, maxSeconds: 10, timeoutMs: 5_000, intervalMs: 200 };
+    const judged = await gatherStage({ http, clock }, URL, [HEALTH], AT_10, limits);
+    assert.ok(clock.now() - T0 <= 10_000, `the check took ${clock.now() - T0} ms, more than maxSeconds 10`);
+    for (const s of sent) assert.ok(s.at + s.timeoutMs <= T0 + 10_000, `a request sent at +${s.at - T0} ms with a ${s.timeoutMs} ms timeout could run past maxSeconds`);
+    assert.ok(judged.every((j) => j.answer.failure === undefined), "a request the bound cut short is not judged as the stage's timeout");
+    assert.match(judgeStage(judged, 1, AT_10, limits).reason ?? "", /too few answers within 1000 requests and 10 s/);
   });
 
   it("never sends more than maxRequests", async () => {

@@ -43,6 +43,8 @@ export function fetchStagePort(options: FetchPortOptions = {}): StageHttpPort {
         method: "GET",
         headers: { accept: "application/json", "user-agent": STAGE_CHECK_USER_AGENT },
         // A redirect is an answer of the stage (a custom domain's, say), not something to follow.
+        // Node's fetch (undici) then returns the 3xx itself, status and headers readable, not the
+        // browser's opaque-redirect with status 0 (nodejs/undici#1193, #1210; checked on Node 20.20).
         redirect: "manual",
         signal: signal === undefined ? timeout : AbortSignal.any([timeout, signal]),
       });

@@ -10,8 +10,8 @@
  * https://repost.aws/knowledge-center/api-gateway-rest-api-lambda-integrations).
  */
 import assert from "node:assert/strict";
-import { judgeStage, type StageExpectation, type StageRoute } from "../../release/stage-check";
-import { gatherStage, type StageHttpPort, type StageHttpRequest } from "../../release/stage-check-http";
+import { judgeAnswer, judgeStage, type StageExpectation, type StageRoute } from "../../release/stage-check";
+import { fetchStagePort, gatherStage, type StageHttpPort, type StageHttpRequest } from "../../release/stage-check-http";
 import { FakeClock, T0 } from "./harness";
 
 const HEALTH: StageRoute = { name: "GET /health", path: "/health", handler: "health" };
@@ -81,5 +81,29 @@ describe("stage check: gathering", () => {
     const http: StageHttpPort = async () => (sent++, { status: 429, body: '{"message":"Too Many Requests"}' });
     await gatherStage({ http, clock }, URL, [HEALTH, TODO], AT_10, { maxRequests: 7, maxSeconds: 600, timeoutMs: 1000, intervalMs: 0 });
     assert.equal(sent, 7);
+  });
+});
+
+describe("stage check: the fetch port", () => {
+  it("takes a redirect as the stage's answer: Node's fetch with redirect manual gives the 3xx itself (nodejs/undici#1193), which no function answer is", async () => {
+    const { createServer } = await import("node:http");
+    let requests = 0;
+    const server = createServer((_req, res) => {
+      requests++;
+      res.writeHead(301, { location: "https://example.com/elsewhere" });
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const got = await fetchStagePort()({ url: `http://127.0.0.1:${port}/prod/health`, timeoutMs: 5000 });
+      assert.equal(got.status, 301);
+      assert.equal(requests, 1, "not followed");
+      const verdict = judgeAnswer(HEALTH, { ...got, route: HEALTH.name, at: 0, latencyMs: 1 }, AT_10);
+      assert.equal(verdict.kind, "fail");
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });

@@ -49,7 +49,7 @@ export function fetchStagePort(options: FetchPortOptions = {}): StageHttpPort {
         signal: signal === undefined ? timeout : AbortSignal.any([timeout, signal]),
       });
       const body = await res.text();
-      return { status: res.status, version: res.headers.get("x-function-version") ?? undefined, errorType: res.headers.get("x-amzn-errortype") ?? undefined, body: body.slice(0, MAX_BODY) };
+      return { status: res.status, version: res.headers.get("x-function-version") ?? undefined, errorType: res.headers.get("x-amzn-errortype") ?? undefined, requestId: res.headers.get("x-amzn-requestid") ?? undefined, body: body.slice(0, MAX_BODY) };
     } catch (e) {
       if (signal?.aborted === true) throw e;
       if (timeout.aborted) return { body: "", failure: { kind: "timeout", detail: `no answer within ${timeoutMs} ms (stageCheck.timeoutMs)` } };

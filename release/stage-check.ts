@@ -41,6 +41,12 @@ export interface StageAnswer {
   readonly version?: string;
   /** `x-amzn-ErrorType`, set by API Gateway on its own error answers. */
   readonly errorType?: string;
+  /**
+   * `x-amzn-RequestId`: API Gateway returns it on its answers and logs it as `$context.requestId`
+   * (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-access-logging.html),
+   * so it finds the failed request in the stage's execution and access logs.
+   */
+  readonly requestId?: string;
   /** The body, cut to MAX_BODY characters. */
   readonly body: string;
   /** Set when no answer came: the request timed out, or the connection failed. */
@@ -225,6 +231,8 @@ export interface StageFailure {
   readonly problem: string;
   /** API Gateway's own body, when the answer was not the function's. */
   readonly gatewayBody?: string;
+  /** The answer's x-amzn-RequestId, to find it in the stage's logs. */
+  readonly requestId?: string;
 }
 
 export interface StageVerdict {
@@ -242,10 +250,12 @@ export function judgeStage(judged: readonly JudgedAnswer[], routes: number, expe
   const byVersion: Record<string, number> = {};
   for (const j of judged) if (j.answer.version !== undefined) byVersion[j.answer.version] = (byVersion[j.answer.version] ?? 0) + 1;
   const failures: StageFailure[] = judged.flatMap(({ answer, verdict }) =>
-    verdict.kind === "fail" ? [{ route: answer.route, status: answer.status, version: verdict.version, problem: verdict.problem, ...(verdict.gatewayBody !== undefined ? { gatewayBody: verdict.gatewayBody } : {}) }] : [],
+    verdict.kind === "fail"
+      ? [{ route: answer.route, status: answer.status, version: verdict.version, problem: verdict.problem, ...(verdict.gatewayBody !== undefined ? { gatewayBody: verdict.gatewayBody } : {}), ...(answer.requestId !== undefined ? { requestId: answer.requestId } : {}) }]
+      : [],
   );
   const base = { failures, byVersion, requests: judged.length };
-  const describe = (f: StageFailure) => `${f.route} → ${f.status ?? "no answer"}${f.version !== undefined ? ` from version ${f.version}` : ""}: ${f.problem}${f.gatewayBody !== undefined ? ` (body ${f.gatewayBody.slice(0, 120)})` : ""}`;
+  const describe = (f: StageFailure) => `${f.route} → ${f.status ?? "no answer"}${f.version !== undefined ? ` from version ${f.version}` : ""}: ${f.problem}${f.gatewayBody !== undefined ? ` (body ${f.gatewayBody.slice(0, 120)})` : ""}${f.requestId !== undefined ? ` [x-amzn-RequestId ${f.requestId}]` : ""}`;
   const definite = judged.findIndex(isDefinite);
   if (definite >= 0) return { ...base, ok: false, reason: describe(failures[judged.slice(0, definite).filter((j) => j.verdict.kind === "fail").length]) };
   if (transientLimit(judged, expect.target) && !targetAnswered(judged, expect.target)) {

@@ -61,6 +61,10 @@ export function fetchStagePort(options: FetchPortOptions = {}): StageHttpPort {
 /** `invokeUrl` + path, with exactly one slash between them. */
 export const stageUrl = (invokeUrl: string, path: string) => `${invokeUrl.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`;
 
+/** The first pause after API Gateway throttled a request (429); it doubles with each throttled answer in a row, up to THROTTLED_PAUSE_MAX_MS. */
+export const THROTTLED_PAUSE_MS = 1000;
+export const THROTTLED_PAUSE_MAX_MS = 8000;
+
 export interface GatherLimits {
   readonly maxRequests: number;
   readonly maxSeconds: number;
@@ -74,6 +78,12 @@ export interface GatherLimits {
  * maxSeconds holds for the whole check: a pause and a request's timeout are cut to the time
  * left, no request starts once it is spent, and a request the bound cut short (before its own
  * timeoutMs) is no answer of the stage's, so it is not judged.
+ *
+ * A throttled answer (429) means the stage's token bucket, which users share, is empty. API
+ * Gateway's advice is to "resubmit the failed requests in a way that is rate limiting"
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html),
+ * so after one the pause is at least THROTTLED_PAUSE_MS, doubling while the stage keeps
+ * throttling, and back to intervalMs after an answer that is not throttled.
  */
 export async function gatherStage(
   deps: { readonly http: StageHttpPort; readonly clock: Clock; readonly signal?: AbortSignal },
@@ -85,6 +95,7 @@ export async function gatherStage(
   const { http, clock, signal } = deps;
   const endsAt = clock.now() + limits.maxSeconds * 1000;
   const judged: JudgedAnswer[] = [];
+  let throttledInARow = 0;
   for (let i = 0; routes.length > 0; i++) {
     const route = routes[i % routes.length];
     const sentAt = clock.now();
@@ -96,7 +107,9 @@ export async function gatherStage(
     judged.push({ answer, verdict });
     if (checkDecided(judged, routes.length, expect)) break;
     if (judged.length >= limits.maxRequests || clock.now() >= endsAt) break;
-    await clock.sleep(Math.min(limits.intervalMs, endsAt - clock.now()), signal);
+    throttledInARow = verdict.kind === "retry" ? throttledInARow + 1 : 0;
+    const pause = throttledInARow === 0 ? limits.intervalMs : Math.max(limits.intervalMs, Math.min(THROTTLED_PAUSE_MAX_MS, THROTTLED_PAUSE_MS * 2 ** (throttledInARow - 1)));
+    await clock.sleep(Math.min(pause, endsAt - clock.now()), signal);
     if (signal?.aborted === true || clock.now() >= endsAt) break;
   }
   return judged;

@@ -75,6 +75,30 @@ describe("stage check: gathering", () => {
     assert.match(judgeStage(judged, 1, AT_10, limits).reason ?? "", /too few answers within 1000 requests and 10 s/);
   });
 
+  it("a stage that throttles (429): the check resubmits rate-limited, at least a second apart and backing off, not at intervalMs", async () => {
+    // "Upon catching such exceptions, the client can resubmit the failed requests in a way that is
+    // rate limiting" (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html):
+    // the stage's token bucket is shared with users, so a check that keeps its pace takes their tokens.
+    const clock = new FakeClock();
+    const sent: number[] = [];
+    const http: StageHttpPort = async () => (sent.push(clock.now()), { status: 429, errorType: "ThrottlingException", body: '{"message":"Too Many Requests"}' });
+    const limits = { maxRequests: 100, maxSeconds: 60, timeoutMs: 10_000, intervalMs: 200 };
+    await gatherStage({ http, clock }, URL, [HEALTH], AT_10, limits);
+    const gaps = sent.slice(1).map((t, i) => t - sent[i]);
+    assert.ok(gaps.every((g) => g >= 1000), `gaps after a 429: ${gaps.join(", ")} ms`);
+    assert.ok(gaps.every((g, i) => i === 0 || g >= gaps[i - 1] || clock.now() - T0 >= 60_000), `not backing off: ${gaps.join(", ")} ms`);
+    assert.ok(sent.length <= 15, `${sent.length} requests into a throttling stage in 60 s`);
+  });
+
+  it("after a throttled answer and a good one, it keeps its own pace again", async () => {
+    const clock = new FakeClock();
+    const sent: number[] = [];
+    let n = 0;
+    const http: StageHttpPort = async ({ url }) => (sent.push(clock.now()), ++n === 1 ? { status: 429, body: '{"message":"Too Many Requests"}' } : functionAnswer(url, n >= 4 ? "42" : "41"));
+    await gatherStage({ http, clock }, URL, [HEALTH], AT_10, { maxRequests: 100, maxSeconds: 60, timeoutMs: 10_000, intervalMs: 200 });
+    assert.deepEqual(sent.slice(1).map((t, i) => t - sent[i]), [1000, 200, 200]);
+  });
+
   it("never sends more than maxRequests", async () => {
     const clock = new FakeClock();
     let sent = 0;

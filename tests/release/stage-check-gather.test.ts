@@ -13,6 +13,11 @@ import assert from "node:assert/strict";
 import { judgeAnswer, judgeStage, type StageExpectation, type StageRoute } from "../../release/stage-check";
 import { fetchStagePort, gatherStage, type StageHttpPort, type StageHttpRequest } from "../../release/stage-check-http";
 import { FakeClock, T0 } from "./harness";
+import { Progress } from "../../release/report";
+import { stageCheckSchema } from "../../release/settings";
+import { StageChecker, syntheticAt } from "../../release/stage-check-run";
+import type { StageOutput } from "../../release/stack-outputs";
+import { smokeEvents } from "../../lambda-src/smoke-events";
 
 const HEALTH: StageRoute = { name: "GET /health", path: "/health", handler: "health" };
 const TODO: StageRoute = { name: "GET /todo/{todoId} (smoke item)", path: "/todo/smoke-x", handler: "getTodo", pathParameters: { todoId: "smoke-x" } };
@@ -129,5 +134,25 @@ describe("stage check: the fetch port", () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  });
+});
+
+describe("stage check: its answers leave the health counts only once the metrics can hold them", () => {
+  it("EMF requests after evidenceDelaySeconds, Lambda's invocations after metricDelaySeconds, its 5xx answers with them", async () => {
+    const clock = new FakeClock();
+    let n = 0;
+    const http: StageHttpPort = async ({ url }) => (++n === 2 ? { status: 500, version: "41", body: JSON.stringify({ message: "internal error", errors: [] }) } : functionAnswer(url, n >= 3 ? "42" : "41"));
+    const settings = stageCheckSchema.parse({ intervalMs: 1000 });
+    const progress = new Progress({ write: () => true }, false);
+    const checker = new StageChecker(
+      { alias: "live", stages: [{ stageName: "prod", invokeUrl: URL, restApiId: "abc" } as StageOutput], settings, smokeEvents: smokeEvents({ label: "prod-live", nonce: "0".repeat(32) }).filter((e) => e.name === "GET /health"), skipped: [] },
+      { http, clock, signal: new AbortController().signal, progress },
+    );
+    await checker.check(10, { previous: "41", target: "42" }, true);
+    // Answers at +0, +1 and +2 s: 41, 41 (its 500), then 42, which ends the check at 10%.
+    const delays = { evidenceDelaySeconds: 10, metricDelaySeconds: 60 };
+    assert.deepEqual(syntheticAt(checker, T0 + 9_000, delays), { emf: {}, emfServerErrors: {}, lambda: {} }, "nothing yet: the metrics cannot hold them");
+    assert.deepEqual(syntheticAt(checker, T0 + 11_500, delays), { emf: { "41": 2 }, emfServerErrors: { "41": 1 }, lambda: {} });
+    assert.deepEqual(syntheticAt(checker, T0 + 63_000, delays), { emf: { "41": 2, "42": 1 }, emfServerErrors: { "41": 1 }, lambda: { "41": 2, "42": 1 } });
   });
 });

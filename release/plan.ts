@@ -88,6 +88,6 @@ export function stageCheckPlan(inputs: ResolvedInputs): { checked: ResolvedInput
     line:
       checked.length === 0
         ? `skipped: every stage is private (${privates.join(", ")})`
-        : `on, after each shift (and after promotion when no final bake checked 100%): the smoke gate's GETs through ${where}; each answer must be the route's documented one with x-function-version on the alias, all from the target at 100%, and at a partial weight at least one from the target; at most ${c.maxRequests} requests and ${c.maxSeconds}s per stage and check, ${c.intervalMs} ms apart, ${c.timeoutMs} ms timeout each; a failure rolls back (exit 1)`,
+        : `on, after each shift (and after promotion when no final bake checked 100%): the smoke gate's GETs through ${where}; each answer must be the route's documented one with x-function-version on the alias, every route answered well (twice at 100%), all from the target at 100%, and at a partial weight at least one from the target; at most ${c.maxRequests} requests and ${c.maxSeconds}s per stage and check, ${c.intervalMs} ms apart (at least 1 s after a 429), ${c.timeoutMs} ms timeout each; a failure rolls back (exit 1)`,
   };
 }

@@ -41,6 +41,12 @@ export interface StageAnswer {
   readonly version?: string;
   /** `x-amzn-ErrorType`, set by API Gateway on its own error answers. */
   readonly errorType?: string;
+  /**
+   * `x-amzn-RequestId`: API Gateway returns it on its answers and logs it as `$context.requestId`
+   * (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-access-logging.html),
+   * so it finds the failed request in the stage's execution and access logs.
+   */
+  readonly requestId?: string;
   /** The body, cut to MAX_BODY characters. */
   readonly body: string;
   /** Set when no answer came: the request timed out, or the connection failed. */
@@ -180,19 +186,41 @@ export interface JudgedAnswer {
 const targetAnswered = (judged: readonly JudgedAnswer[], target: string) => judged.some((j) => j.verdict.kind === "ok" && j.verdict.version === target);
 const isTransient = (j: JudgedAnswer) => j.verdict.kind === "fail" && j.verdict.transient === true;
 const isDefinite = (j: JudgedAnswer) => j.verdict.kind === "fail" && j.verdict.transient !== true;
-/** Too many transient failures before the target answered well once. */
-const transientLimit = (judged: readonly JudgedAnswer[], target: string) => judged.filter(isTransient).length >= TRANSIENT_FAILURES && !targetAnswered(judged, target);
+/** Answers per route (StageAnswer.route, the route's name). */
+const byRoute = (judged: readonly JudgedAnswer[]): Map<string, JudgedAnswer[]> => {
+  const routes = new Map<string, JudgedAnswer[]>();
+  for (const j of judged) routes.set(j.answer.route, [...(routes.get(j.answer.route) ?? []), j]);
+  return routes;
+};
+/**
+ * A route that failed TRANSIENT_FAILURES times and was never answered well. The invoke
+ * permission's SourceArn can name one method and path (`<api-id>/<stage>/<METHOD>/<path>`,
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-iam-policy-examples-for-api-execution.html),
+ * so API Gateway can answer one route with its 500 while another reaches the target.
+ */
+const brokenRoute = (judged: readonly JudgedAnswer[]): string | undefined => {
+  for (const [route, answers] of byRoute(judged)) if (answers.filter(isTransient).length >= TRANSIENT_FAILURES && !answers.some((j) => j.verdict.kind === "ok")) return route;
+  return undefined;
+};
+/** Too many transient failures before the target answered well once, or on a route never answered well. */
+const transientLimit = (judged: readonly JudgedAnswer[], target: string) => (judged.filter(isTransient).length >= TRANSIENT_FAILURES && !targetAnswered(judged, target)) || brokenRoute(judged) !== undefined;
 
 /** Whether gathering can stop: a failure that decides, or enough answers. */
 export function checkDecided(judged: readonly JudgedAnswer[], routes: number, expect: StageExpectation): boolean {
   return judged.some(isDefinite) || transientLimit(judged, expect.target) || enoughAnswers(judged, routes, expect);
 }
 
-/** Whether the check has seen enough: at 100% ROUNDS_AT_FULL rounds; at a partial weight one round and at least one answer from the target. */
+/**
+ * Whether the check has seen enough: every one of the `routes` answered well (at 100%
+ * ROUNDS_AT_FULL times each), and at a partial weight at least one answer from the target. Good
+ * answers on one route never stand in for another's: each route is its own method on the stage.
+ */
 export function enoughAnswers(judged: readonly JudgedAnswer[], routes: number, expect: StageExpectation): boolean {
   const ok = judged.filter((j) => j.verdict.kind === "ok");
-  if (expect.requireTarget) return ok.length >= ROUNDS_AT_FULL * routes;
-  return ok.length >= routes && ok.some((j) => j.verdict.kind === "ok" && j.verdict.version === expect.target);
+  const each = expect.requireTarget ? ROUNDS_AT_FULL : 1;
+  const answered = [...byRoute(ok).values()].filter((answers) => answers.length >= each).length;
+  if (answered < routes) return false;
+  return expect.requireTarget || targetAnswered(judged, expect.target);
 }
 
 /** One failing answer as the report shows it. */
@@ -203,6 +231,8 @@ export interface StageFailure {
   readonly problem: string;
   /** API Gateway's own body, when the answer was not the function's. */
   readonly gatewayBody?: string;
+  /** The answer's x-amzn-RequestId, to find it in the stage's logs. */
+  readonly requestId?: string;
 }
 
 export interface StageVerdict {
@@ -220,14 +250,21 @@ export function judgeStage(judged: readonly JudgedAnswer[], routes: number, expe
   const byVersion: Record<string, number> = {};
   for (const j of judged) if (j.answer.version !== undefined) byVersion[j.answer.version] = (byVersion[j.answer.version] ?? 0) + 1;
   const failures: StageFailure[] = judged.flatMap(({ answer, verdict }) =>
-    verdict.kind === "fail" ? [{ route: answer.route, status: answer.status, version: verdict.version, problem: verdict.problem, ...(verdict.gatewayBody !== undefined ? { gatewayBody: verdict.gatewayBody } : {}) }] : [],
+    verdict.kind === "fail"
+      ? [{ route: answer.route, status: answer.status, version: verdict.version, problem: verdict.problem, ...(verdict.gatewayBody !== undefined ? { gatewayBody: verdict.gatewayBody } : {}), ...(answer.requestId !== undefined ? { requestId: answer.requestId } : {}) }]
+      : [],
   );
   const base = { failures, byVersion, requests: judged.length };
-  const describe = (f: StageFailure) => `${f.route} → ${f.status ?? "no answer"}${f.version !== undefined ? ` from version ${f.version}` : ""}: ${f.problem}${f.gatewayBody !== undefined ? ` (body ${f.gatewayBody.slice(0, 120)})` : ""}`;
+  const describe = (f: StageFailure) => `${f.route} → ${f.status ?? "no answer"}${f.version !== undefined ? ` from version ${f.version}` : ""}: ${f.problem}${f.gatewayBody !== undefined ? ` (body ${f.gatewayBody.slice(0, 120)})` : ""}${f.requestId !== undefined ? ` [x-amzn-RequestId ${f.requestId}]` : ""}`;
   const definite = judged.findIndex(isDefinite);
   if (definite >= 0) return { ...base, ok: false, reason: describe(failures[judged.slice(0, definite).filter((j) => j.verdict.kind === "fail").length]) };
-  if (transientLimit(judged, expect.target)) {
+  if (transientLimit(judged, expect.target) && !targetAnswered(judged, expect.target)) {
     return { ...base, ok: false, reason: `${describe(failures[0])}; ${failures.length} of ${judged.length} requests failed so, and none was answered well by the target ${expect.target}` };
+  }
+  const broken = brokenRoute(judged);
+  if (broken !== undefined) {
+    const onRoute = failures.filter((f) => f.route === broken);
+    return { ...base, ok: false, reason: `${describe(onRoute[0])}; ${onRoute.length} of the ${judged.filter((j) => j.answer.route === broken).length} requests to ${broken} failed so, and none was answered well` };
   }
   if (enoughAnswers(judged, routes, expect)) return { ...base, ok: true };
   const bound = `within ${bounds.maxRequests} requests and ${bounds.maxSeconds} s (stageCheck.maxRequests, maxSeconds)`;

@@ -114,6 +114,10 @@ describe("release run: the stage check through a stage (a local HTTP server)", (
     assert.equal(failure?.status, 500);
     assert.equal(failure?.version, undefined, "API Gateway's answer names no version");
     assert.equal(failure?.gatewayBody, '{"message":"Internal server error"}');
+    // API Gateway returns the request ID it logs as $context.requestId in x-amzn-RequestId
+    // (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-access-logging.html): the way to the execution log's "Invalid permissions on Lambda function".
+    assert.equal(failure?.requestId, "c6a1d40c");
+    assert.match(r.message, /\[x-amzn-RequestId c6a1d40c\]/);
     assert.match(failure?.problem ?? "", /x-amzn-ErrorType InternalServerErrorException.*lambda:InvokeFunction permission/);
     assert.match(r.message, /^stage check failed at 10% on stage prod .*rolled back: alias live is wholly on version 41/);
     assert.deepEqual(wholly(h), { functionVersion: "41", weights: {} });

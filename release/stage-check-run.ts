@@ -21,7 +21,7 @@ import type { Progress, StageCheckRecord } from "./report";
 import type { StageCheckSettings } from "./settings";
 import type { ReleaseDeps, ReleaseRequest } from "./release-request";
 import type { StageOutput } from "./stack-outputs";
-import { judgeStage, type StageRoute } from "./stage-check";
+import { judgeStage, SETTLE_SECONDS, type StageRoute } from "./stage-check";
 import { gatherStage, type StageHttpPort } from "./stage-check-http";
 
 /** The read-only smoke events as requests through a stage: their method is GET, their path is kept. */
@@ -106,7 +106,7 @@ export class StageChecker {
    */
   async check(percent: number, versions: { readonly previous: string; readonly target: string }, smokeItemWritten: boolean): Promise<void> {
     const s = this.input.settings;
-    const expect = { versions: [versions.previous, versions.target], target: versions.target, requireTarget: percent >= 100, smokeItemWritten };
+    const expect = { versions: [versions.previous, versions.target], target: versions.target, requireTarget: percent >= 100, smokeItemWritten, ...(percent >= 100 ? { settleUntil: this.deps.clock.now() + SETTLE_SECONDS * 1000 } : {}) };
     for (const stage of this.checked) {
       const judged = await gatherStage({ http: this.deps.http, clock: this.deps.clock, signal: this.deps.signal }, stage.invokeUrl, this.routes, expect, s);
       for (const j of judged) if (j.answer.version !== undefined) this.ledger.push({ at: j.answer.at, version: j.answer.version, serverError: (j.answer.status ?? 0) >= 500 });

@@ -60,6 +60,15 @@ export interface StageExpectation {
   readonly target: string;
   /** The target carries all traffic: every answer must come from it. */
   readonly requireTarget: boolean;
+  /**
+   * With requireTarget: until this epoch ms, an answer from the previous version is a reason to
+   * send more, not a failure. UpdateAlias returns once the alias is stored, and Lambda documents
+   * no bound on when every invoke frontend routes by it (the API reference's UpdateAlias and
+   * https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html say nothing of
+   * propagation), so a good release must not fail on a request routed by the weights it just
+   * replaced. After this time the previous version's answers fail the check as before.
+   */
+  readonly settleUntil?: number;
   /** The smoke gate wrote the smoke item in this run, so its GET must find it (200); otherwise a 404 is its documented answer. */
   readonly smokeItemWritten: boolean;
 }
@@ -75,6 +84,9 @@ export type AnswerVerdict =
    * answer not the route's documented one) fail it at once.
    */
   | { readonly kind: "fail"; readonly problem: string; readonly version?: string; readonly gatewayBody?: string; readonly transient?: true };
+
+/** How long after the target takes all traffic the previous version may still answer (StageExpectation.settleUntil). */
+export const SETTLE_SECONDS = 10;
 
 /** Longest body kept in an answer (and in the report). */
 export const MAX_BODY = 300;
@@ -168,6 +180,9 @@ export function judgeAnswer(route: StageRoute, answer: StageAnswer, expect: Stag
   const version = answer.version;
   if (!expect.versions.includes(version)) {
     return { kind: "fail", version, problem: `answered by version ${version}, which is not on the alias (${expect.versions.join(", ")}): the stage routes to another alias or function (check its lambdaAlias stage variable)` };
+  }
+  if (expect.requireTarget && version !== expect.target && expect.settleUntil !== undefined && answer.at < expect.settleUntil) {
+    return { kind: "retry", why: `answered by the previous version ${version} within ${SETTLE_SECONDS} s of the target taking all traffic (the alias change may still be reaching Lambda's frontends)` };
   }
   if (expect.requireTarget && version !== expect.target) {
     return { kind: "fail", version, problem: `answered by version ${version} while the target ${expect.target} carries all traffic` };
@@ -268,7 +283,7 @@ export function judgeStage(judged: readonly JudgedAnswer[], routes: number, expe
   }
   if (enoughAnswers(judged, routes, expect)) return { ...base, ok: true };
   const bound = `within ${bounds.maxRequests} requests and ${bounds.maxSeconds} s (stageCheck.maxRequests, maxSeconds)`;
-  const retried = judged.filter((j) => j.verdict.kind === "retry").length;
+  const retried = judged.filter((j) => j.verdict.kind === "retry" && j.verdict.why.startsWith("throttled")).length;
   if (!expect.requireTarget && judged.some((j) => j.verdict.kind === "ok") && !targetAnswered(judged, expect.target)) {
     return { ...base, ok: false, reason: `the target version ${expect.target} answered none of ${judged.length} requests ${bound}, so it is not shown reachable through API Gateway${retried > 0 ? ` (${retried} throttled)` : ""}` };
   }

@@ -158,6 +158,17 @@ describe("release run: the stage check through a stage (a local HTTP server)", (
     assert.deepEqual(wholly(h), { functionVersion: "41", weights: {} });
   });
 
+  it("a stage still routing its first requests after promotion to the previous version is given the settle window, and the release is promoted (exit 0)", async () => {
+    // Lambda documents no bound on when an alias change reaches every invoke frontend.
+    let stale = 2;
+    stage.behaviour = (version, _req, res) => functionAnswer(version === "42" && stale-- > 0 ? "41" : version, res);
+    const code = await main(["--outputs", outputsFor(stage), "--json", "--strategy", "all-at-once", "--final-bake", "0"], h.io);
+    assert.equal(code, EXIT.ok, reportOf(h).message);
+    const c = reportOf(h).stageChecks?.[0];
+    assert.deepEqual([c?.percent, c?.ok, c?.byVersion["41"]], [100, true, 2]);
+    assert.deepEqual(wholly(h), { functionVersion: "42", weights: {} });
+  });
+
   it("a target the stage never reaches at 10% is rolled back once the check's bound is spent (exit 1)", async () => {
     // Every request ends on the previous version: the stage does not route through this alias's weights.
     stage.server.removeAllListeners("request");

@@ -71,6 +71,11 @@ describe("stage check: when a check has seen enough, and its verdict", () => {
     ["10%: the target answered once", [healthy("41"), healthy("42")], AT_10, true, true],
     ["100%: one round is not enough", [healthy("42")], AT_100, false, false, /too few answers/],
     ["100%: two rounds from the target", [healthy("42"), healthy("42")], AT_100, true, true],
+    // Lambda documents no bound on when a changed alias reaches every invoke frontend: the previous version may still answer for a moment.
+    ["100%: the previous version within the settle window, then the target", [{ ...healthy("41"), at: 9_999 }, { ...healthy("42"), at: 10_500 }, { ...healthy("42"), at: 10_700 }], { ...AT_100, settleUntil: 10_000 }, true, true],
+    ["100%: the previous version after the settle window fails", [{ ...healthy("42"), at: 9_000 }, { ...healthy("41"), at: 10_000 }], { ...AT_100, settleUntil: 10_000 }, false, false, /answered by version 41 while the target 42 carries all traffic/],
+    ["100%: only the previous version within the window is too few answers, not throttling", [{ ...healthy("41"), at: 1 }, { ...healthy("41"), at: 2 }], { ...AT_100, settleUntil: 10_000 }, false, false, /2 requests, 0 throttled/],
+    ["100%: a version not on the alias fails even within the window", [{ ...healthy("40"), at: 1 }], { ...AT_100, settleUntil: 10_000 }, false, false, /version 40, which is not on the alias/],
     ["10%: throttled throughout", [gw(429, '{"message":"Too Many Requests"}'), gw(429, '{"message":"Too Many Requests"}')], AT_10, false, false, /2 requests, 2 throttled by API Gateway/],
     ["10%: a 403 after the target answered still fails", [healthy("42"), gw(403, '{"message":"Forbidden"}', "ForbiddenException")], AT_10, true, false, /r → 403: API Gateway answered 403/],
     ["10%: one 502 (a crash of the previous version) among good answers passes", [healthy("41"), gw(502, '{"message": "Internal server error"}'), healthy("42")], AT_10, true, true],

@@ -3,27 +3,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import path from "node:path";
 import FakeTimers from "@sinonjs/fake-timers";
-import type { Clock } from "../../release/clock";
+import { fakeClock } from "../helpers/fake-clock";
 import { probeMain, runProbe } from "../../release/probe-cli";
 import { defaultChartPath } from "../../release/probe-chart";
 import { parseRecords, recordLine, type ProbeOptions, type ProbeRecord } from "../../release/probe";
 
-function fakeClock(fc: ReturnType<typeof FakeTimers.createClock>): Clock {
-  return {
-    now: () => fc.now,
-    sleep: (ms, signal) =>
-      new Promise<void>((resolve) => {
-        if (signal?.aborted || ms <= 0) return resolve();
-        const done = () => {
-          fc.clearTimeout(timer as never);
-          signal?.removeEventListener("abort", done);
-          resolve();
-        };
-        const timer = fc.setTimeout(done, ms);
-        signal?.addEventListener("abort", done, { once: true });
-      }),
-  };
-}
 
 const noFetch = (async () => {
   throw new Error("no request may be sent");

@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import FakeTimers from "@sinonjs/fake-timers";
+import { fakeClock } from "../helpers/fake-clock";
 import { ValidationError } from "../../lib/validation";
-import type { Clock } from "../../release/clock";
 import { buildProbeProgram, PROBE_EXIT_HELP, probeExit, probeMain, runProbe } from "../../release/probe-cli";
 import { nextSendAt, parseRecords, probeOptions, renderSummary, summarise, todoId, type ProbeOptions, type ProbeRecord } from "../../release/probe";
 
@@ -92,22 +92,6 @@ describe("probe: pure parts", () => {
   });
 });
 
-function fakeClock(fc: ReturnType<typeof FakeTimers.createClock>): Clock {
-  return {
-    now: () => fc.now,
-    sleep: (ms, signal) =>
-      new Promise<void>((resolve) => {
-        if (signal?.aborted || ms <= 0) return resolve();
-        const done = () => {
-          fc.clearTimeout(timer as never);
-          signal?.removeEventListener("abort", done);
-          resolve();
-        };
-        const timer = fc.setTimeout(done, ms);
-        signal?.addEventListener("abort", done, { once: true });
-      }),
-  };
-}
 
 describe("probe: runProbe on a fake clock", () => {
   const opts: ProbeOptions = { baseUrl: "http://127.0.0.1:1", clients: 3, intervalMs: 100, durationS: 1, finishFile: "finish.txt", out: "-", title: "アレを買う", timeoutMs: 1000 };

@@ -5,7 +5,9 @@
  * read back from the report must change exactly when, and to what, the alias was written.
  */
 import assert from "node:assert/strict";
-import { simulateProbedRelease, pictureData } from "../../bench/release/picture";
+import { readFileSync } from "node:fs";
+import { simulateProbedRelease, pictureData, PICTURE_FILE } from "../../bench/release/picture";
+import { renderChartFile } from "../../release/chart-render";
 import { weightsFromReport } from "../../release/chart-weights";
 
 describe("alias weights from a simulated release's report", function () {
@@ -28,5 +30,7 @@ describe("alias weights from a simulated release's report", function () {
     assert.equal(data.failures.total, 0);
     const firstV2 = Math.min(...run.records.filter((r) => r.version === "2").map((r) => Date.parse(r.time)));
     assert.ok(firstV2 >= changes[0].atMs, "no probe request reached version 2 before the first write");
+    // The README shows docs/release-chart.svg: it must be what `npm run picture` draws from today's controller and settings.
+    assert.equal(readFileSync(PICTURE_FILE, "utf8"), renderChartFile(PICTURE_FILE, data), "docs/release-chart.svg is stale: run npm run picture and commit it");
   });
 });

@@ -45,8 +45,12 @@ export const RANGES = {
   stageCheckMaxSeconds: { min: 1, max: 600, unit: "seconds" },
   /** API Gateway ends an integration after 29 s by default and answers 504 itself; a client timeout up to 60 s covers a raised limit. */
   stageCheckTimeoutMs: { min: 100, max: 60_000, unit: "milliseconds" },
-  /** Pause between two requests of a check (the stage's throttle is shared with users). */
-  stageCheckIntervalMs: { min: 0, max: 10_000, unit: "milliseconds" },
+  /**
+   * Pause between two requests of a check. The stage's throttle is shared with users (staging's
+   * is 20 rps): at least 100 ms keeps one check at or under 10 rps whatever the latency, where
+   * 0 would pace it by latency alone.
+   */
+  stageCheckIntervalMs: { min: 100, max: 10_000, unit: "milliseconds" },
 } as const satisfies Record<string, Range>;
 
 /** e.g. "1-99 percent", "5-3600 seconds", "1 or more". */

@@ -58,7 +58,7 @@ async function startStage(h: Harness): Promise<Stage> {
 /** Prod's outputs with the stage at the local server's URL and `stageCheck` settings. */
 const outputsFor = (stage: Stage, stageCheck: Record<string, unknown> = {}, release: Record<string, unknown> = {}) => {
   const file = path.join(dir, `prod-${Math.random().toString(36).slice(2)}.json`);
-  writeFileSync(file, JSON.stringify({ ...prodJson, stages: { prod: { ...prodJson.stages.prod, invokeUrl: stage.url } }, release: { ...prodJson.release, ...release, stageCheck: { intervalMs: 0, ...stageCheck } } }));
+  writeFileSync(file, JSON.stringify({ ...prodJson, stages: { prod: { ...prodJson.stages.prod, invokeUrl: stage.url } }, release: { ...prodJson.release, ...release, stageCheck: { intervalMs: 100, ...stageCheck } } }));
   return file;
 };
 

@@ -168,6 +168,7 @@ describe("stage check: settings at the boundary", () => {
     ["too long", { maxSeconds: 601 }, /stageCheck\.maxSeconds must be at most 600 seconds\./],
     ["a fractional timeout", { timeoutMs: 1.5 }, /stageCheck\.timeoutMs must be a whole number of milliseconds\./],
     ["a timeout under 100 ms", { timeoutMs: 50 }, /stageCheck\.timeoutMs must be at least 100 milliseconds\./],
+    ["an interval that would let the check take the stage's throttle (staging: 20 rps)", { intervalMs: 0 }, /stageCheck\.intervalMs must be at least 100 milliseconds\./],
     ["an unknown key", { maxRequest: 10 }, /maxRequest/],
     ["a private stage the stack does not have", { privateStages: ["nope"] }, /outputs\.release\.stageCheck\.privateStages = "nope": no such stage \(stages: prod\); remove it/],
   ];

@@ -3,6 +3,7 @@
  * alias's traffic to a new version. `main` takes every outside dependency as an argument so
  * the tests run the real command line against mocked AWS clients and a fake clock.
  */
+import { runAsProcess, throttledLine } from "./cli-common";
 import { appendFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { ValidationError } from "../lib/validation";
@@ -151,7 +152,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   io.signals.on("SIGTERM", onTerm);
   let report: ReleaseReport;
   try {
-    const aws = io.createPorts(inputs.region, io.clock, (command, attempt, delayMs) => progress.line(`throttled: ${command} attempt ${attempt}, retrying in ${Math.round(delayMs / 100) / 10}s`));
+    const aws = io.createPorts(inputs.region, io.clock, (command, attempt, delayMs) => progress.line(throttledLine(command, attempt, delayMs)));
     report = await runRelease(
       {
         environment: inputs.environment,
@@ -211,16 +212,9 @@ function startProbeOrExplain(plan: ReleaseProbePlan, io: CliIo, progress: Progre
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-      // After an interrupt the SDK waiter's poll timer may still be pending (up to its maxDelay);
-      // the run is over and the alias settled, so exit now instead of waiting for it.
-      if (code === EXIT.interrupted) process.exit(code);
-    },
-    (e: unknown) => {
-      process.stderr.write(`unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-      process.exitCode = EXIT.awsError;
-    },
-  );
+  runAsProcess(main(process.argv.slice(2)), EXIT.awsError, (code) => {
+    // After an interrupt the SDK waiter's poll timer may still be pending (up to its maxDelay);
+    // the run is over and the alias settled, so exit now instead of waiting for it.
+    if (code === EXIT.interrupted) process.exit(code);
+  });
 }

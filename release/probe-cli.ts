@@ -4,6 +4,7 @@
  * appears, record every answer as NDJSON, print progress, and end with poster.py's ok/ng table
  * and the count of answers per `x-function-version`. It sends only to the URL it is given.
  */
+import { runAsProcess } from "./cli-common";
 import { existsSync, openSync, writeSync, closeSync } from "node:fs";
 import { basename } from "node:path";
 import { Command, CommanderError } from "commander";
@@ -219,13 +220,5 @@ function finishChart(io: ProbeIo, records: readonly ProbeRecord[], file: string,
 if (require.main === module) {
   const stop = new AbortController();
   process.once("SIGINT", () => stop.abort());
-  probeMain(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, clock: systemClock, fetch, stop: stop.signal }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      process.stderr.write(`unexpected error: ${e instanceof Error && e.stack ? e.stack : String(e)}\n`);
-      process.exitCode = 3;
-    },
-  );
+  runAsProcess(probeMain(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, clock: systemClock, fetch, stop: stop.signal }), 3);
 }

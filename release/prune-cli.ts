@@ -7,7 +7,8 @@ import { LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
 import { Command, CommanderError } from "commander";
 import { ValidationError, renderValue, type Problem } from "../lib/validation";
-import { AccessDeniedStop, DEFAULT_RETRY, type CallContext } from "./aws/call";
+import { DEFAULT_RETRY, type CallContext } from "./aws/call";
+import { awsErrorMessage, runAsProcess, throttledLine } from "./cli-common";
 import { InventoryPort } from "./aws/inventory";
 import { systemClock, type Clock } from "./clock";
 import { loadOutputs, pulumiStackOutput } from "./inputs";
@@ -107,7 +108,7 @@ export async function pruneMain(argv: readonly string[], io: PruneIo = processPr
   }
 
   const line = (s: string) => out.write(`${s}\n`);
-  const ctx: CallContext = { clock: io.clock, retry: DEFAULT_RETRY, onRetry: (command, attempt, delayMs) => line(`throttled: ${command} attempt ${attempt}, retrying in ${Math.round(delayMs / 100) / 10}s`) };
+  const ctx: CallContext = { clock: io.clock, retry: DEFAULT_RETRY, onRetry: (command, attempt, delayMs) => line(throttledLine(command, attempt, delayMs)) };
   const inv = io.createInventory(region, ctx);
   try {
     const facts = await gatherPrune(inv, functionName, artifacts);
@@ -118,7 +119,7 @@ export async function pruneMain(argv: readonly string[], io: PruneIo = processPr
     if (flags.json === true) io.stdout.write(`${JSON.stringify({ outcome: flags.apply === true ? "applied" : "listed", exitCode: PRUNE_EXIT.ok, functionName, keep, latestVersion, plan, applied: outcome }, null, 2)}\n`);
     return PRUNE_EXIT.ok;
   } catch (e) {
-    const message = e instanceof AccessDeniedStop ? e.message : `AWS error: ${(e as Error).name}: ${(e as Error).message}`;
+    const message = awsErrorMessage(e);
     io.stderr.write(`${message}\n`);
     if (flags.json === true) io.stdout.write(`${JSON.stringify({ outcome: "aws-error", exitCode: PRUNE_EXIT.awsError, message }, null, 2)}\n`);
     return PRUNE_EXIT.awsError;
@@ -126,11 +127,5 @@ export async function pruneMain(argv: readonly string[], io: PruneIo = processPr
 }
 
 if (require.main === module) {
-  pruneMain(process.argv.slice(2)).then(
-    (code) => (process.exitCode = code),
-    (e: unknown) => {
-      process.stderr.write(`unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-      process.exitCode = PRUNE_EXIT.awsError;
-    },
-  );
+  runAsProcess(pruneMain(process.argv.slice(2)), PRUNE_EXIT.awsError);
 }

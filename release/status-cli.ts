@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { ValidationError } from "../lib/validation";
-import { AccessDeniedStop } from "./aws/call";
+import { awsErrorMessage, runAsProcess, throttledLine } from "./cli-common";
 import { createAwsPorts } from "./aws/clients";
 import type { CliIo } from "./cli";
 import { systemClock } from "./clock";
@@ -90,14 +90,14 @@ export async function statusMain(argv: readonly string[], io: StatusIo = process
     minutes,
   };
   try {
-    const aws = io.createPorts(inputs.region, io.clock, (command, attempt, delayMs) => out.write(`throttled: ${command} attempt ${attempt}, retrying in ${Math.round(delayMs / 100) / 10}s\n`));
+    const aws = io.createPorts(inputs.region, io.clock, (command, attempt, delayMs) => out.write(`${throttledLine(command, attempt, delayMs)}\n`));
     const view = judgeStatus(await gatherStatus(aws, scope, io.clock.now()), scope);
     for (const l of renderStatus(view, minutes)) out.write(`${l}\n`);
     const exitCode = statusExit(view);
     if (flags.json === true) io.stdout.write(`${JSON.stringify({ exitCode, minutes, ...view }, null, 2)}\n`);
     return exitCode;
   } catch (e) {
-    const message = e instanceof AccessDeniedStop ? e.message : `AWS error: ${(e as Error).name}: ${(e as Error).message}`;
+    const message = awsErrorMessage(e);
     io.stderr.write(`${message}\n`);
     if (flags.json === true) io.stdout.write(`${JSON.stringify({ outcome: "aws-error", exitCode: STATUS_EXIT.awsError, message }, null, 2)}\n`);
     return STATUS_EXIT.awsError;
@@ -105,11 +105,5 @@ export async function statusMain(argv: readonly string[], io: StatusIo = process
 }
 
 if (require.main === module) {
-  statusMain(process.argv.slice(2)).then(
-    (code) => (process.exitCode = code),
-    (e: unknown) => {
-      process.stderr.write(`unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-      process.exitCode = STATUS_EXIT.awsError;
-    },
-  );
+  runAsProcess(statusMain(process.argv.slice(2)), STATUS_EXIT.awsError);
 }

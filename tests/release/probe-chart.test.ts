@@ -114,70 +114,54 @@ describe("probe chart files", () => {
     }
     assert.equal(existsSync(file("p.html")), false, "nothing written on bad input");
   });
-});
 
-describe("probe chart files: not lost (review)", () => {
-  let dir = "";
-  let out = "";
-  let err = "";
-  const io = () => ({
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    clock: fakeClock(FakeTimers.createClock(Date.parse("2026-12-01T12:00:00Z"))),
-    fetch: noFetch,
-  });
-  beforeEach(() => {
-    dir = mkdtempSync(path.join(tmpdir(), "shiftline-chart-"));
-    out = "";
-    err = "";
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
-  const file = (name: string) => path.join(dir, name);
-  const line = (time: string) => recordLine({ time, client: 1, route: "POST /todo", todoId: "t01-0001", status: 200, version: "1", latencyMs: 3 });
+  describe("not lost (review)", () => {
+    const line = (time: string) => recordLine({ time, client: 1, route: "POST /todo", todoId: "t01-0001", status: 200, version: "1", latencyMs: 3 });
 
-  it("refuses a --chart that is the --out NDJSON or the finish file, before sending (the chart would overwrite the answers)", async () => {
-    writeFileSync(file("keep.svg"), "previous");
-    const cases: Array<[string[], RegExp]> = [
-      [["http://127.0.0.1:1", "--out", file("keep.svg"), "--chart", file("keep.svg")], /--chart = ".*keep\.svg": is the --out file too/],
-      [["http://127.0.0.1:1", "--out", file("a.ndjson"), "--chart", path.join(dir, ".", "x", "..", "keep.svg"), "--finish-file", file("keep.svg")], /--chart = ".*keep\.svg": is the --finish-file too/],
-      [["http://127.0.0.1:1", "--out", file("finish.txt"), "--finish-file", file("finish.txt")], /--out = ".*finish\.txt": is the --finish-file too/],
-    ];
-    for (const [argv, message] of cases) {
-      err = "";
-      assert.equal(await probeMain(argv, io()), 2, argv.join(" "));
-      assert.match(err, message, argv.join(" "));
-    }
-    assert.equal(readFileSync(file("keep.svg"), "utf8"), "previous");
-  });
+    it("refuses a --chart that is the --out NDJSON or the finish file, before sending (the chart would overwrite the answers)", async () => {
+      writeFileSync(file("keep.svg"), "previous");
+      const cases: Array<[string[], RegExp]> = [
+        [["http://127.0.0.1:1", "--out", file("keep.svg"), "--chart", file("keep.svg")], /--chart = ".*keep\.svg": is the --out file too/],
+        [["http://127.0.0.1:1", "--out", file("a.ndjson"), "--chart", path.join(dir, ".", "x", "..", "keep.svg"), "--finish-file", file("keep.svg")], /--chart = ".*keep\.svg": is the --finish-file too/],
+        [["http://127.0.0.1:1", "--out", file("finish.txt"), "--finish-file", file("finish.txt")], /--out = ".*finish\.txt": is the --finish-file too/],
+      ];
+      for (const [argv, message] of cases) {
+        err = "";
+        assert.equal(await probeMain(argv, io()), 2, argv.join(" "));
+        assert.match(err, message, argv.join(" "));
+      }
+      assert.equal(readFileSync(file("keep.svg"), "utf8"), "previous");
+    });
 
-  it("names the --from line whose time is not ISO 8601 (not --chart), and leaves the previous chart alone", async () => {
-    writeFileSync(file("p.ndjson"), line("2026-12-01T12:00:00.000Z") + line("yesterday"));
-    writeFileSync(file("p.html"), "previous");
-    assert.equal(await probeMain(["--from", file("p.ndjson")], io()), 2);
-    assert.match(err, /--from = ".*p\.ndjson": line 2 has a time that is not ISO 8601/);
-    assert.doesNotMatch(err, /--chart/);
-    assert.equal(readFileSync(file("p.html"), "utf8"), "previous");
-  });
+    it("names the --from line whose time is not ISO 8601 (not --chart), and leaves the previous chart alone", async () => {
+      writeFileSync(file("p.ndjson"), line("2026-12-01T12:00:00.000Z") + line("yesterday"));
+      writeFileSync(file("p.html"), "previous");
+      assert.equal(await probeMain(["--from", file("p.ndjson")], io()), 2);
+      assert.match(err, /--from = ".*p\.ndjson": line 2 has a time that is not ISO 8601/);
+      assert.doesNotMatch(err, /--chart/);
+      assert.equal(readFileSync(file("p.html"), "utf8"), "previous");
+    });
 
-  it("writes the chart whole or not at all: a write that fails half way (disk full) leaves the previous chart as it was", async () => {
-    writeFileSync(file("p.ndjson"), line("2026-12-01T12:00:00.000Z"));
-    writeFileSync(file("p.html"), "previous");
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const fs = require("node:fs") as typeof import("node:fs");
-    const real = fs.writeFileSync;
-    fs.writeFileSync = ((target: string, data: string) => {
-      real(target, data.slice(0, 10));
-      throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
-    }) as typeof fs.writeFileSync;
-    let code: number;
-    try {
-      code = await probeMain(["--from", file("p.ndjson")], io());
-    } finally {
-      fs.writeFileSync = real;
-    }
-    assert.equal(code, 2);
-    assert.match(err, /--chart = ".*p\.html": cannot be written \(ENOSPC/);
-    assert.equal(readFileSync(file("p.html"), "utf8"), "previous");
-    assert.deepEqual(readdirSync(dir).sort(), ["p.html", "p.ndjson"], "no temporary file left behind");
+    it("writes the chart whole or not at all: a write that fails half way (disk full) leaves the previous chart as it was", async () => {
+      writeFileSync(file("p.ndjson"), line("2026-12-01T12:00:00.000Z"));
+      writeFileSync(file("p.html"), "previous");
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const fs = require("node:fs") as typeof import("node:fs");
+      const real = fs.writeFileSync;
+      fs.writeFileSync = ((target: string, data: string) => {
+        real(target, data.slice(0, 10));
+        throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+      }) as typeof fs.writeFileSync;
+      let code: number;
+      try {
+        code = await probeMain(["--from", file("p.ndjson")], io());
+      } finally {
+        fs.writeFileSync = real;
+      }
+      assert.equal(code, 2);
+      assert.match(err, /--chart = ".*p\.html": cannot be written \(ENOSPC/);
+      assert.equal(readFileSync(file("p.html"), "utf8"), "previous");
+      assert.deepEqual(readdirSync(dir).sort(), ["p.html", "p.ndjson"], "no temporary file left behind");
+    });
   });
 });

@@ -21,7 +21,7 @@ const packages = loadFunctionPackages({ manifestPath: config.artifactManifest, b
 const provider = new aws.Provider(`${config.namePrefix}-aws`, { region: config.region, defaultTags: { tags: config.tags } });
 const app = new ShiftlineStack(config.namePrefix, { config, packages }, { providers: [provider] });
 
-// The keys of release/stack-outputs.ts `stackOutputsSchema`: the release CLI reads exactly these
+// The keys of release/inputs/stack-outputs.ts `stackOutputsSchema`: the release CLI reads exactly these
 // (strictly) and ignores any other export, such as deployerRoleArn below.
 export const environment = app.outputs.environment;
 export const region = app.outputs.region;

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// Launcher for the `shiftline-probe` bin: runs release/probe-cli.ts through ts-node (transpile only).
+// Launcher for the `shiftline-probe` bin: runs release/cli/probe.ts through ts-node (transpile only).
 "use strict";
 const path = require("node:path");
 require("ts-node").register({ transpileOnly: true, project: path.join(__dirname, "..", "tsconfig.json") });
-const { probeMain } = require("../release/probe-cli.ts");
-const { systemClock } = require("../release/clock.ts");
+const { probeMain } = require("../release/cli/probe.ts");
+const { systemClock } = require("../release/core/clock.ts");
 const stop = new AbortController();
 process.once("SIGINT", () => stop.abort());
 probeMain(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, clock: systemClock, fetch, stop: stop.signal }).then(

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// Launcher for the `shiftline-prune` bin: runs release/prune-cli.ts through ts-node (transpile only).
+// Launcher for the `shiftline-prune` bin: runs release/cli/prune.ts through ts-node (transpile only).
 "use strict";
 const path = require("node:path");
 require("ts-node").register({ transpileOnly: true, project: path.join(__dirname, "..", "tsconfig.json") });
-const { pruneMain } = require("../release/prune-cli.ts");
+const { pruneMain } = require("../release/cli/prune.ts");
 pruneMain(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// Launcher for the `shiftline-status` bin: runs release/status-cli.ts through ts-node (transpile only).
+// Launcher for the `shiftline-status` bin: runs release/cli/status.ts through ts-node (transpile only).
 "use strict";
 const path = require("node:path");
 require("ts-node").register({ transpileOnly: true, project: path.join(__dirname, "..", "tsconfig.json") });
-const { statusMain } = require("../release/status-cli.ts");
+const { statusMain } = require("../release/cli/status.ts");
 statusMain(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

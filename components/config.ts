@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { DEFAULT_METRICS_NAMESPACE } from "../lambda-src/metric-names";
 import { ValidationError, problemsFromZod, renderValue, type Problem } from "../lib/validation";
-import { releaseSettingsSchema } from "../release/settings";
+import { releaseSettingsSchema } from "../release/inputs/settings";
 import { deployerSettingsSchema } from "./deployer-role";
 import { alarmPeriodProblem, alarmWindowProblem } from "./alarm-rules";
 import { isLogRetention, LOG_RETENTION_DAYS } from "./log-retention";
@@ -150,7 +150,7 @@ export const stackConfigSchema = z
     artifactNoncurrentDays: wholeNumber("artifactNoncurrentDays", 1, 3650, "days a noncurrent artifact version is kept").default(30),
     /** Point-in-time recovery, deletion protection and Pulumi `protect` on the tables. Defaults to true. */
     tableProtection: flag("tableProtection").default(true),
-    /** How the release step moves traffic (see release/settings.ts). Defaults to all-at-once. */
+    /** How the release step moves traffic (see release/inputs/settings.ts). Defaults to all-at-once. */
     release: releaseSettingsSchema.default(() => releaseSettingsSchema.parse({})),
     /**
      * GitHub OIDC trust of the release step's deployer role (components/deployer-role.ts):

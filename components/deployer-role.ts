@@ -1,7 +1,7 @@
 /**
  * DeployerRole: the least-privilege IAM role a GitHub Actions workflow assumes (through the
  * account's GitHub OIDC provider) to run the release step. Its policy is generated from
- * release/aws-actions.ts — exactly the actions the release CLI sends in this stack's
+ * release/aws/actions.ts — exactly the actions the release CLI sends in this stack's
  * code-deployment mode, each only on this stack's function, its aliases, the artifact prefix
  * and the alarms — plus an explicit Deny that keeps it from invoking any entry point that
  * serves traffic (an alias, `$LATEST`, the unqualified function).
@@ -11,7 +11,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { COMMAND_PERMISSIONS, grantsFor, type ActionScope, type CodeDeployment, type CommandName } from "../release/aws-actions";
+import { COMMAND_PERMISSIONS, grantsFor, type ActionScope, type CodeDeployment, type CommandName } from "../release/aws/actions";
 import { ValidationError, problemsFromZod, renderValue, type Problem } from "../lib/validation";
 
 /** Issuer host of GitHub Actions OIDC tokens; also the prefix of its IAM condition keys. */
@@ -247,7 +247,7 @@ export interface DeployerResources {
   readonly artifactBucket: string;
   readonly artifactKeyPrefix: string;
   readonly alarmArns: readonly string[];
-  /** Which grants the stack's code-deployment mode gets (see `artifactModeOnly` in release/aws-actions.ts). */
+  /** Which grants the stack's code-deployment mode gets (see `artifactModeOnly` in release/aws/actions.ts). */
   readonly codeDeployment: CodeDeployment;
 }
 
@@ -265,7 +265,7 @@ export function scopeResources(scope: ActionScope, r: DeployerResources): string
     case "function":
       return [r.functionArn];
     case "versions":
-      // Version numbers start at 1 with no leading zero; see "versions" in release/aws-actions.ts.
+      // Version numbers start at 1 with no leading zero; see "versions" in release/aws/actions.ts.
       return VERSION_FIRST_DIGITS.map((d) => `${r.functionArn}:${d}*`);
     case "latest":
       return [r.functionArn, `${r.functionArn}:$LATEST`];
@@ -317,7 +317,7 @@ export function neverInvoked(r: Pick<DeployerResources, "functionArn" | "aliasNa
 /**
  * The role's permission policy: one Allow statement per scope holding every action the given
  * commands need on it in the stack's code-deployment mode (all commands in
- * release/aws-actions.ts by default), then the Deny on the entry points that serve traffic.
+ * release/aws/actions.ts by default), then the Deny on the entry points that serve traffic.
  * A scope that resolves to no ARN (no alarms configured) is left out rather than widened.
  */
 export function deployerPolicy(r: DeployerResources, commands: readonly CommandName[] = Object.keys(COMMAND_PERMISSIONS) as CommandName[]): PolicyDocument {

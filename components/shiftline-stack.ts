@@ -2,7 +2,7 @@
  * ShiftlineStack: everything one environment runs — artifact bucket, tables, the API
  * function with its aliases and alarms, the REST API stages and (where this stack owns it)
  * the API Gateway account's CloudWatch role — wired from the validated stack config.
- * Its `outputs` are exactly the stack outputs the release step reads (release/stack-outputs.ts).
+ * Its `outputs` are exactly the stack outputs the release step reads (release/inputs/stack-outputs.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ROUTES, type Route } from "../lambda-src/routes";

@@ -5,7 +5,7 @@
  *
  * Why the smoke item cannot be blocked or shared, and does not pile up:
  * - Its todoId is `smoke-<label>-<nonce>`, where the nonce is 128 random bits drawn by the
- *   release step for each run (release/smoke-source.ts). Nobody can create that item first
+ *   release step for each run (release/inputs/smoke-source.ts). Nobody can create that item first
  *   through the public API, so the POST never meets someone else's item (which would be a 409),
  *   and two releases running at once (different stages, or stacks sharing a table) never
  *   write or read each other's item.

@@ -1,6 +1,6 @@
 /**
  * The two ways of releasing compared in one simulated world:
- * - `shiftline`: the real release step (release/controller.ts and everything it calls) on the
+ * - `shiftline`: the real release step (release/engine/controller.ts and everything it calls) on the
  *   World's clock, against the simulated Lambda and CloudWatch through the real AWS ports, with
  *   prod's settings and alarms from Pulumi.prod.yaml.
  * - `codedeploy`: a model of AWS CodeDeploy's `LambdaCanary10Percent5Minutes` with the usual
@@ -13,11 +13,11 @@ import { DEFAULT_RETRY, type CallContext } from "../../release/aws/call";
 import { CloudWatchPort } from "../../release/aws/cloudwatch";
 import { LambdaPort } from "../../release/aws/lambda";
 import { S3Port } from "../../release/aws/s3";
-import type { Clock } from "../../release/clock";
-import { runRelease, type ReleaseRequest } from "../../release/controller";
-import { silentProgress, type ReleaseReport } from "../../release/report";
-import { releaseSettingsSchema, type ReleaseSettings } from "../../release/settings";
-import { loadSmokeEvents } from "../../release/smoke-source";
+import type { Clock } from "../../release/core/clock";
+import { runRelease, type ReleaseRequest } from "../../release/engine/controller";
+import { silentProgress, type ReleaseReport } from "../../release/engine/report";
+import { releaseSettingsSchema, type ReleaseSettings } from "../../release/inputs/settings";
+import { loadSmokeEvents } from "../../release/inputs/smoke-source";
 import { parseOrThrow } from "../../lib/validation";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { SimAlarms, type AlarmDefinition } from "./alarms";

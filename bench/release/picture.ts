@@ -13,11 +13,11 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { chartData, type ChartData } from "../../release/chart-data";
-import { renderChartFile } from "../../release/chart-render";
-import { weightsFromReport } from "../../release/chart-weights";
-import { todoId, type ProbeRecord } from "../../release/probe";
-import type { ReleaseReport } from "../../release/report";
+import { chartData, type ChartData } from "../../release/probe/chart-data";
+import { renderChartFile } from "../../release/probe/chart-render";
+import { weightsFromReport } from "../../release/probe/chart-weights";
+import { todoId, type ProbeRecord } from "../../release/probe/traffic";
+import type { ReleaseReport } from "../../release/engine/report";
 import { releaseWithShiftline } from "./contenders";
 import { lognormalLatency, seeded } from "./random";
 import { HEALTHY } from "./simulate";

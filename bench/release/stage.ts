@@ -1,5 +1,5 @@
 /**
- * The stage double: the release step's stage-check HTTP port (release/stage-check-http.ts),
+ * The stage double: the release step's stage-check HTTP port (release/stage-check/http.ts),
  * answered by the simulated alias. Each GET is a real request of the World (routed by the
  * alias's weights at that moment, answered by the version's behaviour, counted in every metric
  * like a user's), then shaped as API Gateway would pass it on:
@@ -10,7 +10,7 @@
  *   own 502 `{"message": "Internal server error"}` with no `x-function-version`
  *   (https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html).
  */
-import type { StageHttpPort } from "../../release/stage-check-http";
+import type { StageHttpPort } from "../../release/stage-check/http";
 import type { World } from "./world";
 
 export function simStagePort(world: World): StageHttpPort {

@@ -7,9 +7,9 @@
  * still needed: a release runs for many minutes, and a throttle burst that outlasts the SDK's
  * own attempts must not abandon an alias half-shifted.
  */
-import { actionsFor, isPruneOnlyCommand, type AwsCommandName } from "../aws-actions";
-import type { Clock } from "../clock";
-import { EXIT, ReleaseStop } from "../outcome";
+import { actionsFor, isPruneOnlyCommand, type AwsCommandName } from "./actions";
+import type { Clock } from "../core/clock";
+import { EXIT, ReleaseStop } from "../core/outcome";
 
 export interface RetryPolicy {
   /** Total attempts per call, the first included. */

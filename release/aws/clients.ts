@@ -6,7 +6,7 @@ import { DEFAULT_RETRY, type CallContext } from "./call";
 import { CloudWatchPort } from "./cloudwatch";
 import { LambdaPort } from "./lambda";
 import { S3Port } from "./s3";
-import type { Clock } from "../clock";
+import type { Clock } from "../core/clock";
 
 export interface AwsPorts {
   readonly lambda: LambdaPort;

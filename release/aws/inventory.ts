@@ -1,7 +1,7 @@
 /**
  * AWS reads and deletions of `prune`: the function's aliases and versions, the artifact objects,
  * and deleting one version or one artifact. The deletions are prune-only commands
- * (PRUNE_ONLY_COMMANDS in release/aws-actions.ts): the deployer role is never granted them.
+ * (PRUNE_ONLY_COMMANDS in release/aws/actions.ts): the deployer role is never granted them.
  */
 import { DeleteFunctionCommand, ListAliasesCommand, ListVersionsByFunctionCommand, type LambdaClient } from "@aws-sdk/client-lambda";
 import { DeleteObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";

@@ -16,8 +16,8 @@ import {
   waitUntilFunctionUpdatedV2,
   type LambdaClient,
 } from "@aws-sdk/client-lambda";
-import { fromAwsWeight, toAwsWeight } from "../schedule";
-import { conflict } from "../outcome";
+import { fromAwsWeight, toAwsWeight } from "../core/schedule";
+import { conflict } from "../core/outcome";
 import { callAws, errorName, type CallContext } from "./call";
 
 export interface AliasState {

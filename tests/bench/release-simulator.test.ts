@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { GetMetricDataCommand, CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { DEFAULT_RETRY } from "../../release/aws/call";
 import { LambdaPort } from "../../release/aws/lambda";
-import { ReleaseStop } from "../../release/outcome";
+import { ReleaseStop } from "../../release/core/outcome";
 import { SimAlarms } from "../../bench/release/alarms";
 import { releaseWithCodeDeploy, SIM_FUNCTION, worldClock } from "../../bench/release/contenders";
 import { simCloudWatchClient, simLambdaClient } from "../../bench/release/sim-aws";

@@ -3,7 +3,7 @@
  * ticked past it, or at once when its signal aborts, so the probe's loops run without real time.
  */
 import type FakeTimers from "@sinonjs/fake-timers";
-import type { Clock } from "../../release/clock";
+import type { Clock } from "../../release/core/clock";
 
 export function fakeClock(fc: ReturnType<typeof FakeTimers.createClock>): Clock {
   return {

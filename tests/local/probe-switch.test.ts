@@ -12,7 +12,7 @@
  * `npm start` would refuse connections in the gap, which the probe would count as ng.
  *
  * The chart is checked as data, not pixels: the file's series elements carry each version's
- * count, first and last answer and per-bucket counts (release/chart-render.ts).
+ * count, first and last answer and per-bucket counts (release/probe/chart-render.ts).
  */
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -24,9 +24,9 @@ import { join } from "node:path";
 import { createApiHandler } from "../../lambda-src/app";
 import type { Dependencies } from "../../lambda-src/dependencies";
 import { closeGracefully, createLocalServer } from "../../local/server";
-import { systemClock } from "../../release/clock";
-import { probeMain } from "../../release/probe-cli";
-import { parseRecords, summarise } from "../../release/probe";
+import { systemClock } from "../../release/core/clock";
+import { probeMain } from "../../release/cli/probe";
+import { parseRecords, summarise } from "../../release/probe/traffic";
 import { DOMParser, onWarningStopParsing } from "@xmldom/xmldom";
 import { CapturingLogger } from "../helpers/capture-logger";
 import { freshTables, sharedClient } from "../helpers/dynamodb-local";

@@ -39,7 +39,7 @@ async function runAll(workloads: readonly Workload[], seeds: number, delays: Del
   return rows;
 }
 
-/** The targets of issue #8, as bench rows. */
+/** The release step's targets against the CodeDeploy model, as bench rows. */
 export function targetRows(rows: readonly Row[]): BenchRow[] {
   const get = (w: string, c: Contender) => {
     const r = rows.find((x) => x.workload === w && x.contender === c);

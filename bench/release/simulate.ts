@@ -41,7 +41,7 @@ export interface Delays {
   readonly standardDelaySeconds: number;
 }
 
-/** Defaults: a standard minute visible 60 s after it ends (issue #8's measured setting); EMF 10 s (an assumption; the bench prints 10, 30 and 60). */
+/** Defaults: a standard minute visible 60 s after it ends (Lambda's standard metrics, 1-minute periods, read once the minute has ended); EMF 10 s (an assumption; the bench prints 10, 30 and 60). */
 export const DEFAULT_DELAYS: Delays = { emfDelaySeconds: 10, standardDelaySeconds: 60 };
 
 export interface RunResult {

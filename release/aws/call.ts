@@ -1,3 +1,4 @@
+// Wing aws/: the AWS SDK ports and the IAM action table the deployer role grants. May import: core.
 /**
  * Every AWS call of the release step goes through `callAws`: it names the command (which must
  * be in the IAM table, so the deployer role and the CLI cannot drift), retries throttling with

@@ -1,3 +1,4 @@
+// Wing cli/: the four commands (release, status, prune, probe): their flags, output and exit codes. May import: ops, probe, engine, inputs, stage-check, aws, core.
 /**
  * `npm run release -- --stack prod …` / `shiftline-release`: the separate step that moves an
  * alias's traffic to a new version. `main` takes every outside dependency as an argument so
@@ -12,12 +13,11 @@ import type { CallContext } from "../aws/call";
 import type { CodeUpdateWait } from "../aws/lambda";
 import { systemClock, type Clock } from "../core/clock";
 import { runRelease } from "../engine/controller";
-import type { SmokeEvent } from "../engine/smoke-gate";
 import { FLAG_RANGES, loadOutputs, pulumiStackOutput, resolveInputs, type CliFlags } from "../inputs/resolve";
 import { EXIT, EXIT_CODE_HELP, type ExitCode } from "../core/outcome";
 import { dryRunSkipped, renderPlan } from "../inputs/plan";
 import { Progress, renderMarkdown, renderSummary, type ReleaseReport, type Writable } from "../engine/report";
-import { loadSmokeEvents, type SmokeTarget } from "../inputs/smoke-source";
+import { loadSmokeEvents, type SmokeEvent, type SmokeTarget } from "../inputs/smoke-source";
 import { describeReleaseProbe, releaseProbeMarkdown, releaseProbePlan, startReleaseProbe, RELEASE_PROBE_DEFAULT_OUT, type ReleaseProbePlan, type RunningProbe } from "../probe/release-probe";
 import { fetchStagePort, type StageHttpPort } from "../stage-check/http";
 
@@ -92,7 +92,7 @@ export function buildProgram(): Command {
     .option("--resume", "continue an unfinished release of the same target from its current weight")
     .option("--abort", "roll an unfinished release back: alias wholly on its primary version")
     .option("--json", "print a JSON report on stdout at the end (progress goes to stderr)")
-    // release --probe (issue 9): release/probe/release-probe.ts.
+    // release --probe: the probe in this process, on this clock (release/probe/release-probe.ts).
     .option("--probe <url>", "while releasing, run the probe against this base URL (a stage's invokeUrl); its figures go in the report, its failures do not change the exit code")
     .option("--probe-out <file>", `--probe's NDJSON, with the chart beside it as .html (default ${RELEASE_PROBE_DEFAULT_OUT})`)
     .addHelpText("after", `\nExit codes:\n${exitCodes}\n\nExamples:\n  npm run release -- --stack prod\n  npm run release -- --outputs prod.json --strategy canary --canary-percent 10 --bake 300\n  npm run release -- --outputs prod.json --steps 5:60,25:120,50:300 --final-bake 120\n  npm run release -- --outputs prod.json --to-version 41 --strategy all-at-once   # roll back to 41\n  npm run release -- --outputs prod.json --resume    (or --abort) after an interrupted run\n  npm run release -- --outputs staging.json --dry-run`);
@@ -194,7 +194,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   return report.exitCode;
 }
 
-// ---- release --probe (issue 9) ------------------------------------------------------------
+// ---- release --probe --------------------------------------------------------------------
 interface ReleaseProbeFlags {
   readonly probe?: string;
   readonly probeOut?: string;

@@ -1,3 +1,4 @@
+// Wing core/: what every wing shares: exit codes and stops, the clock, schedules and weights. May import: nothing.
 /**
  * How a release ends, as an exit code a CI job can branch on. The same table is printed by
  * `--help` and in the README, so the three cannot disagree.

@@ -4,7 +4,19 @@
  * written as decimal weights (0.0–1.0), and read back by rounding to the nearest percent.
  * https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html
  */
-import type { ReleaseSettings } from "../inputs/settings";
+
+/**
+ * What a schedule is planned from: the stack's release settings (release/inputs/settings.ts
+ * `ReleaseSettings`, validated there) satisfy this; the weight math needs no more of them.
+ */
+export interface ScheduleSettings {
+  readonly strategy: "all-at-once" | "canary" | "linear" | "custom";
+  readonly canaryPercent: number;
+  readonly linearStepPercent: number;
+  readonly stepBakeSeconds: number;
+  readonly finalBakeSeconds: number;
+  readonly steps?: readonly { readonly percent: number; readonly bakeSeconds: number }[];
+}
 
 export interface Step {
   /** Share of traffic on the new version, 1–100. */
@@ -14,7 +26,7 @@ export interface Step {
 }
 
 /** The steps a release walks through; always increasing and always ending at 100. */
-export function planSchedule(settings: ReleaseSettings): Step[] {
+export function planSchedule(settings: ScheduleSettings): Step[] {
   const final: Step = { percent: 100, bakeSeconds: settings.finalBakeSeconds };
   switch (settings.strategy) {
     case "all-at-once":

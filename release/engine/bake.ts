@@ -4,10 +4,10 @@
  * with the fixed-count rule. Split from the controller, whose state it reads through BakeRun.
  */
 import { formatDuration } from "../core/clock";
-import type { ReleaseDeps, ReleaseRequest } from "./controller";
+import type { ReleaseDeps, ReleaseRequest } from "./request";
 import { decide, decisionRecord, requestsToShowHealth } from "../judge/decision";
 import type { EvidenceGatherer, PreRelease } from "../evidence/request-metrics";
-import type { HealthMonitor } from "../judge/health";
+import type { HealthMonitor } from "../evidence/lambda-metrics";
 import { EXIT, stop } from "../core/outcome";
 import type { CheckRecord } from "./report";
 import type { Step } from "../core/schedule";

@@ -1,3 +1,4 @@
+// Wing engine/: the release state machine: preflight, smoke gate, shifts, bakes, stage checks, rollback, promotion, report. May import: inputs, stage-check, evidence, judge, aws, core.
 /**
  * The release state machine: preflight → smoke gate → shift weights step by step while
  * watching health → promote, or roll back. Whatever happens after the alias was first

@@ -3,11 +3,11 @@
  * previous version's request metrics (evidence-based judging, and a first step fitted to the
  * traffic), the alarms' baseline, the smoke gate and the stage checker.
  */
-import type { ReleaseDeps, ReleaseRequest } from "./controller";
+import type { ReleaseDeps, ReleaseRequest } from "./request";
 import type { VersionFigures } from "../judge/decision";
 import { EvidenceGatherer, type PreRelease } from "../evidence/request-metrics";
 import { runSmoke, SMOKE_ATTEMPTS, type SmokeResult } from "./smoke-gate";
-import { HealthMonitor } from "../judge/health";
+import { HealthMonitor } from "../evidence/lambda-metrics";
 import { EXIT, gateFailed, stop } from "../core/outcome";
 import type { Step } from "../core/schedule";
 import { fitFirstStep } from "../judge/step";

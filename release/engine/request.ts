@@ -3,7 +3,7 @@ import type { AwsPorts } from "../aws/clients";
 import type { CodeUpdateWait } from "../aws/lambda";
 import type { Clock } from "../core/clock";
 import type { RequestMetricsScope } from "../evidence/request-metrics";
-import type { SmokeEvent } from "./smoke-gate";
+import type { SmokeEvent } from "../inputs/smoke-source";
 import type { Progress } from "./report";
 import type { ReleaseSettings } from "../inputs/settings";
 import type { StageOutput } from "../inputs/stack-outputs";

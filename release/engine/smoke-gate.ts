@@ -4,11 +4,7 @@
  * invocation is repeated once when the version being replaced fails now and then too).
  */
 import type { LambdaPort } from "../aws/lambda";
-
-export interface SmokeEvent {
-  readonly name: string;
-  readonly event: unknown;
-}
+import type { SmokeEvent } from "../inputs/smoke-source";
 
 export interface SmokeResult {
   readonly name: string;

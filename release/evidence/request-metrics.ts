@@ -1,3 +1,4 @@
+// Wing evidence/: the sources of figures, gathered from AWS: the function's request metrics here, Lambda's metrics and alarms in lambda-metrics.ts. May import: judge, aws, core.
 /**
  * Gathering the evidence the decision rule (release/judge/decision) judges: per version, what users
  * saw, from the function's own high-resolution EMF metrics (lambda-src/metrics.ts), beside

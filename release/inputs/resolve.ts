@@ -1,3 +1,4 @@
+// Wing inputs/: stack outputs, release settings and flags made into one release's inputs, and the plan they give. May import: judge, core.
 /**
  * Inputs of a release: the stack outputs (pulumi CLI, `--outputs <file>`, or explicit flags),
  * with flags overriding the stack's release settings. Everything is validated here, once;

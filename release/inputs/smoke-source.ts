@@ -5,7 +5,12 @@
  */
 import { randomBytes } from "node:crypto";
 import { smokeEvents } from "../../lambda-src/smoke-events";
-import type { SmokeEvent } from "../engine/smoke-gate";
+
+/** One event the smoke gate invokes the target version with, directly (release/engine/smoke-gate.ts). */
+export interface SmokeEvent {
+  readonly name: string;
+  readonly event: unknown;
+}
 
 /** Where a release run releases; names its smoke item (e.g. `smoke-prod-live-…`). */
 export interface SmokeTarget {

@@ -1,11 +1,22 @@
 /**
- * Health of a release at one moment: alarms, the target version's own error rate next to
- * the previous version's, and throttles on the alias. Gathering (AWS) and judging (pure) are
- * separate so the rules are tested with tables.
+ * Health of a release at one moment, judged: alarms, the target version's own error rate next
+ * to the previous version's, and throttles on the alias. Pure, so the rules are tested with
+ * tables; the figures are gathered by release/evidence/lambda-metrics.ts.
  */
-import type { HealthSettings } from "../inputs/settings";
-import type { AlarmState, CloudWatchPort, MetricSumQuery } from "../aws/cloudwatch";
-import { floorToMinute, THROTTLE_CONFIDENCE, throttlesAtUsualRate, wholeMinutes, type ThrottleBaseline } from "./throttle-baseline";
+import { THROTTLE_CONFIDENCE, throttlesAtUsualRate, type ThrottleBaseline } from "./throttle-baseline";
+
+/**
+ * The limits health is judged by: the stack's `shiftline:release` → health settings
+ * (release/inputs/settings.ts `HealthSettings`) satisfy this, and judging needs no more of them.
+ */
+export interface HealthLimits {
+  /** Invocations a version needs before its error rate is judged. */
+  readonly minInvocations: number;
+  /** Percentage points the target's error rate may exceed the previous version's by. */
+  readonly maxErrorRatePercent: number;
+  /** Throttled invocations on the alias tolerated on top of its pre-release rate. */
+  readonly maxThrottles: number;
+}
 
 export interface VersionFigures {
   readonly invocations: number;
@@ -62,7 +73,7 @@ const pct = (n: number) => `${Number(n.toFixed(2))}%`;
  * `maxErrorRatePercent` points, so a target that is merely as bad as (or better than) a
  * failing old version is not blamed for it.
  */
-export function judgeHealth(sample: HealthSample, settings: HealthSettings, preexisting: ReadonlySet<string>, options: JudgeOptions = {}): HealthVerdict {
+export function judgeHealth(sample: HealthSample, settings: HealthLimits, preexisting: ReadonlySet<string>, options: JudgeOptions = {}): HealthVerdict {
   const reasons: string[] = [];
   const notes: string[] = [];
   const newAlarms: string[] = [];
@@ -107,7 +118,7 @@ export function judgeHealth(sample: HealthSample, settings: HealthSettings, pree
  * would show at its pre-release rate (with that rate's noise) is tolerated on top of maxThrottles,
  * so existing throttling is not blamed on the target. Returns the reason when there are too many.
  */
-function judgeThrottles(sample: HealthSample, settings: HealthSettings, notes: string[]): string | undefined {
+function judgeThrottles(sample: HealthSample, settings: HealthLimits, notes: string[]): string | undefined {
   const base = sample.throttleBaseline;
   const usual = throttlesAtUsualRate(base, sample.throttleMinutes ?? 0);
   const allowedThrottles = settings.maxThrottles + usual;
@@ -118,93 +129,4 @@ function judgeThrottles(sample: HealthSample, settings: HealthSettings, notes: s
   if (sample.throttles > allowedThrottles) return `${sample.throttles} throttled invocations on the alias (at most ${allowedThrottles} tolerated: ${why})`;
   if (sample.throttles > 0) notes.push(`${sample.throttles} throttled invocations on the alias, within ${allowedThrottles} tolerated (${why})`);
   return undefined;
-}
-
-export interface HealthScope {
-  readonly functionName: string;
-  readonly alias: string;
-  readonly target: string;
-  readonly previous: string;
-  readonly alarmNames: readonly string[];
-}
-
-/** Reads alarms and metrics for one alias; remembers which alarms were firing at the start. */
-export class HealthMonitor {
-  private readonly preexisting = new Set<string>();
-  /** The alias's throttles before the release, from throttleBaseline(). */
-  private throttlesBefore?: ThrottleBaseline;
-
-  constructor(
-    private readonly cloudwatch: CloudWatchPort,
-    private readonly scope: HealthScope,
-    private readonly settings: HealthSettings,
-  ) {}
-
-  /** Records the alarms already in ALARM; returns configured alarm names that do not exist. */
-  async baseline(): Promise<{ missing: string[]; firing: string[] }> {
-    const states = await this.alarms();
-    for (const a of states) if (a.state === "ALARM") this.preexisting.add(a.name);
-    const found = new Set(states.map((a) => a.name));
-    return { missing: this.scope.alarmNames.filter((n) => !found.has(n)), firing: [...this.preexisting] };
-  }
-
-  /**
-   * Measures the alias's throttles over the `minutes` whole minutes before the minute `until` falls
-   * in (before any traffic moved), so that a steady pre-existing rate is not blamed on the target.
-   * Both ends are whole minutes, so CloudWatch's rounding cannot stretch the span, and the window
-   * judged later (from that same minute on) does not overlap it. Unreadable metrics count as none.
-   */
-  async throttleBaseline(until: Date, minutes: number): Promise<number> {
-    const end = floorToMinute(until.getTime());
-    const { totals, problems } = await this.cloudwatch.sums(metricQueries(this.scope).filter((q) => q.id === "throttles"), new Date(end - minutes * 60_000), new Date(end));
-    this.throttlesBefore = problems.length > 0 ? undefined : { throttles: totals.throttles, minutes };
-    return totals.throttles;
-  }
-
-  /** `adjust` changes the sample before it is judged (the stage check takes its own invocations out, release/engine/stage-check-run.ts). */
-  async check(since: Date, until: Date, options: JudgeOptions = {}, adjust: (sample: HealthSample) => HealthSample = (x) => x): Promise<{ sample: HealthSample; verdict: HealthVerdict }> {
-    const states = await this.alarms();
-    // An alarm that recovered during the release and fires again is new trouble, not inherited.
-    for (const a of states) if (a.state === "OK") this.preexisting.delete(a.name);
-    const sample: HealthSample = adjust({
-      alarms: Object.fromEntries(states.map((a) => [a.name, a.state])),
-      ...(await this.metrics(since, until)),
-    });
-    return { sample, verdict: judgeHealth(sample, this.settings, this.preexisting, options) };
-  }
-
-  private async alarms(): Promise<AlarmState[]> {
-    return this.scope.alarmNames.length === 0 ? [] : this.cloudwatch.alarmStates(this.scope.alarmNames);
-  }
-
-  private async metrics(since: Date, until: Date): Promise<Omit<HealthSample, "alarms">> {
-    const { totals: sums, problems } = await this.cloudwatch.sums(metricQueries(this.scope), since, until);
-    return {
-      target: { invocations: sums.targetInvocations, errors: sums.targetErrors },
-      previous: { invocations: sums.previousInvocations, errors: sums.previousErrors },
-      throttles: sums.throttles,
-      throttleMinutes: wholeMinutes(since, until),
-      throttleBaseline: this.throttlesBefore,
-      metricsUnavailable: problems.length > 0 ? problems.join("; ") : undefined,
-    };
-  }
-}
-
-/**
- * Per-version metrics of invocations through an alias carry three dimensions: FunctionName,
- * Resource = "<function>:<alias>" and ExecutedVersion = the version that ran
- * (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html#invocation-metrics,
- * https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html). Throttled
- * requests never execute, so Throttles is read for the alias as a whole.
- */
-export function metricQueries(scope: HealthScope): MetricSumQuery[] {
-  const alias = { FunctionName: scope.functionName, Resource: `${scope.functionName}:${scope.alias}` };
-  const version = (v: string) => ({ ...alias, ExecutedVersion: v });
-  return [
-    { id: "targetInvocations", metricName: "Invocations", dimensions: version(scope.target) },
-    { id: "targetErrors", metricName: "Errors", dimensions: version(scope.target) },
-    { id: "previousInvocations", metricName: "Invocations", dimensions: version(scope.previous) },
-    { id: "previousErrors", metricName: "Errors", dimensions: version(scope.previous) },
-    { id: "throttles", metricName: "Throttles", dimensions: alias },
-  ];
 }

@@ -1,3 +1,4 @@
+// Wing judge/: pure verdicts over figures: a step, health, throttles, and decision/ (the sequential rule). May import: core.
 /**
  * Judging one step on evidence: the decision rule's verdict on the versions (release/judge/decision)
  * combined with what only the alias shows (throttles, alarms). Pure, so the combinations are

@@ -1,3 +1,4 @@
+// Wing ops/: status and prune, which read (and, with prune --apply, delete) outside a release. May import: evidence, aws, core.
 /**
  * `status`: an alias's state, read without changing anything. `gatherStatus` makes the AWS calls
  * (only reads the deployer role already has); `judgeStatus` (pure) says what the state means and

@@ -1,11 +1,11 @@
 /**
- * The version-mix chart's data (issue 9 item 1), pure: probe records → time buckets, one
+ * The version-mix chart's data, pure: probe records → time buckets, one
  * series per `x-function-version` (share of the bucket's requests, and counts), failures per
  * bucket and at their own times, and, given a release report, the alias's weights over time
  * (chart-weights.ts). chart-render.ts draws it; nothing here does I/O.
  *
  * Every record counts in exactly one series, so the series' counts add up to the requests
- * sent, as the NDJSON's per-version counts do (`summarise` in probe.ts): a request that got no
+ * sent, as the NDJSON's per-version counts do (`summarise` in traffic.ts): a request that got no
  * answer, or an answer without the header, is in the `(none)` series.
  */
 import { renderValue, ValidationError, type Problem } from "../../lib/validation";

@@ -1,5 +1,5 @@
 /**
- * `release --probe <url>`: seed 000's probe (probe-cli.ts `runProbe`) in the release's own
+ * `release --probe <url>`: seed 000's probe (release/probe/run.ts `runProbe`) in the release's own
  * process, on the release's clock, from the release's start until a short tail after it ends;
  * then the NDJSON, the chart with the release's weights overlaid, and the chart's figures for
  * the JSON report and the step summary. The probe only watches: its failures are reported but
@@ -11,7 +11,7 @@ import { renderValue, ValidationError } from "../../lib/validation";
 import type { Clock } from "../core/clock";
 import { weightsFromReport, type WeightsSeries } from "./chart-weights";
 import { chartPath, writeChart } from "./chart-file";
-import { runProbe } from "../cli/probe";
+import { runProbe } from "./run";
 import { probeOptions, recordLine, summarise, type ProbeOptions, type ProbeRecord } from "./traffic";
 import type { ReleaseProbeFigures, ReleaseReport } from "../engine/report";
 

@@ -1,7 +1,8 @@
+// Wing probe/: the traffic probe, its version-mix chart, and release --probe. May import: engine, core.
 /**
- * The traffic probe's pure parts (seed 000's experiment, issue 9 item 1): options, the send
- * schedule, one record per answer, and the summaries printed while and after it runs.
- * The loop that sends requests is in probe-cli.ts; nothing here does I/O.
+ * The traffic probe's pure parts (seed 000's experiment): options, the send schedule, one
+ * record per answer, and the summaries printed while and after it runs. The loop that sends
+ * requests is in run.ts; nothing here does I/O.
  *
  * Seed 000's poster.py: client `index` posts `{"todoId": "t<index:02>-<count:04>", "title": ...}`
  * to `/todo`, counts status 200 as ok and anything else as ng, sleeps 300 ms, and stops once

@@ -1,3 +1,4 @@
+// Wing stage-check/: requests through each public stage after a shift: judged here, gathered in http.ts. May import: core.
 /**
  * The stage check's judging: pure functions over the answers the stage gave
  * (release/stage-check/http.ts gathers them). Seed 001's third level of tests: a client through

@@ -10,7 +10,7 @@ import { ROUTES } from "../../lambda-src/routes";
 import { SMOKE_CONTEXT_KEY, SMOKE_TODO_TITLE, isReleaseSmoke, smokeEvents, smokeTodoId, type SmokeRun } from "../../lambda-src/smoke-events";
 import { TODO_ID_PATTERN } from "../../lambda-src/input";
 import { TABLES, type TableKey } from "../../lambda-src/tables";
-import type { SmokeEvent } from "../../release/engine/smoke-gate";
+import type { SmokeEvent } from "../../release/inputs/smoke-source";
 import { loadSmokeEvents } from "../../release/inputs/smoke-source";
 import { CapturingLogger } from "../helpers/capture-logger";
 import { freshTables, sharedClient } from "../helpers/dynamodb-local";

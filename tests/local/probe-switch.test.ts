@@ -1,5 +1,5 @@
 /**
- * Issue 9's acceptance for the probe, end to end: seed 000's experiment against the local API
+ * The probe, end to end: seed 000's experiment against the local API
  * (the real handler on DynamoDB Local), with the served version switched from "1" to "2"
  * mid-run on the same port.
  *

@@ -29,7 +29,7 @@ import { LambdaPort, type CodeUpdateWaiter } from "../../release/aws/lambda";
 import { S3Port } from "../../release/aws/s3";
 import type { CliIo } from "../../release/cli/release";
 import type { Clock } from "../../release/core/clock";
-import type { SmokeEvent } from "../../release/engine/smoke-gate";
+import type { SmokeEvent } from "../../release/inputs/smoke-source";
 import type { StageHttpPort } from "../../release/stage-check/http";
 
 export const T0 = Date.parse("2026-03-01T12:00:00Z");

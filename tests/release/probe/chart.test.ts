@@ -79,7 +79,7 @@ describe("chart data from probe records", () => {
     assert.deepEqual([d.requests, d.ok, d.failures.total], [4, 2, 2]);
     const counts = Object.fromEntries(d.series.map((s) => [s.version, [s.count, s.ok]]));
     assert.deepEqual(counts, { "1": [1, 1], "2": [2, 1], "(none)": [1, 0] });
-    // The same counts per version as the NDJSON summary (probe.ts), adding up to the requests.
+    // The same counts per version as the NDJSON summary (release/probe/traffic.ts), adding up to the requests.
     assert.deepEqual(Object.fromEntries(summarise(records).perVersion.map((v) => [v.version, v.count])), Object.fromEntries(d.series.map((s) => [s.version, s.count])));
     assert.equal(d.series.at(-1)?.version, "(none)", "stacked on top, away from the versions' boundary");
   });

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import FakeTimers from "@sinonjs/fake-timers";
 import { fakeClock } from "../../helpers/fake-clock";
-import { probeMain, runProbe } from "../../../release/cli/probe";
+import { probeMain } from "../../../release/cli/probe";
+import { runProbe } from "../../../release/probe/run";
 import { defaultChartPath } from "../../../release/probe/chart-file";
 import { parseRecords, recordLine, type ProbeOptions, type ProbeRecord } from "../../../release/probe/traffic";
 

@@ -5,7 +5,8 @@ import path from "node:path";
 import FakeTimers from "@sinonjs/fake-timers";
 import { fakeClock } from "../../helpers/fake-clock";
 import { ValidationError } from "../../../lib/validation";
-import { buildProbeProgram, PROBE_EXIT_HELP, probeExit, probeMain, runProbe } from "../../../release/cli/probe";
+import { buildProbeProgram, PROBE_EXIT_HELP, probeExit, probeMain } from "../../../release/cli/probe";
+import { runProbe } from "../../../release/probe/run";
 import { nextSendAt, parseRecords, probeOptions, renderSummary, summarise, todoId, type ProbeOptions, type ProbeRecord } from "../../../release/probe/traffic";
 
 // A fixed sample: client 1 answered by version 1 then 2, client 2 has a 502 and a network failure.

@@ -280,12 +280,17 @@ export function scopeResources(scope: ActionScope, r: DeployerResources): string
     case "metrics":
       // cloudwatch:GetMetricData has no resource type: AWS accepts only "*" here.
       return ["*"];
+    case "logGroup": {
+      const { region, account, functionName } = parseFunctionArn(r.functionArn);
+      const group = `arn:${partition}:logs:${region}:${account}:log-group:/aws/lambda/${functionName}`;
+      return [group, `${group}:*`];
+    }
   }
 }
 
 const VERSION_FIRST_DIGITS = ["1", "2", "3", "4", "5", "6", "7", "8", "9"] as const;
 
-const SCOPE_ORDER: readonly ActionScope[] = ["function", "versions", "latest", "alias", "aliasQualifier", "artifacts", "alarms", "metrics"];
+const SCOPE_ORDER: readonly ActionScope[] = ["function", "versions", "latest", "alias", "aliasQualifier", "artifacts", "alarms", "metrics", "logGroup"];
 const SCOPE_SID: Record<ActionScope, string> = {
   function: "Function",
   versions: "FunctionVersions",
@@ -295,6 +300,7 @@ const SCOPE_SID: Record<ActionScope, string> = {
   artifacts: "ArtifactObjects",
   alarms: "Alarms",
   metrics: "MetricReads",
+  logGroup: "FunctionLogsLiveTail",
 };
 
 /**

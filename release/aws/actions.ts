@@ -9,6 +9,7 @@
  *   and https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html
  * - S3: https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html (Permissions)
  * - CloudWatch: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
+ * - CloudWatch Logs: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html
  */
 
 /**
@@ -58,7 +59,11 @@ export type ActionScope =
   // The stack's metric alarms: arn:<p>:cloudwatch:<r>:<a>:alarm:<name>
   | "alarms"
   // CloudWatch metric reads, which AWS does not allow to scope to a resource ("*").
-  | "metrics";
+  | "metrics"
+  // The function's own log group, /aws/lambda/<fn> (components/lambda-service.ts names it so):
+  // arn:<p>:logs:<r>:<a>:log-group:/aws/lambda/<fn>, and the same ARN with ":*", the form the
+  // Logs actions' "log-group" resource type is often evaluated against. Nothing else's logs.
+  | "logGroup";
 
 /** A set of IAM actions granted on one scope. */
 export interface Grant {
@@ -131,6 +136,10 @@ export const COMMAND_PERMISSIONS = {
   DescribeAlarmsCommand: { actions: ["cloudwatch:DescribeAlarms"], scope: "alarms" },
   // GetMetricData has no resource type in the Service Authorization Reference: "*" only.
   GetMetricDataCommand: { actions: ["cloudwatch:GetMetricData"], scope: "metrics" },
+  // --- logs ---
+  // The live evidence source tails the function's log group for its per-request EMF documents
+  // (release/evidence/live-tail/). Live Tail is billed per session-minute; see docs.
+  StartLiveTailCommand: { actions: ["logs:StartLiveTail"], scope: "logGroup" },
 } as const satisfies Record<string, CommandPermission>;
 
 /**

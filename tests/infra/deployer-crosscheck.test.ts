@@ -37,6 +37,9 @@ const REQUEST_ARNS: Record<ActionScope, string[]> = {
   ],
   alarms: ["arn:aws:cloudwatch:eu-west-1:123456789012:alarm:shiftline-prod-api-live-errors"],
   metrics: ["*"],
+  // StartLiveTail names the log group by ARN (API_StartLiveTail.html); the Logs authorization
+  // reference's "log-group" resource is arn:…:log-group:<name>, often evaluated with ":*".
+  logGroup: ["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/shiftline-prod-api", "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/shiftline-prod-api:*"],
 };
 
 const sent = commandsSentBy(RELEASE_DIR);

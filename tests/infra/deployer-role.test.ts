@@ -228,7 +228,7 @@ function policyTriples(doc: PolicyDocument): string[] {
 
 /**
  * The README's permissions table, read as (effect, action, resource) for one stack: rows for
- * "all" stacks and for its codeDeployment, with `…:function:<fn>`, `<alias>`, `<bucket>`,
+ * "all" stacks and for its codeDeployment, with `…:function:<fn>`, `…:log-group:/aws/lambda/<fn>`, `<alias>`, `<bucket>`,
  * `<alarm ARN>` and "`…:N*` for N = 1 … 9" written out.
  */
 function readmePolicyTriples(r: DeployerResources): string[] {
@@ -244,7 +244,9 @@ function readmePolicyTriples(r: DeployerResources): string[] {
     const [, effect, actionCell, resourceCell, stacksCell] = row.split("|").map((c) => c.trim());
     if (stacksCell !== "all" && !ticked(stacksCell).includes(r.codeDeployment)) continue;
     const resources = ticked(resourceCell).flatMap((pattern) => {
-      const arn = pattern.replace("…:function:<fn>", r.functionArn).replace("<bucket>", r.artifactBucket);
+      // The function's log group, in the same account and region: arn:…:logs:<region>:<account>:log-group:/aws/lambda/<fn>.
+      const logGroup = r.functionArn.replace(/:lambda:([^:]+):([^:]+):function:(.+)$/, ":logs:$1:$2:log-group:/aws/lambda/$3");
+      const arn = pattern.replace("…:log-group:/aws/lambda/<fn>", logGroup).replace("…:function:<fn>", r.functionArn).replace("<bucket>", r.artifactBucket);
       if (arn === "<alarm ARN>") return [...r.alarmArns];
       if (arn.includes("<alias>")) return r.aliasNames.map((a) => arn.replace("<alias>", a));
       if (arn.endsWith(":N*") && /for N = 1 … 9/.test(resourceCell)) return ["1", "2", "3", "4", "5", "6", "7", "8", "9"].map((n) => arn.replace(/N\*$/, `${n}*`));

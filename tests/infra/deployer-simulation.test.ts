@@ -63,8 +63,15 @@ function neededByEveryRelease(s: StackView): Call[] {
     ]),
     ...s.alarms.map((arn): Call => ({ action: "cloudwatch:DescribeAlarms", resource: arn, why: "health: an alarm in ALARM rolls back" })),
     { action: "cloudwatch:GetMetricData", resource: "*", why: "health: per-version error rates and throttles" },
+    // StartLiveTail names the log group by ARN (API_StartLiveTail.html); the Logs authorization
+    // reference's log-group resource, written both ways AWS evaluates it.
+    { action: "logs:StartLiveTail", resource: logGroupOf(s), why: "live evidence: the function's per-request documents within seconds" },
+    { action: "logs:StartLiveTail", resource: `${logGroupOf(s)}:*`, why: "live evidence, the log group's ARN with :*" },
   ];
 }
+
+/** The function's own log group, /aws/lambda/<fn>, in the function's account and region. */
+const logGroupOf = (s: StackView) => s.fn.replace(/:lambda:([^:]+):([^:]+):function:(.+)$/, ":logs:$1:$2:log-group:/aws/lambda/$3");
 
 /** Calls only `--artifact` makes (release/engine/artifact.ts). */
 function neededInArtifactMode(s: StackView): Call[] {
@@ -117,6 +124,11 @@ function neverAllowed(s: StackView): Call[] {
     { action: "s3:ListBucket", resource: `arn:aws:s3:::${s.bucket}`, context: TLS, why: "listing is not needed (a missing key answers 403)" },
     { action: "s3:PutBucketPolicy", resource: `arn:aws:s3:::${s.bucket}`, context: TLS, why: "change who may read the artifacts" },
     { action: "cloudwatch:DescribeAlarms", resource: arn("cloudwatch", "alarm:someone-else"), why: "an alarm of another stack" },
+    { action: "logs:StartLiveTail", resource: arn("logs", "log-group:/aws/lambda/payments"), why: "tail another function's logs" },
+    { action: "logs:StartLiveTail", resource: arn("logs", "log-group:API-Gateway-Execution-Logs_a1b2c3d4e5/prod"), why: "tail the stage's execution logs" },
+    { action: "logs:FilterLogEvents", resource: `${logGroupOf(s)}:*`, why: "search the function's past logs: live evidence needs only Live Tail" },
+    { action: "logs:GetLogEvents", resource: `${logGroupOf(s)}:log-stream:2026/12/07/[42]abc`, why: "read the function's past logs" },
+    { action: "logs:PutLogEvents", resource: `${logGroupOf(s)}:log-stream:2026/12/07/[42]abc`, why: "write into the function's logs" },
     ...s.alarms.flatMap((alarm): Call[] => [
       { action: "cloudwatch:SetAlarmState", resource: alarm, why: "silence the alarm that would roll back" },
       { action: "cloudwatch:PutMetricAlarm", resource: alarm, why: "rewrite the alarm that would roll back" },

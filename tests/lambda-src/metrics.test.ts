@@ -8,24 +8,10 @@ import { aliasOf, createRequestMetrics, DIRECT_VERSION, UNQUALIFIED, type Reques
 import { CapturingLogger, type LogLine } from "../helpers/capture-logger";
 import { emfDocuments, metricValues } from "../helpers/emf";
 import { apiEvent, lambdaContext, postTodo } from "../helpers/events";
+import { stdoutOf } from "../helpers/stdout";
+
 
 const ARN = "arn:aws:lambda:eu-west-1:123456789012:function:shiftline-api";
-
-/** What Powertools writes to stdout (through its own Console on process.stdout) while `fn` runs. */
-function stdoutOf(fn: () => void): string {
-  const write = process.stdout.write.bind(process.stdout);
-  let out = "";
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    out += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    fn();
-  } finally {
-    process.stdout.write = write;
-  }
-  return out;
-}
 
 describe("request metrics (EMF)", () => {
   describe("the alias an invocation came through, from invokedFunctionArn", () => {

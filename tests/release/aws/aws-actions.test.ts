@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as cloudwatch from "@aws-sdk/client-cloudwatch";
 import * as lambda from "@aws-sdk/client-lambda";
+import * as logs from "@aws-sdk/client-cloudwatch-logs";
 import * as s3 from "@aws-sdk/client-s3";
 import { COMMAND_PERMISSIONS, actionsFor, grantsFor, isCommandName, type ActionScope, type CommandName } from "../../../release/aws/actions";
 
@@ -9,6 +10,7 @@ const CLIENTS: ReadonlyArray<{ service: string; exports: Record<string, unknown>
   { service: "lambda", exports: lambda },
   { service: "s3", exports: s3 },
   { service: "cloudwatch", exports: cloudwatch },
+  { service: "logs", exports: logs },
 ];
 // Scopes are ARNs of one service each; "metrics" is the unscoped CloudWatch read.
 const SCOPE_SERVICE: Record<ActionScope, string> = {
@@ -20,6 +22,7 @@ const SCOPE_SERVICE: Record<ActionScope, string> = {
   artifacts: "s3",
   alarms: "cloudwatch",
   metrics: "cloudwatch",
+  logGroup: "logs",
 };
 
 const commands = Object.keys(COMMAND_PERMISSIONS) as CommandName[];

@@ -156,6 +156,11 @@ export class LambdaService extends pulumi.ComponentResource {
   public readonly alarmArns: pulumi.Output<string[]>;
   public readonly roleArn: pulumi.Output<string>;
   public readonly logGroupName: pulumi.Output<string>;
+  /**
+   * The log group's ARN, without `:*` (the provider strips the suffix CloudWatch Logs adds:
+   * pulumi-aws's aws.cloudwatch.LogGroup `arn` output), as StartLiveTail takes it.
+   */
+  public readonly logGroupArn: pulumi.Output<string>;
   /** The function resource, for components that grant or watch it. */
   public readonly function: aws.lambda.Function;
 
@@ -176,6 +181,7 @@ export class LambdaService extends pulumi.ComponentResource {
     this.alarmArns = pulumi.all(aliases.map((x) => x.alarms.alarmArns)).apply((lists) => lists.flat());
     this.roleArn = role.arn;
     this.logGroupName = logGroup.name;
+    this.logGroupArn = logGroup.arn;
     this.registerOutputs({
       functionName: this.functionName,
       functionArn: this.functionArn,
@@ -185,6 +191,7 @@ export class LambdaService extends pulumi.ComponentResource {
       alarmArns: this.alarmArns,
       roleArn: this.roleArn,
       logGroupName: this.logGroupName,
+      logGroupArn: this.logGroupArn,
     });
   }
 

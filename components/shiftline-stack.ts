@@ -72,7 +72,7 @@ export interface ShiftlineOutputs {
   readonly artifactKeyPrefix: string;
   readonly codeDeployment: StackConfig["codeDeployment"];
   /** Where the function writes its request metrics, for the release step's evidence. */
-  readonly requestMetrics: { readonly namespace: string; readonly serviceName: string };
+  readonly requestMetrics: { readonly namespace: string; readonly serviceName: string; readonly logGroupArn: pulumi.Output<string> };
   readonly release: StackConfig["release"];
 }
 
@@ -196,7 +196,7 @@ export class ShiftlineStack extends pulumi.ComponentResource {
       artifactBucket: artifacts.bucketName,
       artifactKeyPrefix: artifactKeyPrefix(API_FUNCTION),
       codeDeployment: c.codeDeployment,
-      requestMetrics: { namespace: c.metricsNamespace, serviceName: c.serviceName },
+      requestMetrics: { namespace: c.metricsNamespace, serviceName: c.serviceName, logGroupArn: service.logGroupArn },
       release: c.release,
     };
     this.registerOutputs({ ...this.outputs, ready: this.ready, functionArn: this.functionArn, alarmArns: this.alarmArns, deployerRoleArn: this.deployerRoleArn });

@@ -86,6 +86,7 @@ export function buildProgram(): Command {
     .option("--smoke", "run the smoke gate even if the stack turns it off (smoke: false)")
     .option("--no-smoke", "skip the smoke gate even if the stack turns it on (smoke: true)")
     .option("--no-stage-check", "for this run, send no requests through the stages (the stack's stageCheck.enabled decides otherwise)")
+    .option("--no-live-evidence", "for this run, judge on metrics alone: no Live Tail session on the function's log group (the stack's health.liveEvidence decides otherwise)")
     .option("--artifact <zip>", "artifact mode: upload this zip, update the function's code and publish the version to release")
     .option("--code-update-timeout <seconds>", ranged("--code-update-timeout", "artifact mode: how long to wait for LastUpdateStatus=Successful"), "300")
     .option("--dry-run", "print the plan and change nothing (no AWS calls)")

@@ -6,7 +6,8 @@
 import { formatDuration } from "../core/clock";
 import type { ReleaseDeps, ReleaseRequest } from "./request";
 import { decide, decisionRecord, requestsToShowHealth } from "../judge/decision";
-import type { EvidenceGatherer, PreRelease } from "../evidence/request-metrics";
+import type { EvidenceGatherer, PreRelease, Window } from "../evidence/request-metrics";
+import type { LiveTailSource } from "../evidence/live-tail/source";
 import type { HealthMonitor } from "../evidence/lambda-metrics";
 import { EXIT, stop } from "../core/outcome";
 import type { CheckRecord } from "./report";
@@ -30,6 +31,8 @@ export interface BakeRun {
   readonly preRelease?: PreRelease;
   /** Cleared when the target turns out to publish no request metrics. */
   evidence?: EvidenceGatherer;
+  /** The live evidence source, when it runs (release/evidence/live-tail/). */
+  readonly live?: LiveTailSource;
   readonly checks: CheckRecord[];
   readonly skipped: string[];
   note(text: string): void;
@@ -106,19 +109,70 @@ export async function bakeStep(run: BakeRun, step: Step, index: number, health: 
   run.skipped.push(`error rate at 100%: not judged (${lastInvocations} of ${min} invocations during the final bake)`);
 }
 
+/** The figures one check judges, and where they came from. */
+interface Seen {
+  readonly window: Window;
+  readonly sources: readonly string[];
+  /** Request time up to which the live stream is complete; undefined when judged on metrics. */
+  readonly until?: number;
+  readonly sampled: boolean;
+  /** The target was invoked (Lambda's reports on the stream) but wrote no request documents. */
+  readonly silent: boolean;
+}
+
+/** Lambda reports of the target with no request document of it: the target does not publish them. */
+const NOT_PUBLISHING_AFTER_REPORTS = 5;
+
+/**
+ * On the live stream: requests, 5xx and latency of both versions up to the stream's watermark
+ * (never past it), with Lambda's Invocations and Errors from metrics beside them. On metrics
+ * (no stream): the request metrics as CloudWatch has them now.
+ */
+function seen(run: BakeRun, metrics: Window, windowStart: number, now: number): Seen {
+  const h = run.req.settings.health;
+  const live = run.live?.available === true ? run.live : undefined;
+  const v = versionsOf(run);
+  if (live === undefined) {
+    return { window: discountWindow(metrics, v, syntheticAt(run.stageChecks, now, h)), sources: ["request-metrics", "lambda-metrics"], sampled: false, silent: !metrics.targetPublishes };
+  }
+  const until = Math.max(windowStart, Math.min(now, live.watermark() ?? windowStart));
+  const threshold = run.preRelease?.latencyThresholdMs;
+  const target = live.tally.figures(v.target, windowStart, until, threshold);
+  const baseline = live.tally.figures(v.previous, windowStart, until, threshold);
+  const lambda = (f: Window["target"]) => ({ ...(f.invocations !== undefined ? { invocations: f.invocations } : {}), ...(f.unhandledErrors !== undefined ? { unhandledErrors: f.unhandledErrors } : {}) });
+  const window: Window = {
+    target: { ...target.figures, ...lambda(metrics.target) },
+    baseline: { ...baseline.figures, ...lambda(metrics.baseline) },
+    targetPublishes: true,
+    problems: metrics.problems,
+  };
+  return {
+    // The stage check's own answers leave the counts once the stream is complete past them.
+    window: discountWindow(window, v, syntheticAt(run.stageChecks, now, h, until)),
+    sources: ["live-tail", "lambda-metrics"],
+    until,
+    sampled: target.sampled || baseline.sampled,
+    silent: target.figures.requests === 0 && target.reports >= NOT_PUBLISHING_AFTER_REPORTS,
+  };
+}
+
+const clockTime = (ms: number) => new Date(ms).toISOString().slice(11, 19);
+
 /**
  * A step judged on evidence (release/judge/decision): checks every checkIntervalSeconds, rolls back
  * as soon as the evidence shows harm, advances once it shows health and the step's bake (its
  * minimum) has passed, and otherwise holds up to evidenceDeadlineSeconds from the step's start.
+ * The final step is promoted only once its own traffic up to the end of its bake has been seen:
+ * on the live stream, once its watermark has passed that instant; on metrics alone,
+ * evidenceDelaySeconds after it (a delay AWS does not document, so the stream is preferred).
  */
 async function bakeOnEvidence(run: BakeRun, step: Step, index: number, health: HealthMonitor, since: Date, evidence: EvidenceGatherer): Promise<void> {
   const { clock } = run.deps;
   const h = run.req.settings.health;
   const stepStart = clock.now();
-  // Before promotion the final step must have seen its own bake: its last seconds of request
-  // metrics become visible only evidenceDelaySeconds later.
-  const minBakeSeconds = step.percent === 100 ? step.bakeSeconds + h.evidenceDelaySeconds : step.bakeSeconds;
-  const deadlineSeconds = Math.max(minBakeSeconds, h.evidenceDeadlineSeconds);
+  const bakeEnd = stepStart + step.bakeSeconds * 1000;
+  const metricsMinBake = step.percent === 100 ? step.bakeSeconds + h.evidenceDelaySeconds : step.bakeSeconds;
+  const deadlineSeconds = Math.max(metricsMinBake, h.evidenceDeadlineSeconds);
   const windowStart = new Date(run.firstShiftAt ?? stepStart);
   let silentChecks = 0;
   for (;;) {
@@ -128,8 +182,9 @@ async function bakeOnEvidence(run: BakeRun, step: Step, index: number, health: H
     await run.guardAlias();
     const now = new Date(clock.now());
     const { sample, verdict } = await health.check(since, now, { errorRates: false });
-    // Without the stage check's own answers: they are no user's (release/engine/stage-check-run.ts).
-    const w = discountWindow(await evidence.window(windowStart, now, run.preRelease?.latencyThresholdMs), versionsOf(run), syntheticAt(run.stageChecks, now.getTime(), h));
+    const metrics = await evidence.window(windowStart, now, run.preRelease?.latencyThresholdMs);
+    const s = seen(run, metrics, windowStart.getTime(), now.getTime());
+    const w = s.window;
     const elapsedSeconds = (now.getTime() - stepStart) / 1000;
     if (w.problems.length > 0 || sample.metricsUnavailable !== undefined) {
       const why = [...w.problems, ...(sample.metricsUnavailable !== undefined ? [sample.metricsUnavailable] : [])].join("; ");
@@ -137,18 +192,22 @@ async function bakeOnEvidence(run: BakeRun, step: Step, index: number, health: H
       run.deps.progress.status(`[step ${index + 1}/${run.steps.length}] ${run.percent}% · metrics unreadable (${why}); retrying`);
       continue;
     }
-    // Twice in a row, so request metrics that arrive later than Lambda's own are not mistaken for none.
-    silentChecks = w.targetPublishes ? 0 : silentChecks + 1;
+    // Twice in a row, so documents that arrive later than Lambda's own figures are not mistaken for none.
+    silentChecks = s.silent ? silentChecks + 1 : 0;
     if (silentChecks >= 2) {
-      run.note(`version ${run.target ?? "?"} was invoked ${w.target.invocations ?? 0} times but published no request metrics (an older build?): judged on Lambda's metrics with the fixed-count rule from here on`);
+      const seenBy = s.until !== undefined ? `Lambda reported ${NOT_PUBLISHING_AFTER_REPORTS} or more invocations on the live stream` : `Lambda counted ${w.target.invocations ?? 0} invocations`;
+      run.note(`version ${run.target ?? "?"} published no request metrics though ${seenBy} (an older build?): judged on Lambda's metrics with the fixed-count rule from here on, which cannot see handled 5xx answers or latency`);
       run.evidence = undefined;
       return bakeStep(run, { ...step, bakeSeconds: Math.max(1, step.bakeSeconds - Math.floor(elapsedSeconds)) }, index, health, since);
     }
+    const minBakeSeconds = s.until !== undefined ? step.bakeSeconds : metricsMinBake;
     const decision = decide(
       { target: w.target, baseline: w.baseline, preRelease: run.preRelease?.previous, latencyThresholdMs: run.preRelease?.latencyThresholdMs, time: { elapsedSeconds, minBakeSeconds, deadlineSeconds } },
       h.decision,
     );
     const judged = judgeStep(decision, verdict);
+    // The last step advances (promotes) only on its own traffic up to the end of its bake, seen.
+    const unseenBake = step.percent === 100 && s.until !== undefined && s.until < bakeEnd;
     const firing = Object.entries(sample.alarms).filter(([, st]) => st === "ALARM").map(([n]) => n);
     run.checks.push({
       at: now.toISOString(),
@@ -163,9 +222,13 @@ async function bakeOnEvidence(run: BakeRun, step: Step, index: number, health: H
       throttles: sample.throttles,
       alarmsInAlarm: firing,
       decision: decisionRecord(decision),
+      sources: [...s.sources, ...(run.req.alarmNames.length > 0 ? ["alarms"] : [])],
+      ...(s.until !== undefined ? { watermark: new Date(s.until).toISOString() } : {}),
+      ...(s.sampled ? { sampled: true } : {}),
     });
+    const basis = s.until !== undefined ? `live to ${clockTime(s.until)}${s.sampled ? " (sampled)" : ""}` : "metrics";
     run.deps.progress.status(
-      `[step ${index + 1}/${run.steps.length}] ${run.percent}% · ${formatDuration(elapsedSeconds)} of ${formatDuration(minBakeSeconds)} min, deadline ${formatDuration(deadlineSeconds)} · ${decision.outcome} · target ${w.target.serverErrors ?? 0}/${w.target.requests} 5xx · previous ${w.baseline.serverErrors ?? 0}/${w.baseline.requests} · alarms ${firing.length === 0 ? "ok" : firing.join(",")}`,
+      `[step ${index + 1}/${run.steps.length}] ${run.percent}% · ${formatDuration(elapsedSeconds)} of ${formatDuration(minBakeSeconds)} min, deadline ${formatDuration(deadlineSeconds)} · ${decision.outcome} on ${basis} · target ${w.target.serverErrors ?? 0}/${w.target.requests} 5xx · previous ${w.baseline.serverErrors ?? 0}/${w.baseline.requests} · alarms ${firing.length === 0 ? "ok" : firing.join(",")}`,
     );
     switch (judged.action) {
       case "roll-back":
@@ -174,13 +237,17 @@ async function bakeOnEvidence(run: BakeRun, step: Step, index: number, health: H
         throw stop(
           "rolled-back",
           EXIT.rolledBack,
-          `health not shown at ${run.percent}% within ${formatDuration(deadlineSeconds)} (the step's evidence deadline): ${judged.reasons.join("; ")}. Where an alarm is named, look into it; where traffic is too low to show health (about ${requestsToShowHealth(h.decision) ?? "?"} target requests are needed), lengthen evidenceDeadlineSeconds (--evidence-deadline), raise the first step, or set health.decision.promoteWithoutEvidence`,
+          `health not shown at ${run.percent}% within ${formatDuration(deadlineSeconds)} (the step's evidence deadline): ${judged.reasons.join("; ")}${unseenBake ? `; the live stream had shown requests up to ${clockTime(s.until ?? 0)}, not the end of the bake at ${clockTime(bakeEnd)}` : ""}. Where an alarm is named, look into it; where traffic is too low to show health (about ${requestsToShowHealth(h.decision) ?? "?"} target requests are needed), lengthen evidenceDeadlineSeconds (--evidence-deadline), raise the first step, or set health.decision.promoteWithoutEvidence`,
         );
       case "promote-without-evidence":
         run.note(`no evidence of health at ${run.percent}% by the step's deadline (${formatDuration(deadlineSeconds)}); advancing without it, as health.decision.promoteWithoutEvidence allows`);
         return;
       case "advance":
-        run.deps.progress.line(`[step ${index + 1}/${run.steps.length}] ${run.percent}% healthy after ${formatDuration(elapsedSeconds)}: ${decision.reason}`);
+        if (unseenBake) {
+          run.deps.progress.status(`[step ${index + 1}/${run.steps.length}] ${run.percent}% · healthy so far; waiting for the live stream to show requests up to the end of the bake (${clockTime(bakeEnd)}; seen to ${clockTime(s.until ?? 0)})`);
+          break;
+        }
+        run.deps.progress.line(`[step ${index + 1}/${run.steps.length}] ${run.percent}% healthy after ${formatDuration(elapsedSeconds)} on ${basis}: ${decision.reason}`);
         return;
       case "hold":
         break;

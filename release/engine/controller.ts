@@ -8,6 +8,7 @@ import { describeAliasState, sameAlias, type AliasState } from "../aws/lambda";
 import { deployArtifact } from "./artifact";
 import type { SmokeResult } from "./smoke-gate";
 import type { EvidenceGatherer, PreRelease } from "../evidence/request-metrics";
+import type { LiveTailSource } from "../evidence/live-tail/source";
 import { bakeStep } from "./bake";
 import { EXIT, ReleaseStop, conflict, gateFailed, stop, type ExitCode, type OutcomeKind } from "../core/outcome";
 import { preflight } from "./preflight";
@@ -17,7 +18,7 @@ import { describeError, rollbackAlias } from "./rollback";
 import type { ReleaseDeps, ReleaseRequest } from "./request";
 import type { CheckRecord, ReleaseReport } from "./report";
 import { planSchedule, type Step } from "../core/schedule";
-import { stageCheckerFor, type StageChecker } from "./stage-check-run";
+import { checkStagesAt, stageCheckerFor, type StageChecker } from "./stage-check-run";
 
 export type { ReleaseDeps, ReleaseMode, ReleaseRequest } from "./request";
 
@@ -45,6 +46,8 @@ class ReleaseRun {
   percent = 0;
   /** Gathers the per-version evidence; undefined when the stack names no request metrics (or they are unreadable). */
   evidence?: EvidenceGatherer;
+  /** The live evidence source (release/evidence/live-tail/), while it runs. */
+  live?: LiveTailSource;
   preRelease?: PreRelease;
   /** When this run first shifted traffic (or, resumed, when the split is taken to have begun): the evidence window's start. */
   firstShiftAt?: number;
@@ -77,6 +80,9 @@ class ReleaseRun {
       return this.req.mode === "abort" ? await this.abort() : await this.release();
     } catch (e) {
       return this.fail(e);
+    } finally {
+      // However the run ends (promoted, rolled back, interrupted, crashed), the Live Tail session ends with it.
+      await this.live?.close();
     }
   }
 
@@ -162,7 +168,7 @@ class ReleaseRun {
       if (step.percent === 100 && step.bakeSeconds === 0) break;
       if (step.percent !== this.percent) await this.shiftTo(step.percent, target, i);
       // Through API Gateway before the step is judged: a broken path fails at once (release/engine/stage-check-run.ts).
-      await this.checkStages();
+      await checkStagesAt(this);
       await bakeStep(this, step, i, health, since);
     }
     if (this.steps.some((s) => s.percent === 100 && s.bakeSeconds === 0)) {
@@ -172,24 +178,9 @@ class ReleaseRun {
     if (this.stageChecks?.active === true && !this.stageChecks.checkedAtFull) {
       // No check saw the target carry all traffic before promotion (no final bake): check now, once Lambda's own weights are gone.
       if (this.transition !== undefined) await this.settle(this.transition);
-      await this.checkStages();
+      await checkStagesAt(this);
     }
     return this.verifyPromotion(target, pre.previous);
-  }
-
-  /** The stage check at the current weight; a failure throws a rollback like a health failure. */
-  private async checkStages(): Promise<void> {
-    if (this.stageChecks?.active !== true || this.target === undefined || this.previous === undefined) return;
-    this.throwIfInterrupted();
-    try {
-      await this.stageChecks.check(this.percent, { previous: this.previous, target: this.target }, this.smoke.length > 0);
-    } catch (e) {
-      // A signal aborts the request in flight; someone else moving the alias explains a failed check (a conflict, never undone).
-      this.throwIfInterrupted();
-      await this.guardAlias();
-      throw e;
-    }
-    this.throwIfInterrupted();
   }
 
   /**
@@ -391,6 +382,7 @@ class ReleaseRun {
       notes: this.notes,
       skipped: this.skipped,
       ...(this.stageChecks !== undefined && this.stageChecks.records.length > 0 ? { stageChecks: this.stageChecks.records } : {}),
+      ...(this.live !== undefined ? { liveEvidence: this.live.summary() } : {}),
       startedAt: new Date(this.startedAt).toISOString(),
       finishedAt: new Date(this.deps.clock.now()).toISOString(),
     };

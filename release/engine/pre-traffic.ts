@@ -8,6 +8,7 @@ import type { VersionFigures } from "../judge/decision";
 import { EvidenceGatherer, type PreRelease } from "../evidence/request-metrics";
 import { runSmoke, SMOKE_ATTEMPTS, type SmokeResult } from "./smoke-gate";
 import { HealthMonitor } from "../evidence/lambda-metrics";
+import { LiveTailSource } from "../evidence/live-tail/source";
 import { EXIT, gateFailed, stop } from "../core/outcome";
 import type { Step } from "../core/schedule";
 import { fitFirstStep } from "../judge/step";
@@ -19,6 +20,8 @@ export interface PreTrafficRun {
   steps: Step[];
   readonly percent: number;
   evidence?: EvidenceGatherer;
+  /** The live evidence source, while it runs; closed by the controller however the run ends. */
+  live?: LiveTailSource;
   preRelease?: PreRelease;
   firstShiftAt?: number;
   smoke: SmokeResult[];
@@ -46,6 +49,7 @@ export async function prepareEvidence(run: PreTrafficRun, target: string, previo
   }
   run.evidence = gatherer;
   run.preRelease = pre;
+  startLiveEvidence(run);
   if (resumed) run.firstShiftAt = since.getTime();
   if (pre.previous === undefined) {
     run.note(
@@ -65,6 +69,30 @@ export async function prepareEvidence(run: PreTrafficRun, target: string, previo
     run.steps = fitted.steps;
     run.note(`${fitted.note} (${run.steps.map((s) => `${s.percent}%`).join(" → ")})`);
   }
+}
+
+/**
+ * Starts tailing the function's log group before any traffic moves, so the stream's delay is
+ * already measured on the previous version's requests when the first step is judged. Where it
+ * cannot run, the release is judged on metrics alone and says why.
+ */
+function startLiveEvidence(run: PreTrafficRun): void {
+  const { req, deps } = run;
+  const logGroupArn = req.requestMetrics?.logGroupArn;
+  const why = !req.settings.health.liveEvidence
+    ? "turned off (health.liveEvidence false / --no-live-evidence)"
+    : logGroupArn === undefined
+      ? "the stack exports no requestMetrics.logGroupArn (a stack deployed before it; the next pulumi up adds it)"
+      : deps.aws.logs === undefined
+        ? "no CloudWatch Logs client"
+        : undefined;
+  if (why !== undefined || logGroupArn === undefined || deps.aws.logs === undefined) {
+    run.skipped.push(`live evidence: ${why ?? ""}; judged on metrics alone, each step after evidenceDelaySeconds`);
+    return;
+  }
+  run.live = new LiveTailSource(deps.aws.logs, deps.clock, { logGroupArn, alias: req.alias }, (line) => run.note(line));
+  run.live.start();
+  deps.progress.line(`live evidence: tailing ${logGroupArn.replace(/^.*:log-group:/, "")} for alias ${req.alias}'s requests (Live Tail)`);
 }
 
 export async function smokeGate(run: PreTrafficRun, target: string): Promise<void> {

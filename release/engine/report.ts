@@ -8,6 +8,7 @@ import type { Step } from "../core/schedule";
 import type { SmokeResult } from "./smoke-gate";
 import type { DecisionRecord } from "../judge/decision";
 import type { StageFailure } from "../stage-check/judge";
+import type { LiveTailSummary } from "../evidence/live-tail/source";
 
 export interface CheckRecord {
   readonly at: string;
@@ -25,6 +26,16 @@ export interface CheckRecord {
   readonly alarmsInAlarm: readonly string[];
   /** The evidence-based rule's decision with its counts and statistics (release/judge/decision), when it judged this check. */
   readonly decision?: DecisionRecord;
+  /**
+   * Where the figures judged came from: "live-tail" (requests, 5xx, latency from the stream,
+   * up to its watermark), "request-metrics" (the same from CloudWatch metrics), "lambda-metrics"
+   * (Invocations, Errors, Throttles) and "alarms".
+   */
+  readonly sources?: readonly string[];
+  /** How far in request time the live stream was complete at this check (ISO 8601). */
+  readonly watermark?: string;
+  /** The live figures were a sample (over 500 events in a second): proportions were judged, not totals. */
+  readonly sampled?: boolean;
 }
 
 /** One stage check (release/stage-check*.ts): requests through one stage at one weight. */
@@ -66,6 +77,8 @@ export interface ReleaseReport {
   readonly skipped: readonly string[];
   /** Requests through each stage routing to the alias, after each shift (release/stage-check*.ts). */
   readonly stageChecks?: readonly StageCheckRecord[];
+  /** The live evidence source's session, when it ran: updates, sampled updates, delay, unseen time, or why it gave up. */
+  readonly liveEvidence?: LiveTailSummary;
   readonly startedAt: string;
   readonly finishedAt: string;
   /** What `--probe <url>` saw during the release (and its tail); absent without --probe. It never changes `exitCode`. */
@@ -133,8 +146,18 @@ export function renderMarkdown(r: ReleaseReport): string {
     );
   }
   for (const c of r.stageChecks ?? []) lines.push(`| stage check | ${cell(describeStageCheck(c))} |`);
+  if (r.liveEvidence !== undefined) lines.push(`| live evidence | ${cell(describeLive(r.liveEvidence))} |`);
   for (const s of r.skipped) lines.push(`| skipped | ${cell(s)} |`);
   return `${lines.join("\n")}\n`;
+}
+
+/** The live evidence session in one line. */
+export function describeLive(l: LiveTailSummary): string {
+  const delay = l.maxDelayMs !== undefined ? `, requests seen within ${(l.maxDelayMs / 1000).toFixed(1)} s` : "";
+  const sampled = l.sampledUpdates > 0 ? `, ${l.sampledUpdates} sampled (judged as proportions)` : "";
+  const unseen = l.unseenSeconds > 0 ? `, ${l.unseenSeconds} s unseen while reconnecting` : "";
+  const late = l.lateEvents > 0 ? `, ${l.lateEvents} arrived after their watermark` : "";
+  return `${l.events} events in ${l.updates} updates over ${l.sessions} session${l.sessions === 1 ? "" : "s"}${delay}${sampled}${unseen}${late}${l.unavailable !== undefined ? `; unavailable: ${l.unavailable}` : ""}`;
 }
 
 export function describeAlias(a: { functionVersion: string; weights: Readonly<Record<string, number>> }): string {

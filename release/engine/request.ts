@@ -2,7 +2,7 @@
 import type { AwsPorts } from "../aws/clients";
 import type { CodeUpdateWait } from "../aws/lambda";
 import type { Clock } from "../core/clock";
-import type { RequestMetricsScope } from "../evidence/request-metrics";
+import type { RequestMetricsOutput } from "../inputs/stack-outputs";
 import type { SmokeEvent } from "../inputs/smoke-source";
 import type { Progress } from "./report";
 import type { ReleaseSettings } from "../inputs/settings";
@@ -32,7 +32,7 @@ export interface ReleaseRequest {
    * step is judged by the evidence-based rule on what users saw, per version; without it, by the
    * fixed-count rule on Lambda's own metrics.
    */
-  readonly requestMetrics?: RequestMetricsScope;
+  readonly requestMetrics?: RequestMetricsOutput;
 }
 
 export interface ReleaseDeps {

@@ -146,6 +146,32 @@ export class StageChecker {
 }
 
 /** The run's stage checker: the check is skipped (and listed) when the run was given no HTTP client. */
+/** The release run as the stage check between its steps sees it. */
+export interface StageCheckRun {
+  readonly stageChecks?: StageChecker;
+  readonly target?: string;
+  readonly previous?: string;
+  readonly percent: number;
+  readonly smoke: readonly unknown[];
+  throwIfInterrupted(): void;
+  guardAlias(): Promise<void>;
+}
+
+/** The stage check at the run's current weight; a failure throws a rollback like a health failure. */
+export async function checkStagesAt(run: StageCheckRun): Promise<void> {
+  if (run.stageChecks?.active !== true || run.target === undefined || run.previous === undefined) return;
+  run.throwIfInterrupted();
+  try {
+    await run.stageChecks.check(run.percent, { previous: run.previous, target: run.target }, run.smoke.length > 0);
+  } catch (e) {
+    // A signal aborts the request in flight; someone else moving the alias explains a failed check (a conflict, never undone).
+    run.throwIfInterrupted();
+    await run.guardAlias();
+    throw e;
+  }
+  run.throwIfInterrupted();
+}
+
 export function stageCheckerFor(req: ReleaseRequest, deps: ReleaseDeps, skipped: string[]): StageChecker {
   const settings = req.settings.stageCheck;
   const http = deps.stageHttp;
@@ -172,9 +198,15 @@ export interface SyntheticCounts {
  * are not counted yet would raise the remaining error rate; until then they dilute it by at
  * most one check's answers for a few seconds, and a step's bake is a minimum longer than that.
  */
-export function syntheticAt(checker: StageChecker | undefined, now: number, delays: { readonly evidenceDelaySeconds: number; readonly metricDelaySeconds: number }): SyntheticCounts {
+export function syntheticAt(
+  checker: StageChecker | undefined,
+  now: number,
+  delays: { readonly evidenceDelaySeconds: number; readonly metricDelaySeconds: number },
+  /** Where the request counts are known complete (the live stream's watermark); otherwise evidenceDelaySeconds before now. */
+  requestsUntil?: number,
+): SyntheticCounts {
   if (checker === undefined) return { emf: {}, lambda: {} };
-  const emfUntil = now - delays.evidenceDelaySeconds * 1000;
+  const emfUntil = requestsUntil ?? now - delays.evidenceDelaySeconds * 1000;
   return { emf: checker.answeredBy(emfUntil), emfServerErrors: checker.answeredBy(emfUntil, (a) => a.serverError), lambda: checker.answeredBy(now - delays.metricDelaySeconds * 1000) };
 }
 

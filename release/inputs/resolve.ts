@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { ValidationError, parseOrThrow, renderValue, type Problem } from "../../lib/validation";
 import { describeRange, RANGES, releaseSettingsSchema, STRATEGIES, type Range, type ReleaseSettings, type ReleaseSettingsInput } from "./settings";
-import { stackOutputsSchema, type StackOutputs, type StageOutput } from "./stack-outputs";
+import { stackOutputsSchema, type RequestMetricsOutput, type StackOutputs, type StageOutput } from "./stack-outputs";
 
 /** Flags as commander hands them over: strings, booleans, string lists. */
 export interface CliFlags {
@@ -39,6 +39,8 @@ export interface CliFlags {
   readonly smoke?: boolean;
   /** false for --no-stage-check (commander sets true when it is not given: the stack decides then). */
   readonly stageCheck?: boolean;
+  /** False with --no-live-evidence (commander reports true when the flag is absent). */
+  readonly liveEvidence?: boolean;
   readonly codeUpdateTimeout?: string;
   readonly artifact?: string;
   readonly dryRun?: boolean;
@@ -66,7 +68,7 @@ export interface ResolvedInputs {
   /** Checks that will not run because the input cannot support them. */
   readonly skipped: string[];
   /** From the stack outputs; undefined with explicit flags (Lambda's own metrics are judged then). */
-  readonly requestMetrics?: { readonly namespace: string; readonly serviceName: string };
+  readonly requestMetrics?: RequestMetricsOutput;
 }
 
 /** Reads the stack outputs: `--outputs <file>`, else `pulumi stack output --json -s <stack>` if pulumi is installed. */
@@ -168,6 +170,7 @@ const flagsSchema = z.object({
   preReleaseMinutes: wholeNumber("--pre-release-minutes", "a whole number of minutes").optional(),
   smoke: z.boolean().optional(),
   stageCheck: z.boolean().optional(),
+  liveEvidence: z.boolean().optional(),
   codeUpdateTimeout: wholeNumber("--code-update-timeout", "a whole number of seconds")
     .refine((n) => n >= CODE_UPDATE_TIMEOUT.min, { error: `--code-update-timeout must be at least ${CODE_UPDATE_TIMEOUT.min} seconds.` })
     .optional(),
@@ -200,6 +203,7 @@ const FLAG_FOR_FIELD: Record<string, string> = {
   codeUpdateTimeout: "--code-update-timeout",
   smoke: "--smoke / --no-smoke",
   stageCheck: "--no-stage-check",
+  liveEvidence: "--no-live-evidence",
 };
 
 /** Merges outputs and flags into what one run needs; throws a ValidationError listing every problem. */
@@ -357,6 +361,7 @@ function overrideSettings(base: ReleaseSettings | undefined, f: ParsedFlags, pro
   if (f.evidenceDeadline !== undefined) health.evidenceDeadlineSeconds = f.evidenceDeadline;
   if (f.evidenceDelay !== undefined) health.evidenceDelaySeconds = f.evidenceDelay;
   if (f.preReleaseMinutes !== undefined) health.preReleaseMinutes = f.preReleaseMinutes;
+  if (f.liveEvidence === false) health.liveEvidence = false;
   input.health = health;
   try {
     return parseOrThrow(releaseSettingsSchema, input, "release settings", "release");

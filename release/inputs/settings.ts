@@ -147,6 +147,14 @@ export const healthSchema = z
      * Minutes of the previous version's traffic before the release that its rates are measured
      * over (1-minute data; CloudWatch keeps it for 15 days). Defaults to 60.
      */
+    /**
+     * Judge on the live stream of the function's per-request documents (a CloudWatch Logs Live
+     * Tail session on its log group, release/evidence/live-tail/) as well as on its metrics. Needs
+     * the stack output requestMetrics.logGroupArn and logs:StartLiveTail on that log group (the
+     * deployer role has it); without either, or with false, steps are judged on metrics alone and
+     * the report says so. Live Tail is billed per session-minute. Defaults to true.
+     */
+    liveEvidence: z.boolean({ error: "liveEvidence must be true or false." }).default(true),
     preReleaseMinutes: z
       .number({ error: "preReleaseMinutes must be a whole number of minutes." })
       .int({ error: "preReleaseMinutes must be a whole number of minutes." })

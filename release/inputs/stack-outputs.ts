@@ -58,7 +58,21 @@ export const stackOutputsSchema = z
      * release step then judges Lambda's own metrics.
      */
     requestMetrics: z
-      .object({ namespace: name("requestMetrics.namespace"), serviceName: name("requestMetrics.serviceName") }, { error: "requestMetrics must be {namespace, serviceName}." })
+      .object(
+        {
+          namespace: name("requestMetrics.namespace"),
+          serviceName: name("requestMetrics.serviceName"),
+          /**
+           * The function's log group, by ARN, for the live evidence source. Optional: a stack
+           * deployed before it was exported is judged on metrics alone until its next `pulumi up`.
+           */
+          logGroupArn: z
+            .string({ error: "requestMetrics.logGroupArn must be the function's log group ARN." })
+            .regex(/^arn:[\w-]+:logs:[\w-]+:\d{12}:log-group:\/aws\/lambda\/[\w-]+$/, { error: "requestMetrics.logGroupArn must look like arn:aws:logs:<region>:<account>:log-group:/aws/lambda/<function>, without :*." })
+            .optional(),
+        },
+        { error: "requestMetrics must be {namespace, serviceName, logGroupArn}." },
+      )
       .strict()
       .optional(),
     /** Release settings from stack config. */
@@ -79,3 +93,5 @@ export const stackOutputsSchema = z
 
 export type StackOutputs = z.output<typeof stackOutputsSchema>;
 export type StageOutput = z.output<typeof stageOutputSchema>;
+/** Where the function's request metrics and per-request documents are. */
+export type RequestMetricsOutput = NonNullable<StackOutputs["requestMetrics"]>;

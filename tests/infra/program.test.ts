@@ -66,6 +66,8 @@ describe("the program under both stack files", function () {
         assert.equal(outputs.artifactKeyPrefix, "functions/api/");
         assert.deepEqual(Object.keys(outputs.stages), Object.keys(yamlValue("stages") as object));
         assert.equal(outputs.release.strategy, (yamlValue("release") as { strategy: string }).strategy);
+        // The live evidence source tails the function's own log group, named by ARN without ":*".
+        assert.equal(outputs.requestMetrics?.logGroupArn, `arn:aws:logs:${readStackConfig(stack)["aws:region"]}:${MOCK_ACCOUNT}:log-group:/aws/lambda/shiftline-${stack}-api`);
       });
 
       it("hands the release CLI everything it reads, as `pulumi stack output --json` would print it", () => {
@@ -515,7 +517,9 @@ describe("the program under both stack files", function () {
     const resources = allowStatements(parsePolicy(policy.inputs.policy)).flatMap((s) => [s.Resource ?? []].flat());
     const fnArn = `arn:aws:lambda:${readStackConfig("prod")["aws:region"]}:${MOCK_ACCOUNT}:function:shiftline-prod-api`;
     assert.ok(resources.includes(`${fnArn}:live`), `the policy must name the live alias of this stack's function; got ${resources.join(", ")}`);
-    assert.ok(resources.every((r) => r === "*" || r.startsWith(fnArn) || r.includes(":alarm:") || r.startsWith("arn:aws:s3:::")), `a resource outside this stack: ${resources.join(", ")}`);
+    // The function's own log group, /aws/lambda/<fn>, for Live Tail: this stack's too.
+    const logGroup = `arn:aws:logs:${readStackConfig("prod")["aws:region"]}:${MOCK_ACCOUNT}:log-group:/aws/lambda/shiftline-prod-api`;
+    assert.ok(resources.every((r) => r === "*" || r.startsWith(fnArn) || r.includes(":alarm:") || r.startsWith("arn:aws:s3:::") || r === logGroup || r === `${logGroup}:*`), `a resource outside this stack: ${resources.join(", ")}`);
     assert.match(String(withRole.value.deployerRoleArn), /^arn:aws:iam::/);
 
     const without = evaluated.get("prod") as Evaluated;

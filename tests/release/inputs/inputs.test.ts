@@ -155,6 +155,7 @@ describe("flags override the stack's release settings", () => {
     ["health.evidenceDeadlineSeconds", { health: { evidenceDeadlineSeconds: 900 } }, ["--evidence-deadline", "120"], (s) => s.health.evidenceDeadlineSeconds, 120],
     ["health.evidenceDelaySeconds", { health: { evidenceDelaySeconds: 15 } }, ["--evidence-delay", "40"], (s) => s.health.evidenceDelaySeconds, 40],
     ["health.preReleaseMinutes", { health: { preReleaseMinutes: 60 } }, ["--pre-release-minutes", "180"], (s) => s.health.preReleaseMinutes, 180],
+    ["health.liveEvidence (off)", { health: { liveEvidence: true } }, ["--no-live-evidence"], (s) => s.health.liveEvidence, false],
   ];
   for (const [setting, stack, argv, read, expected] of cases) {
     it(`${argv.join(" ")} overrides the stack's ${setting}, and without it the stack's value stands`, () => {

@@ -12,6 +12,7 @@ import { parse } from "yaml";
 import { DEFAULT_RETRY, type CallContext } from "../../release/aws/call";
 import { CloudWatchPort } from "../../release/aws/cloudwatch";
 import { LambdaPort } from "../../release/aws/lambda";
+import { LogsPort } from "../../release/aws/logs";
 import { S3Port } from "../../release/aws/s3";
 import type { Clock } from "../../release/core/clock";
 import { runRelease, type ReleaseRequest } from "../../release/engine/controller";
@@ -22,6 +23,7 @@ import { parseOrThrow } from "../../lib/validation";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { SimAlarms, type AlarmDefinition } from "./alarms";
 import { simCloudWatchClient, simLambdaClient, type SimFunction } from "./sim-aws";
+import { DEFAULT_LIVE_TAIL, SimLiveTail, type LiveTailAssumptions } from "./live-tail";
 import { simStagePort } from "./stage";
 import type { World } from "./world";
 
@@ -35,13 +37,31 @@ export const SIM_FUNCTION: SimFunction = {
   restApiId: "s1m2l3t4n5",
 };
 
-/** The World's time as the release step's clock: sleeping advances the world. */
-export function worldClock(world: World): Clock {
+/**
+ * The World's time as the release step's clock: sleeping advances the world. With a Live Tail
+ * channel it advances a second at a time and lets the stream deliver each second's update
+ * before going on, so the release step receives every update at the world time it is sent.
+ * Only the release step's own flow may sleep on it: a background sleeper would move the world.
+ */
+export function worldClock(world: World, live?: SimLiveTail): Clock {
+  if (live === undefined) {
+    return {
+      now: () => world.nowMs,
+      sleep: (ms) => {
+        world.advanceTo(world.nowMs + Math.max(0, ms));
+        return Promise.resolve();
+      },
+    };
+  }
   return {
     now: () => world.nowMs,
-    sleep: (ms) => {
-      world.advanceTo(world.nowMs + Math.max(0, ms));
-      return Promise.resolve();
+    sleep: async (ms) => {
+      const until = world.nowMs + Math.max(0, ms);
+      do {
+        world.advanceTo(Math.min(until, (Math.floor(world.nowMs / 1000) + 1) * 1000));
+        live.tick();
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      } while (world.nowMs < until);
     },
   };
 }
@@ -86,15 +106,29 @@ export interface ContenderResult {
 }
 
 /** Runs the real release step in `world`, releasing `target` over `previous`. */
-export async function releaseWithShiftline(world: World, target: string, settings: ReleaseSettings = prodReleaseSettings(), options: { readonly requestMetrics?: boolean } = {}): Promise<ContenderResult & { report: ReleaseReport }> {
+export interface ShiftlineOptions {
+  /** False: the stack names no request metrics. Defaults to true. */
+  readonly requestMetrics?: boolean;
+  /** The Live Tail channel's assumptions; false: the stack exports no log group (metrics alone). Defaults to DEFAULT_LIVE_TAIL. */
+  readonly live?: LiveTailAssumptions | false;
+  /** Aborts the release as SIGINT does. */
+  readonly signal?: AbortSignal;
+  /** Told of the Live Tail channel once it exists (tests look at its sessions). */
+  readonly onLive?: (live: SimLiveTail) => void;
+}
+
+export async function releaseWithShiftline(world: World, target: string, settings: ReleaseSettings = prodReleaseSettings(), options: ShiftlineOptions = {}): Promise<ContenderResult & { report: ReleaseReport }> {
   const fn = SIM_FUNCTION;
-  const clock = worldClock(world);
+  const live = options.live === false ? undefined : new SimLiveTail(world, fn, world.options.seed, options.live ?? DEFAULT_LIVE_TAIL);
+  if (live !== undefined) options.onLive?.(live);
+  const clock = worldClock(world, live);
   const alarms = new SimAlarms(world, fn, prodAlarms(fn));
   const ctx: CallContext = { clock, retry: DEFAULT_RETRY };
   const aws = {
     lambda: new LambdaPort(simLambdaClient(world, fn), ctx),
     cloudwatch: new CloudWatchPort(simCloudWatchClient(world, fn, alarms), ctx),
     s3: new S3Port({ send: () => Promise.reject(new Error("the release simulator does not model S3")) } as unknown as S3Client, ctx),
+    ...(live !== undefined ? { logs: new LogsPort(live.client(), ctx) } : {}),
   };
   const request: ReleaseRequest = {
     environment: "prod",
@@ -108,9 +142,12 @@ export async function releaseWithShiftline(world: World, target: string, setting
     mode: "start",
     codeUpdateWait: { maxWaitSeconds: 300, minDelaySeconds: 1, maxDelaySeconds: 5 },
     smokeEvents: loadSmokeEvents({ environment: "prod", alias: fn.aliasName }),
-    requestMetrics: options.requestMetrics === false ? undefined : { namespace: fn.metricsNamespace, serviceName: fn.serviceName },
+    requestMetrics:
+      options.requestMetrics === false
+        ? undefined
+        : { namespace: fn.metricsNamespace, serviceName: fn.serviceName, ...(live !== undefined ? { logGroupArn: `arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/${fn.functionName}` } : {}) },
   };
-  const report = await runRelease(request, { aws, clock, signal: new AbortController().signal, progress: silentProgress, stageHttp: simStagePort(world) });
+  const report = await runRelease(request, { aws, clock, signal: options.signal ?? new AbortController().signal, progress: silentProgress, stageHttp: simStagePort(world) });
   const writes = world.writes;
   return {
     promoted: report.outcome === "promoted",

@@ -15,7 +15,17 @@
  * - Standard Lambda metrics (Invocations, Errors, Duration) and API Gateway's have 1-minute
  *   resolution (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics.html); a minute
  *   becomes visible `standardDelaySeconds` after it ends. The function's EMF metrics have 1 s
- *   resolution; a second becomes visible `emfDelaySeconds` after it ends.
+ *   resolution; a second becomes visible after its own delay, drawn for each second from a
+ *   long-tailed distribution whose median is `emfDelaySeconds` (log-normal, p99 three times the
+ *   median). AWS documents no figure: the EMF alarms page says metric creation "depends on your
+ *   log publishing flow" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Alarms.html),
+ *   users report a minute and more (aws/aws-sdk-java#2091), so the bench runs several medians.
+ *   `emfStallSeconds` models a stalled pipeline: every second from the first alias write on
+ *   becomes visible only that long after it ends.
+ * - Each kind of failure (unhandled, handled, API Gateway's) draws from its own random stream,
+ *   so workloads that differ only in the kind of failure do not fail on the same requests.
+ * - A version may behave differently while it carries all of the alias's traffic
+ *   (`atFullLoad`): a capacity limit that only full traffic reaches.
  * - A gateway error is a request the function answered well (Lambda and the function's EMF
  *   count a success) that API Gateway still answers with its own 5xx, e.g. a malformed proxy
  *   result (502): only API Gateway's `5XXError` and the callers see it.
@@ -24,7 +34,10 @@
  * - Latency is stored as a histogram with bins 2% wide, as CloudWatch stores values
  *   approximately for percentiles, so percentile answers are within about 2%.
  */
-import { exponential, lognormalLatency, seeded, type Random } from "./random";
+import { exponential, hashUniform, lognormalLatency, seeded, standardNormalFrom, type Random } from "./random";
+
+/** The EMF delay's spread: log-normal with p99 three times the median (an assumption; see above). */
+const EMF_DELAY_SIGMA = Math.log(3) / 2.3263478740408408;
 
 export interface VersionBehaviour {
   /** Share of requests that throw (Lambda `Errors`). */
@@ -37,6 +50,8 @@ export interface VersionBehaviour {
   readonly gatewayErrorRate?: number;
   /** False for a build that writes no EMF request metrics (an old version): only Lambda's own metrics see it. Defaults to true. */
   readonly publishesMetrics?: boolean;
+  /** Failure rates while the version serves all of the alias's traffic (a capacity limit); the rates above otherwise. */
+  readonly atFullLoad?: { readonly unhandledRate?: number; readonly handledErrorRate?: number };
 }
 
 export interface WorldOptions {
@@ -46,8 +61,11 @@ export interface WorldOptions {
   readonly versions: Readonly<Record<string, VersionBehaviour>>;
   /** The alias's version when the world starts. */
   readonly primary: string;
+  /** The median delay of a second of EMF metrics (each second draws its own, long-tailed). */
   readonly emfDelaySeconds: number;
   readonly standardDelaySeconds: number;
+  /** From the first alias write on, EMF seconds become visible only this long after they end (a stalled pipeline). */
+  readonly emfStallSeconds?: number;
   /** Epoch ms the world starts at. */
   readonly startMs: number;
 }
@@ -110,11 +128,16 @@ export class World {
   private lastSecond = -1;
   private lastBuckets?: Map<string, Bucket>;
   private revision = 1;
+  /** One stream per kind of failure, so that a workload's failures do not fall on another's requests. */
+  private readonly failureRandom: Record<"unhandled" | "handled" | "gateway", Random>;
   /** Requests served, per version, over the whole run (the simulator's own check). */
   readonly served = new Map<string, { requests: number; failed: number }>();
+  /** Told of every request served, as it is served (the Live Tail channel listens). */
+  readonly listeners: Array<(atMs: number, version: string, outcome: Outcome) => void> = [];
 
   constructor(readonly options: WorldOptions) {
     this.random = seeded(options.seed);
+    this.failureRandom = { unhandled: seeded(options.seed ^ 0x5f3759df), handled: seeded(options.seed ^ 0x1b873593), gateway: seeded(options.seed ^ 0x68e31da4) };
     this.nowMs = options.startMs;
     this.alias = { functionVersion: options.primary, weights: {}, revisionId: "rev-1" };
     this.nextArrivalMs = options.startMs + exponential(this.random, options.rps) * 1000;
@@ -163,17 +186,36 @@ export class World {
     total.requests++;
     if (outcome.kind !== "ok") total.failed++;
     this.served.set(version, total);
+    for (const listen of this.listeners) listen(atMs, version, outcome);
     return { version, kind: outcome.kind, latencyMs: outcome.latencyMs };
   }
 
-  /** What one invocation of `version` does. */
+  /** Whether `version` serves all of the alias's traffic now. */
+  private carriesAll(version: string): boolean {
+    const weights = Object.entries(this.alias.weights);
+    return weights.length === 0 ? this.alias.functionVersion === version : weights.some(([v, w]) => v === version && w >= 1);
+  }
+
+  /** What one invocation of `version` does; each kind of failure is drawn from its own stream, with the same overall rates. */
   outcome(version: string): Outcome {
     const b = this.options.versions[version];
     if (b === undefined) throw new Error(`the simulated function has no version ${version}`);
-    const u = this.random();
-    const gateway = b.unhandledRate + b.handledErrorRate + (b.gatewayErrorRate ?? 0);
-    const kind = u < b.unhandledRate ? "unhandled" : u < b.unhandledRate + b.handledErrorRate ? "handled" : u < gateway ? "gateway" : "ok";
+    const full = b.atFullLoad !== undefined && this.carriesAll(version) ? b.atFullLoad : {};
+    const unhandled = full.unhandledRate ?? b.unhandledRate;
+    const handled = full.handledErrorRate ?? b.handledErrorRate;
+    const gateway = b.gatewayErrorRate ?? 0;
+    const f = this.failureRandom;
+    // P(unhandled) = u, P(handled) = h, P(gateway) = g, as with one draw, but from separate streams.
+    const kind =
+      f.unhandled() < unhandled ? "unhandled" : f.handled() * (1 - unhandled) < handled ? "handled" : f.gateway() * (1 - unhandled - handled) < gateway ? "gateway" : "ok";
     return { kind, latencyMs: lognormalLatency(this.random, b.latencyMedianMs, b.latencyP99Ms) };
+  }
+
+  /** Seconds after second `s` ends that its EMF metrics become visible. */
+  emfDelayOf(s: number): number {
+    const stall = this.options.emfStallSeconds;
+    if (stall !== undefined && this.writes.length > 0 && s * 1000 >= this.writes[0].atMs) return stall;
+    return this.options.emfDelaySeconds * Math.exp(EMF_DELAY_SIGMA * standardNormalFrom(hashUniform(this.options.seed, s, 1), hashUniform(this.options.seed, s, 2)));
   }
 
   /** Applies an UpdateAlias, as Lambda does when the RevisionId matches. */
@@ -196,7 +238,7 @@ export class World {
     const first = Math.floor(startMs / 1000);
     const last = Math.ceil((startMs + periodMs) / 1000) - 1;
     const visibleSecond = (s: number) =>
-      resolution === "emf" ? (s + 1) * 1000 + this.options.emfDelaySeconds * 1000 <= asOfMs : (Math.floor(s / 60) + 1) * 60_000 + this.options.standardDelaySeconds * 1000 <= asOfMs;
+      resolution === "emf" ? (s + 1) * 1000 + this.emfDelayOf(s) * 1000 <= asOfMs : (Math.floor(s / 60) + 1) * 60_000 + this.options.standardDelaySeconds * 1000 <= asOfMs;
     let any = false;
     const sum: PeriodFigures = { requests: 0, unhandled: 0, handled: 0, gateway: 0, latency: withLatency ? new Uint32Array(BINS) : EMPTY };
     const mutable = sum as { requests: number; unhandled: number; handled: number; gateway: number };

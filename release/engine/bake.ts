@@ -175,9 +175,12 @@ async function bakeOnEvidence(run: BakeRun, step: Step, index: number, health: H
   const deadlineSeconds = Math.max(metricsMinBake, h.evidenceDeadlineSeconds);
   const windowStart = new Date(run.firstShiftAt ?? stepStart);
   let silentChecks = 0;
+  /** Waiting only for the stream to pass the end of the bake: look again when it should have, not a whole interval later. */
+  let untilSeen: number | undefined;
   for (;;) {
     const left = stepStart + deadlineSeconds * 1000 - clock.now();
-    await clock.sleep(Math.max(0, Math.min(h.checkIntervalSeconds * 1000, left)), run.deps.signal);
+    await clock.sleep(Math.max(0, Math.min(untilSeen ?? h.checkIntervalSeconds * 1000, left)), run.deps.signal);
+    untilSeen = undefined;
     run.throwIfInterrupted();
     await run.guardAlias();
     const now = new Date(clock.now());
@@ -244,6 +247,8 @@ async function bakeOnEvidence(run: BakeRun, step: Step, index: number, health: H
         return;
       case "advance":
         if (unseenBake) {
+          // The watermark moves with time while the stream flows; a stalled one is looked at again each second.
+          untilSeen = Math.min(h.checkIntervalSeconds * 1000, Math.max(1000, bakeEnd - (s.until ?? bakeEnd)));
           run.deps.progress.status(`[step ${index + 1}/${run.steps.length}] ${run.percent}% · healthy so far; waiting for the live stream to show requests up to the end of the bake (${clockTime(bakeEnd)}; seen to ${clockTime(s.until ?? 0)})`);
           break;
         }

@@ -9,7 +9,9 @@ import { DEFAULT_RETRY } from "../../release/aws/call";
 import { LambdaPort } from "../../release/aws/lambda";
 import { ReleaseStop } from "../../release/core/outcome";
 import { SimAlarms } from "../../bench/release/alarms";
+import { StartLiveTailCommand, type StartLiveTailResponseStream } from "@aws-sdk/client-cloudwatch-logs";
 import { releaseWithCodeDeploy, SIM_FUNCTION, worldClock } from "../../bench/release/contenders";
+import { SimLiveTail } from "../../bench/release/live-tail";
 import { simCloudWatchClient, simLambdaClient } from "../../bench/release/sim-aws";
 import { simStagePort } from "../../bench/release/stage";
 import { HEALTHY, simulate, WORKLOADS } from "../../bench/release/simulate";
@@ -50,7 +52,7 @@ describe("release simulator", function () {
     assert.ok(Math.abs(onTarget / total - 0.1) < 0.01, `${onTarget} of ${total} on the target`);
   });
 
-  it("shows a second of EMF data only after its delay, and a standard minute only after the minute and its delay", async () => {
+  it("shows a second of EMF data only after that second's own delay", async () => {
     const w = world({ "1": HEALTHY });
     const cw = simCloudWatchClient(w, SIM_FUNCTION, new SimAlarms(w, SIM_FUNCTION, []));
     const query = (namespace: string, metricName: string, dimensions: Record<string, string>, period: number) =>
@@ -62,11 +64,29 @@ describe("release simulator", function () {
         }),
       );
     const emf = { service: SIM_FUNCTION.serviceName, FunctionName: SIM_FUNCTION.functionName, Alias: SIM_FUNCTION.aliasName };
+    // Each second's own delay: the earliest any second of the first two minutes shows, and when all have.
+    const first = Math.floor(START / 1000);
+    const visibleAt = Array.from({ length: 120 }, (_, i) => (first + i + 1) * 1000 + w.emfDelayOf(first + i) * 1000);
+    w.advanceTo(Math.min(...visibleAt) - 1);
+    assert.equal((await query(SIM_FUNCTION.metricsNamespace, "Requests", emf, 1)).MetricDataResults?.[0].Values?.length, 0, "nothing visible before the earliest second's delay has passed");
+    w.advanceTo(START + 120_000);
+    const shown = (await query(SIM_FUNCTION.metricsNamespace, "Requests", emf, 1)).MetricDataResults?.[0].Values?.length ?? 0;
+    const due = visibleAt.filter((t, i) => t <= START + 120_000 && (w.period("1", (first + i) * 1000, 1000, START + 120_000, "emf")?.requests ?? 0) > 0).length;
+    assert.equal(shown, due, "exactly the seconds whose own delay has passed (and that had requests)");
+  });
+
+  it("shows a standard minute only after the minute and its delay", async () => {
+    const w = world({ "1": HEALTHY });
+    const cw = simCloudWatchClient(w, SIM_FUNCTION, new SimAlarms(w, SIM_FUNCTION, []));
+    const query = (namespace: string, metricName: string, dimensions: Record<string, string>, period: number) =>
+      (cw as unknown as CloudWatchClient).send(
+        new GetMetricDataCommand({
+          StartTime: new Date(START),
+          EndTime: new Date(START + 120_000),
+          MetricDataQueries: [{ Id: "m", MetricStat: { Metric: { Namespace: namespace, MetricName: metricName, Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })) }, Period: period, Stat: "Sum" } }],
+        }),
+      );
     const lambda = { FunctionName: SIM_FUNCTION.functionName, Resource: `${SIM_FUNCTION.functionName}:live` };
-    w.advanceTo(START + 9_000);
-    assert.equal((await query(SIM_FUNCTION.metricsNamespace, "Requests", emf, 1)).MetricDataResults?.[0].Values?.length, 0, "nothing visible 9 s in");
-    w.advanceTo(START + 15_000);
-    assert.ok(((await query(SIM_FUNCTION.metricsNamespace, "Requests", emf, 1)).MetricDataResults?.[0].Values?.length ?? 0) >= 3, "seconds 0-4 visible 15 s in");
     w.advanceTo(START + 119_000);
     assert.equal((await query("AWS/Lambda", "Invocations", lambda, 60)).MetricDataResults?.[0].Values?.length, 0, "the first minute is not visible before 120 s");
     w.advanceTo(START + 120_000);
@@ -135,6 +155,74 @@ describe("release simulator", function () {
     w.writeAlias("2", {});
     const broken = await port({ url: "https://x.execute-api.eu-west-1.amazonaws.com/prod/health", timeoutMs: 1000 });
     assert.deepEqual([broken.status, broken.version, broken.body], [502, undefined, '{"message": "Internal server error"}']);
+  });
+
+  it("draws each second's EMF delay from a long tail around the median (log-normal, p99 three times the median), the same on every look", () => {
+    const w = world({ "1": HEALTHY });
+    const delays = Array.from({ length: 20_000 }, (_, s) => w.emfDelayOf(s)).sort((a, b) => a - b);
+    const at = (q: number) => delays[Math.floor(q * delays.length)];
+    assert.ok(Math.abs(at(0.5) - 10) < 0.3, `median ${at(0.5)}`);
+    assert.ok(Math.abs(at(0.99) - 30) < 2.5, `p99 ${at(0.99)}`);
+    assert.equal(w.emfDelayOf(1234), w.emfDelayOf(1234));
+  });
+
+  it("stalls the EMF pipeline from the first alias write on when told to", () => {
+    const w = new World({ seed: 3, rps: 1, versions: { "1": HEALTHY, "2": HEALTHY }, primary: "1", emfDelaySeconds: 10, standardDelaySeconds: 60, emfStallSeconds: 600, startMs: START });
+    w.advanceTo(START + 30_000);
+    const before = Math.floor((START + 10_000) / 1000);
+    assert.ok(w.emfDelayOf(before) < 600);
+    w.writeAlias("1", { "2": 0.1 });
+    assert.ok(w.emfDelayOf(before) < 600, "seconds before the write keep their delay");
+    assert.equal(w.emfDelayOf(Math.floor((START + 31_000) / 1000)), 600);
+  });
+
+  describe("Live Tail", () => {
+    const drain = async (live: SimLiveTail, w: World, seconds: number) => {
+      const { responseStream } = (await (live.client() as unknown as { send: (c: object) => Promise<{ responseStream: AsyncIterator<StartLiveTailResponseStream> }> }).send(new StartLiveTailCommand({ logGroupIdentifiers: ["g"] })));
+      const updates: NonNullable<StartLiveTailResponseStream["sessionUpdate"]>[] = [];
+      const first = await responseStream.next();
+      assert.ok(first.value?.sessionStart !== undefined, "a session begins with sessionStart");
+      const clock = worldClock(w, live);
+      const reading = (async () => {
+        for (;;) {
+          const m = await responseStream.next();
+          if (m.done === true) return;
+          if (m.value.sessionUpdate !== undefined) updates.push(m.value.sessionUpdate);
+        }
+      })();
+      await clock.sleep(seconds * 1000);
+      await responseStream.return?.();
+      await reading;
+      return updates;
+    };
+
+    it("sends one update a second, holding each request's document and Lambda's report once, within its delivery delay", async () => {
+      const w = world({ "1": HEALTHY }, 10, 4);
+      w.advanceTo(START + 60_000);
+      const live = new SimLiveTail(w, SIM_FUNCTION, 4);
+      const served: number[] = [];
+      w.listeners.push((atMs) => served.push(atMs));
+      const updates = await drain(live, w, 60);
+      assert.equal(updates.length, 60);
+      const events = updates.flatMap((u) => u.sessionResults ?? []);
+      const documents = events.filter((e) => (e.message ?? "").includes('"Requests":1'));
+      const reports = events.filter((e) => (e.message ?? "").includes("platform.report"));
+      const delivered = served.filter((t) => t < START + 110_000); // requests whose events are surely delivered by the end
+      // Each event has its own delay, so the last seconds' documents and reports may still be on their way.
+      for (const [what, n] of [["documents", documents.length], ["reports", reports.length]] as const) assert.ok(n >= delivered.length && n <= served.length, `${n} ${what} for ${served.length} requests`);
+      assert.equal(new Set(documents.map((e) => e.message)).size, documents.length, "no document twice");
+      assert.ok(updates.every((u) => u.sessionMetadata?.sampled === false));
+    });
+
+    it("samples an update down to 500 events beyond 500 a second, and says so", async () => {
+      const w = world({ "1": HEALTHY }, 1000, 4);
+      w.advanceTo(START + 10_000);
+      const live = new SimLiveTail(w, SIM_FUNCTION, 4);
+      const updates = await drain(live, w, 10);
+      const full = updates.filter((u) => u.sessionMetadata?.sampled === true);
+      assert.ok(full.length >= 5, `${full.length} sampled updates`);
+      assert.ok(full.every((u) => u.sessionResults?.length === 500));
+    });
   });
 
   it("is reproducible: the same seed gives the same run", async () => {

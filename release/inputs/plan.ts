@@ -66,12 +66,23 @@ export function renderPlan(inputs: ResolvedInputs): string[] {
       : []),
     `  smoke gate: ${s.smoke ? "on (events from lambda-src/smoke-events.ts, each must return 2xx)" : "off"}`,
     `  stage check: ${stageCheckPlan(inputs).line}`,
+    ...(evidence && scheduleSeconds(steps) > 0 ? [`  sources: ${evidenceSources(inputs)}`] : []),
     scheduleSeconds(steps) === 0
       ? "  health: not watched (no bake time); set finalBakeSeconds or pass --final-bake <seconds> to watch after promotion"
       : evidence
         ? `  health: on evidence from the function's request metrics (${inputs.requestMetrics?.namespace ?? ""}) per version, against the previous version and its ${h.preReleaseMinutes} minutes before the release: server errors, Lambda Errors and requests slower than its p99 (alpha ${h.decision.alpha}, beta ${h.decision.beta}, tolerance ×${1 + h.decision.relativeTolerance}); throttles beyond the alias's pre-release rate roll back; an alarm (${inputs.alarmNames.join(", ") || "none configured"}) holds a step until the target is shown healthy; checked every ${h.checkIntervalSeconds}s`
         : `  health: rollback if an alarm fires (${inputs.alarmNames.join(", ") || "none configured"}), if the target's error rate exceeds the previous version's by more than ${h.maxErrorRatePercent} point${h.maxErrorRatePercent === 1 ? "" : "s"} (judged after ${h.minInvocations} invocations), or on more than ${h.maxThrottles} throttles beyond the alias's pre-release rate; checked every ${h.checkIntervalSeconds}s, each step judged ${h.metricDelaySeconds}s after its bake for metric delay`,
   ];
+}
+
+/** Which sources each step is judged on, and what holds the last step, in the plan's words. */
+export function evidenceSources(inputs: ResolvedInputs): string {
+  const h = inputs.settings.health;
+  const metrics = `the function's request metrics (${inputs.requestMetrics?.namespace ?? ""}), with Lambda's Invocations, Errors and Throttles and the alarms`;
+  const onMetrics = `the last step is promoted ${h.evidenceDelaySeconds}s (evidenceDelaySeconds) after its bake, an assumed delay`;
+  if (!h.liveEvidence) return `${metrics}; live stream off (health.liveEvidence false / --no-live-evidence); ${onMetrics}`;
+  if (inputs.requestMetrics?.logGroupArn === undefined) return `${metrics}; no live stream: the stack exports no requestMetrics.logGroupArn (the next pulumi up adds it); ${onMetrics}`;
+  return `the live stream of each request (Live Tail on ${inputs.requestMetrics.logGroupArn.replace(/^.*:log-group:/, "")}, billed per session-minute), up to its measured watermark, with Lambda's Invocations, Errors and Throttles and the alarms; the last step is promoted only once the stream has shown its traffic to the end of its bake; without the stream (no permission, quota) ${metrics}, and ${onMetrics}`;
 }
 
 /** Which stages the stage check would send requests through, and the plan's line saying so. */

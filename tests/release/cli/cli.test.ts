@@ -10,7 +10,7 @@ import { Progress } from "../../../release/engine/report";
 import { judgeSmoke } from "../../../release/engine/smoke-gate";
 import { allowsApiGateway } from "../../../release/engine/preflight";
 import { loadSmokeEvents } from "../../../release/inputs/smoke-source";
-import { harness, PROD, STAGING, type Harness } from "../harness";
+import { harness, PROD, PROD_NOW, STAGING, type Harness } from "../harness";
 
 describe("release CLI", () => {
   let h: Harness;
@@ -61,6 +61,22 @@ describe("release CLI", () => {
     assert.equal(report.outcome, "dry-run");
     assert.equal(report.inputs.target, "40");
     assert.ok(report.skipped.length > 0);
+  });
+
+  it("dry run names the sources each step is judged on: the live stream where the stack exports its log group, metrics (and why) otherwise", async () => {
+    assert.equal(await main(["--dry-run", "--outputs", PROD_NOW], h.io), EXIT.ok);
+    assert.match(h.out(), /sources: the live stream of each request \(Live Tail on \/aws\/lambda\/shiftline-prod-api, billed per session-minute\), up to its measured watermark/);
+    assert.match(h.out(), /promoted only once the stream has shown its traffic to the end of its bake/);
+    assert.equal(await main(["--dry-run", "--outputs", PROD_NOW, "--no-live-evidence"], h.io), EXIT.ok);
+    assert.match(h.out(), /sources: the function's request metrics .*live stream off \(health.liveEvidence false \/ --no-live-evidence\); the last step is promoted 15s \(evidenceDelaySeconds\) after its bake, an assumed delay/);
+    // A stack deployed before the log group was exported.
+    const older = JSON.parse(readFileSync(PROD_NOW, "utf8")) as { requestMetrics: Record<string, string> };
+    delete older.requestMetrics.logGroupArn;
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "shiftline-older-")), "outputs.json");
+    writeFileSync(file, JSON.stringify(older));
+    assert.equal(await main(["--dry-run", "--outputs", file], h.io), EXIT.ok);
+    assert.match(h.out(), /sources: .*no live stream: the stack exports no requestMetrics.logGroupArn \(the next pulumi up adds it\)/);
+    assert.deepEqual(h.sent(), []);
   });
 
   it("dry run with --no-smoke over a stack with smoke: true plans no smoke gate", async () => {

@@ -11,8 +11,9 @@
  * - Period × EvaluationPeriods: at most 604,800 s (seven days); for a period under one hour
  *   (3,600 s), at most 86,400 s (one day).
  * - EvaluationPeriods and DatapointsToAlarm: whole numbers of at least 1, DatapointsToAlarm (the
- *   M of an "M out of N" alarm) at most EvaluationPeriods. The alarms here do not set it, so
- *   CloudWatch needs all N periods to breach.
+ *   M of an "M out of N" alarm) at most EvaluationPeriods. The alarms on Lambda's own metrics
+ *   do not set it, so CloudWatch needs all N periods to breach; the alarm on the function's EMF
+ *   metrics does (emfAlarmWindow).
  */
 
 /** The most seconds an alarm may evaluate: seven days, or one day when the period is under an hour. */
@@ -30,6 +31,24 @@ export function alarmPeriodProblem(periodSeconds: number): string | undefined {
     return "must be a multiple of 60 seconds (60, 120, 300, …): CloudWatch alarms on one-minute AWS/Lambda metrics take whole minutes.";
   }
   return undefined;
+}
+
+/**
+ * Periods of EMF data an alarm waits for past its own: metrics the function writes as EMF are
+ * made from its logs, whose timing "depends on your log publishing flow", and for Lambda, whose
+ * flush interval cannot be set, AWS advises "M out of N" alarms
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Alarms.html).
+ */
+export const EMF_LATE_PERIODS = 2;
+
+/**
+ * The "M out of N" window of an alarm on the function's EMF metrics: M = evaluationPeriods
+ * breaching datapoints, out of N = M + EMF_LATE_PERIODS, so a late datapoint is still evaluated
+ * when it arrives; N is held within CloudWatch's window (above).
+ */
+export function emfAlarmWindow(periodSeconds: number, evaluationPeriods: number): { evaluationPeriods: number; datapointsToAlarm: number } {
+  const max = Math.floor((periodSeconds < LONG_PERIOD_SECONDS ? MAX_SUB_HOUR_WINDOW_SECONDS : MAX_WINDOW_SECONDS) / periodSeconds);
+  return { evaluationPeriods: Math.max(evaluationPeriods, Math.min(max, evaluationPeriods + EMF_LATE_PERIODS)), datapointsToAlarm: evaluationPeriods };
 }
 
 /** The rule and fix for period × evaluation periods (both valid on their own); undefined if within CloudWatch's limit. */

@@ -11,7 +11,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DIMENSION, METRIC } from "../lambda-src/metric-names";
-import { alarmPeriodProblem, alarmWindowProblem } from "./alarm-rules";
+import { alarmPeriodProblem, alarmWindowProblem, emfAlarmWindow } from "./alarm-rules";
 import { childName, throwIfProblems, type ArgProblem } from "./naming";
 
 export interface AliasAlarmsArgs {
@@ -125,7 +125,8 @@ export class AliasAlarms extends pulumi.ComponentResource {
         alarmDescription: `Share of answers of ${a.functionName}:${a.alias} that were server errors (5xx, handled or not), in percent.`,
         comparisonOperator: "GreaterThanOrEqualToThreshold",
         threshold: a.serverErrorRatePercent,
-        evaluationPeriods: a.evaluationPeriods,
+        // M out of N, as AWS advises for EMF metrics from Lambda: a late datapoint still counts.
+        ...emfAlarmWindow(a.periodSeconds, a.evaluationPeriods),
         treatMissingData: "notBreaching",
         metricQueries: [
           sum("requests", METRIC.requests),

@@ -128,6 +128,9 @@ export const stackConfigSchema = z
       .min(1, { error: "serviceName must not be empty." })
       // A tag value: https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html (tag naming limits).
       .regex(/^[\p{L}\p{Z}\p{N}_.:/=+@-]{1,256}$/u, { error: "serviceName is also every resource's service tag: at most 256 letters, digits, spaces or _ . : / = + - @." })
+      // It is also the `service` dimension of the request metrics, and CloudWatch dimension values
+      // "must contain only ASCII characters" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_Dimension.html).
+      .regex(/^[\x20-\x7e]*$/, { error: "serviceName is also the service dimension of the request metrics, and CloudWatch dimension values must be ASCII only; use ASCII letters, digits, spaces or _ . : / = + - @ (e.g. todo-api)." })
       .default("shiftline"),
     /** API Gateway stage name → the alias it serves. Defaults to { <stack>: live }. */
     stages: z

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { alarmsSchema, apiSchema, loadConfig, projectValues, resolveStackConfig, stackConfigSchema } from "../../components/config";
+import { alarmWindowProblem, emfAlarmWindow } from "../../components/alarm-rules";
 import { MockCloud } from "./mocks";
 import { REPO_ROOT } from "./program";
 import { problemsOf } from "../helpers/problems";
@@ -78,6 +79,8 @@ describe("stack config", () => {
     ["an unknown log level", { logLevel: "TRACE" }, /^shiftline:logLevel = "TRACE": logLevel must be DEBUG, INFO, WARN or ERROR/],
     ["a log level that would drop the request metrics", { logLevel: "WARN" }, /^shiftline:logLevel = "WARN": logLevel WARN or ERROR would make Lambda drop the function's request metrics/],
     ["an empty service name", { serviceName: "" }, /^shiftline:serviceName = "": serviceName must not be empty/],
+    // A tag value may be any Unicode letter, a CloudWatch dimension value only ASCII (API_Dimension).
+    ["a service name that is no CloudWatch dimension value", { serviceName: "やることリスト" }, /^shiftline:serviceName = "やることリスト": serviceName is also the service dimension of the request metrics, and CloudWatch dimension values must be ASCII only/],
     ["a metrics namespace reserved for AWS", { metricsNamespace: "AWS/Lambda" }, /^shiftline:metricsNamespace = "AWS\/Lambda": metricsNamespace must be 1-255 printable ASCII characters, not starting with "AWS\/"/],
     ["an empty metrics namespace", { metricsNamespace: "" }, /^shiftline:metricsNamespace = "": metricsNamespace must be 1-255/],
     ["a metrics namespace with a control character", { metricsNamespace: "Ship\tline" }, /^shiftline:metricsNamespace = "Ship\\tline": metricsNamespace must be/],
@@ -237,4 +240,23 @@ describe("stack config", () => {
     }
     assert.ok(checked >= 15, `only ${checked} literal defaults were compared`);
   });
+});
+
+describe("the EMF alarm's M out of N window", () => {
+  // PutMetricAlarm: DatapointsToAlarm ≤ EvaluationPeriods, and Period × EvaluationPeriods within one day (under an hour) or seven days.
+  const cases: Array<[number, number, { evaluationPeriods: number; datapointsToAlarm: number }]> = [
+    [60, 1, { evaluationPeriods: 3, datapointsToAlarm: 1 }],
+    [60, 5, { evaluationPeriods: 7, datapointsToAlarm: 5 }],
+    [1800, 48, { evaluationPeriods: 48, datapointsToAlarm: 48 }],
+    [1800, 47, { evaluationPeriods: 48, datapointsToAlarm: 47 }],
+    [86_400, 7, { evaluationPeriods: 7, datapointsToAlarm: 7 }],
+  ];
+  for (const [period, m, expected] of cases) {
+    it(`${m} of periods of ${period} s → ${expected.datapointsToAlarm} out of ${expected.evaluationPeriods}, within CloudWatch's window`, () => {
+      const w = emfAlarmWindow(period, m);
+      assert.deepEqual(w, expected);
+      assert.ok(w.datapointsToAlarm <= w.evaluationPeriods);
+      assert.equal(alarmWindowProblem(period, w.evaluationPeriods), undefined);
+    });
+  }
 });

@@ -130,6 +130,8 @@ describe("the program under both stack files", function () {
         const byName = Object.fromEntries(metrics.map((q) => [q.metric?.metricName, q.id]));
         assert.equal(queries.find((q) => q.expression !== undefined)?.expression, `100 * ${byName.ServerErrors} / ${byName.Requests}`);
         assert.equal(alarm.inputs.threshold, 5);
+        // "M out of N", as the EMF alarms page advises for Lambda: 1 breaching datapoint of the last 3, so a late one still counts.
+        assert.deepEqual([alarm.inputs.datapointsToAlarm, alarm.inputs.evaluationPeriods], [1, 3]);
       });
 
       it("alarms on API Gateway's 5XXError share of each stage", () => {

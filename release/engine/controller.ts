@@ -233,7 +233,9 @@ class ReleaseRun {
     try {
       final = this.transition !== undefined ? await this.settle(this.transition) : await this.deps.aws.lambda.getAlias(req.functionName, req.alias);
     } catch (e) {
-      if (e instanceof ReleaseStop) throw e;
+      // Only what the read found (someone else's write, a signal) undoes the promotion; a read
+      // that failed (AccessDenied included) leaves it accepted and unverified, as the README promises.
+      if (e instanceof ReleaseStop && e.kind !== "aws-error") throw e;
       this.skipped.push(`promotion check: GetAlias failed (${describeError(e)})`);
       return this.report(
         "promoted",

@@ -121,7 +121,16 @@ const NO_ROUTE_MESSAGE = (JSON.parse(NO_ROUTE_TEMPLATE.replace("$context.path", 
  * for a Lambda proxy integration that selects its alias through a stage variable.
  */
 const GATEWAY_ERRORS: ReadonlyArray<{ readonly status: number; readonly message?: RegExp; readonly cause: string }> = [
-  { status: 500, message: /^Internal server error$/i, cause: "API Gateway could not invoke the alias: a missing or mis-scoped lambda:InvokeFunction permission on it (SourceArn must name this API and stage), or a stage variable naming an alias that does not exist" },
+  // A Lambda throttle (429 TooManyRequestsException from Invoke) also reaches a REST API's caller
+  // as this 500: the proxy integration does not pass Lambda's throttling on (AWS re:Post, "API
+  // Gateway proxy integration does not forward Lambda throttling"). So the permission is one
+  // cause among several, and the answer names them all.
+  {
+    status: 500,
+    message: /^Internal server error$/i,
+    cause:
+      "API Gateway could not invoke the alias: Lambda throttled it (the account's or the function's concurrency is used up; a REST proxy integration answers a throttle this way), a missing or mis-scoped lambda:InvokeFunction permission on it (SourceArn must name this API and stage), or a stage variable naming an alias that does not exist; the stage's execution log says which, and Lambda's Throttles metric shows a throttle",
+  },
   { status: 502, message: /^Internal server error$/i, cause: "the function failed (an unhandled error or a Lambda timeout) or answered something that is not a proxy result" },
   { status: 504, cause: "the integration timed out (INTEGRATION_TIMEOUT / INTEGRATION_FAILURE)" },
   { status: 403, message: /^Missing Authentication Token$/i, cause: "no deployed method matches this path on this stage (MISSING_AUTHENTICATION_TOKEN): the route or the stage's deployment is missing" },

@@ -35,6 +35,8 @@ describe("stage check: judging one answer", () => {
     ["the previous version answering at 100%", HEALTH, healthy("41"), AT_100, "fail", /version 41 while the target 42 carries all traffic/],
     ["a version not on the alias (another alias's stage variable)", HEALTH, healthy("40"), AT_10, "fail", /version 40, which is not on the alias \(41, 42\).*lambdaAlias/],
     ["API Gateway's 500: no invoke permission on the alias", HEALTH, gw(500, '{"message": "Internal server error"}', "InternalServerErrorException"), AT_10, "fail", /API Gateway answered 500 \(x-amzn-ErrorType InternalServerErrorException\): .*lambda:InvokeFunction permission/],
+    // The same answer when Lambda throttles the invocation: a REST proxy integration does not forward the 429.
+    ["API Gateway's 500 names a Lambda throttle as a cause too", HEALTH, gw(500, '{"message": "Internal server error"}', "InternalServerErrorException"), AT_10, "fail", /API Gateway answered 500 .*Lambda throttled it .*a REST proxy integration answers a throttle this way/],
     ["API Gateway's 403 Missing Authentication Token: no deployed method", HEALTH, gw(403, '{"message":"Missing Authentication Token"}', "MissingAuthenticationTokenException"), AT_10, "fail", /MISSING_AUTHENTICATION_TOKEN/],
     ["API Gateway's 403 Forbidden: stage not deployed, or a resource policy", HEALTH, gw(403, '{"message":"Forbidden"}', "ForbiddenException"), AT_10, "fail", /stage is not deployed/],
     ["API Gateway's 502: the function failed or gave no proxy result", HEALTH, gw(502, '{"message": "Internal server error"}'), AT_10, "fail", /unhandled error or a Lambda timeout/],

@@ -307,8 +307,9 @@ describe("GitHub Actions workflows", () => {
     };
     const prerequisites = section("## Prerequisites");
     const engines = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { engines: { node: string } }).engines.node;
-    assert.equal(engines, ">=20");
-    assert.match(prerequisites, /Node\.js \| 20 or later locally[^|]*22 in the workflows and in Lambda \(`nodejs22\.x`/);
+    // Node.js 22 is the floor everywhere: engines, the README, the workflows' setup-node and Lambda's runtime.
+    assert.equal(engines, ">=22");
+    assert.match(prerequisites, /Node\.js \| 22 or later \(`engines` in `package\.json`\), as in the workflows and in Lambda \(`nodejs22\.x`/);
     assert.match(prerequisites, /Java \| 17 or later/);
     assert.match(prerequisites, /Pulumi CLI \| 3\.x/);
     const ci = section("### Continuous integration");

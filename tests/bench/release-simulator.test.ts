@@ -20,6 +20,19 @@ import { World, type VersionBehaviour } from "../../bench/release/world";
 const START = Date.UTC(2027, 0, 1);
 const world = (versions: Record<string, VersionBehaviour>, rps = 10, seed = 1) =>
   new World({ seed, rps, versions, primary: "1", emfDelaySeconds: 10, standardDelaySeconds: 60, startMs: START });
+/** GetMetricData Sum over the world's first two minutes, through the simulated CloudWatch. */
+const firstTwoMinutes = (w: World) => {
+  const cw = simCloudWatchClient(w, SIM_FUNCTION, new SimAlarms(w, SIM_FUNCTION, [])) as unknown as CloudWatchClient;
+  return (namespace: string, metricName: string, dimensions: Record<string, string>, period: number) =>
+    cw.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(START),
+        EndTime: new Date(START + 120_000),
+        MetricDataQueries: [{ Id: "m", MetricStat: { Metric: { Namespace: namespace, MetricName: metricName, Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })) }, Period: period, Stat: "Sum" } }],
+      }),
+    );
+};
+
 const workload = (id: string) => {
   const w = WORKLOADS.find((x) => x.id === id);
   assert.ok(w);
@@ -54,15 +67,7 @@ describe("release simulator", function () {
 
   it("shows a second of EMF data only after that second's own delay", async () => {
     const w = world({ "1": HEALTHY });
-    const cw = simCloudWatchClient(w, SIM_FUNCTION, new SimAlarms(w, SIM_FUNCTION, []));
-    const query = (namespace: string, metricName: string, dimensions: Record<string, string>, period: number) =>
-      (cw as unknown as CloudWatchClient).send(
-        new GetMetricDataCommand({
-          StartTime: new Date(START),
-          EndTime: new Date(START + 120_000),
-          MetricDataQueries: [{ Id: "m", MetricStat: { Metric: { Namespace: namespace, MetricName: metricName, Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })) }, Period: period, Stat: "Sum" } }],
-        }),
-      );
+    const query = firstTwoMinutes(w);
     const emf = { service: SIM_FUNCTION.serviceName, FunctionName: SIM_FUNCTION.functionName, Alias: SIM_FUNCTION.aliasName };
     // Each second's own delay: the earliest any second of the first two minutes shows, and when all have.
     const first = Math.floor(START / 1000);
@@ -77,15 +82,7 @@ describe("release simulator", function () {
 
   it("shows a standard minute only after the minute and its delay", async () => {
     const w = world({ "1": HEALTHY });
-    const cw = simCloudWatchClient(w, SIM_FUNCTION, new SimAlarms(w, SIM_FUNCTION, []));
-    const query = (namespace: string, metricName: string, dimensions: Record<string, string>, period: number) =>
-      (cw as unknown as CloudWatchClient).send(
-        new GetMetricDataCommand({
-          StartTime: new Date(START),
-          EndTime: new Date(START + 120_000),
-          MetricDataQueries: [{ Id: "m", MetricStat: { Metric: { Namespace: namespace, MetricName: metricName, Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })) }, Period: period, Stat: "Sum" } }],
-        }),
-      );
+    const query = firstTwoMinutes(w);
     const lambda = { FunctionName: SIM_FUNCTION.functionName, Resource: `${SIM_FUNCTION.functionName}:live` };
     w.advanceTo(START + 119_000);
     assert.equal((await query("AWS/Lambda", "Invocations", lambda, 60)).MetricDataResults?.[0].Values?.length, 0, "the first minute is not visible before 120 s");

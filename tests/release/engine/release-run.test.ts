@@ -213,32 +213,31 @@ describe("release run: faults end with the alias wholly on one version", () => {
     assert.deepEqual(aliasNow(h), wholly("41"));
   });
 
-  it("a GetAlias failure after an accepted promotion reports it unverified instead of rolling back a healthy release (exit 0)", async () => {
-    // Right after the promotion's write, so the read-back fails.
-    h.world.onAliasWrite = (w) => {
-      if (w.functionVersion === "42") h.world.fail("GetAlias", awsError("ServiceException", "Lambda was unable to complete the request", 500));
-    };
-    const code = await main(["--outputs", PROD, "--json"], h.io);
-    assert.equal(code, EXIT.ok, h.err());
-    const report = JSON.parse(h.out()) as { outcome: string; message: string; skipped: string[] };
-    assert.equal(report.outcome, "promoted");
-    assert.match(report.message, /promoted \(UpdateAlias accepted\) but not verified: GetAlias failed.*aws lambda get-alias/);
-    assert.ok(report.skipped.some((s) => /promotion check/.test(s)));
-    assert.deepEqual(aliasNow(h), wholly("42"));
-  });
-
-  it("an AccessDenied on the read after an accepted promotion keeps the promotion too, reported unverified (exit 0)", async () => {
-    // Found by replaying releases: the read-back's AccessDenied used to roll the promotion back (exit 5).
-    h.world.onAliasWrite = (w) => {
-      if (w.functionVersion === "42") h.world.fail("GetAlias", awsError("AccessDeniedException", "User: arn:aws:sts::123456789012:assumed-role/deployer/ci is not authorized to perform: lambda:GetAlias on resource: arn:aws:lambda:eu-west-1:123456789012:function:shiftline-prod-api", 403));
-    };
-    const code = await main(["--outputs", PROD, "--json"], h.io);
-    assert.equal(code, EXIT.ok, h.err());
-    const report = JSON.parse(h.out()) as { outcome: string; message: string };
-    assert.equal(report.outcome, "promoted");
-    assert.match(report.message, /promoted \(UpdateAlias accepted\) but not verified: GetAlias failed \(access denied: GetAliasCommand needs the IAM action lambda:GetAlias/);
-    assert.deepEqual(aliasNow(h), wholly("42"));
-  });
+  // A read that fails after the promotion's write was accepted leaves the promotion in place, reported unverified (exit 0).
+  // The AccessDenied case was found by replaying releases: it used to roll the promotion back (exit 5).
+  const afterPromotion: Array<[string, Error, RegExp]> = [
+    ["a GetAlias failure", awsError("ServiceException", "Lambda was unable to complete the request", 500), /promoted \(UpdateAlias accepted\) but not verified: GetAlias failed.*aws lambda get-alias/],
+    [
+      "an AccessDenied on the read",
+      awsError("AccessDeniedException", "User: arn:aws:sts::123456789012:assumed-role/deployer/ci is not authorized to perform: lambda:GetAlias on resource: arn:aws:lambda:eu-west-1:123456789012:function:shiftline-prod-api", 403),
+      /promoted \(UpdateAlias accepted\) but not verified: GetAlias failed \(access denied: GetAliasCommand needs the IAM action lambda:GetAlias/,
+    ],
+  ];
+  for (const [what, error, message] of afterPromotion) {
+    it(`${what} after an accepted promotion reports it unverified instead of rolling back a healthy release (exit 0)`, async () => {
+      // Right after the promotion's write, so the read-back fails.
+      h.world.onAliasWrite = (w) => {
+        if (w.functionVersion === "42") h.world.fail("GetAlias", error);
+      };
+      const code = await main(["--outputs", PROD, "--json"], h.io);
+      assert.equal(code, EXIT.ok, h.err());
+      const report = JSON.parse(h.out()) as { outcome: string; message: string; skipped: string[] };
+      assert.equal(report.outcome, "promoted");
+      assert.match(report.message, message);
+      assert.ok(report.skipped.some((s) => /promotion check/.test(s)));
+      assert.deepEqual(aliasNow(h), wholly("42"));
+    });
+  }
 
   it("a failing smoke invocation stops the release before any traffic moves (exit 3)", async () => {
     h.world.invoke = (version, event) => ((event as { path: string }).path === "/todo" && version === "42" ? { statusCode: 502 } : { statusCode: 200 });

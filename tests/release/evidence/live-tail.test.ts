@@ -151,6 +151,17 @@ describe("live evidence: the Live Tail session", () => {
     source.start();
   };
 
+  /** Two sessions answered in turn; the first has delivered one request (answered at T0 + 1 s) by T0 + 2 s. */
+  const twoSessionsAfterOneRequest = async (): Promise<[Stream, Stream]> => {
+    const first = new Stream();
+    const second = new Stream();
+    start([first, second]);
+    await settle(2_000);
+    first.update([{ message: documentOf("live", "42", 200, 5, T0 + 1_000), timestamp: T0 + 1_000, stream: streamOf("42") }]);
+    await settle();
+    return [first, second];
+  };
+
   before(() => (mock = mockClient(CloudWatchLogsClient)));
   beforeEach(() => {
     mock.reset();
@@ -204,12 +215,7 @@ describe("live evidence: the Live Tail session", () => {
   });
 
   it("opens another session when one reaches its three hours (SessionTimeoutException), counting the time between as unseen", async () => {
-    const first = new Stream();
-    const second = new Stream();
-    start([first, second]);
-    await settle(2_000);
-    first.update([{ message: documentOf("live", "42", 200, 5, T0 + 1_000), timestamp: T0 + 1_000, stream: streamOf("42") }]);
-    await settle();
+    const [first, second] = await twoSessionsAfterOneRequest();
     first.push({ SessionTimeoutException: { name: "SessionTimeoutException", $fault: "client", message: "Session timed out" } as never });
     await settle();
     assert.equal(mock.commandCalls(StartLiveTailCommand).length, 2, "a second session is opened at once");
@@ -222,12 +228,7 @@ describe("live evidence: the Live Tail session", () => {
   });
 
   it("reconnects with backoff after a dropped connection, holding the watermark while down", async () => {
-    const first = new Stream();
-    const second = new Stream();
-    start([first, second]);
-    await settle(2_000);
-    first.update([{ message: documentOf("live", "42", 200, 5, T0 + 1_000), timestamp: T0 + 1_000, stream: streamOf("42") }]);
-    await settle();
+    const [first, second] = await twoSessionsAfterOneRequest();
     const before = source.watermark();
     first.push(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
     await settle();

@@ -57,6 +57,8 @@ class ReleaseRun {
   private touched = false;
   /** The last rollback changed the alias (false: it was already wholly on the previous version). */
   private rollbackWrote = false;
+  /** After a rollback off a provisioned alias's primary: how long Lambda kept the rolled-back version serving. */
+  private lambdaKept?: { readonly version: string; readonly seconds: number };
   smoke: SmokeResult[] = [];
   readonly checks: CheckRecord[] = [];
   private readonly notes: string[] = [];
@@ -343,6 +345,7 @@ class ReleaseRun {
     if (result.finalAlias !== undefined) this.finalAlias = result.finalAlias;
     if (result.stop === undefined) this.percent = 0;
     this.rollbackWrote = result.wrote === true;
+    this.lambdaKept = result.lambdaKept;
     return result.stop;
   }
 
@@ -352,7 +355,8 @@ class ReleaseRun {
     if (!this.touched || reason.kind === "conflict") return this.fromStop(reason);
     const failed = await this.rollback();
     if (failed !== undefined) return this.report(failed.kind, failed.exitCode, `${reason.message}; then ${failed.message}`);
-    const where = `alias ${this.req.alias} is wholly on version ${this.previous ?? "?"}`;
+    const kept = this.lambdaKept !== undefined ? ` (Lambda kept version ${this.lambdaKept.version} serving for ${this.lambdaKept.seconds} s after the rollback was written, while it allocated version ${this.previous ?? "?"}'s provisioned concurrency)` : "";
+    const where = `alias ${this.req.alias} is wholly on version ${this.previous ?? "?"}${kept}`;
     return this.report(reason.kind, reason.exitCode, `${reason.message}; ${this.rollbackWrote ? `rolled back: ${where}` : `no traffic had moved: ${where}`}.`);
   }
 

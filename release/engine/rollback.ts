@@ -46,12 +46,18 @@ export interface RollbackResult {
   readonly finalAlias?: AliasState;
   /** false when the alias was already wholly on `previous` (nothing had moved), so nothing was written. */
   readonly wrote?: boolean;
+  /**
+   * What Lambda did after a rollback that moved a provisioned alias's primary version: it kept
+   * serving the version rolled back from while it readied the previous version's environments.
+   */
+  readonly lambdaKept?: { readonly version: string; readonly seconds: number };
 }
 
 export async function rollbackAlias(lambda: LambdaPort, scope: RollbackScope, progress: Progress, wait?: RollbackWait): Promise<RollbackResult> {
   const { functionName, alias, previous } = scope;
   const wholly = { functionVersion: previous, weights: {} };
   let finalAlias: AliasState | undefined;
+  let kept: RollbackResult["lambdaKept"];
   try {
     const now = await lambda.getAlias(functionName, alias);
     if (now === undefined) return { stop: new ReleaseStop("rollback-failed", EXIT.rollbackFailed, `alias ${alias} no longer exists on ${functionName}; recreate it with 'pulumi up'.`) };
@@ -82,9 +88,14 @@ export async function rollbackAlias(lambda: LambdaPort, scope: RollbackScope, pr
     await lambda.updateAlias(functionName, alias, { ...wholly, revisionId: now.revisionId });
     let after: AliasState | undefined;
     if (scope.provisioned === true && wait !== undefined && now.functionVersion !== previous) {
-      // No signal: a rollback after an interrupt must still finish.
+      // No signal: a rollback after an interrupt must still finish. Lambda keeps routing to the
+      // version rolled back from until the previous version's provisioned environments are
+      // allocated, for as long as that takes (AWS documents no figure): it is measured and said.
+      progress.line(`rolling back: Lambda keeps version ${now.functionVersion} serving until version ${previous}'s provisioned concurrency is allocated; waiting for it`);
+      const startedAt = wait.clock.now();
       const settled = await waitForAliasToSettle({ lambda, clock: wait.clock, progress, limits: wait.limits }, { functionName, alias, primary: previous, from: now.functionVersion });
       after = settled.alias;
+      kept = { version: now.functionVersion, seconds: Math.round((wait.clock.now() - startedAt) / 1000) };
       if (settled.kind === "timed-out") {
         return {
           finalAlias: after,
@@ -102,7 +113,7 @@ export async function rollbackAlias(lambda: LambdaPort, scope: RollbackScope, pr
     if (after === undefined || !sameAlias(after, wholly)) {
       return { finalAlias, stop: new ReleaseStop("rollback-failed", EXIT.rollbackFailed, `rollback was written but GetAlias does not show alias ${alias} wholly on version ${previous}; run again with --abort.`) };
     }
-    return { finalAlias, wrote: true };
+    return { finalAlias, wrote: true, ...(kept !== undefined ? { lambdaKept: kept } : {}) };
   } catch (e) {
     if (e instanceof ReleaseStop && e.kind === "conflict") return { finalAlias, stop: new ReleaseStop("conflict", EXIT.conflict, `not rolled back: ${e.message}`) };
     return { finalAlias, stop: new ReleaseStop("rollback-failed", EXIT.rollbackFailed, `rolling back failed (${describeError(e)}); alias ${alias} may still be split: run again with --abort.`) };

@@ -80,8 +80,13 @@ describe("release run: provisioned concurrency on the alias", () => {
     assert.equal(code, EXIT.rolledBack, h.out());
     assert.match(h.out(), /version 42 did not take over: after 15m Lambda still routes traffic to version 41/);
     assert.ok(h.clock.now() - T0 >= PROVISIONED_WAIT.maxSeconds * 1000 && h.clock.now() - T0 < 2 * PROVISIONED_WAIT.maxSeconds * 1000 + 120_000, `${(h.clock.now() - T0) / 1000}s`);
-    // The rollback moves the primary back to 41, which Lambda transitions (and clears) in turn.
+    // The rollback moves the primary back to 41, which Lambda transitions (and clears) in turn,
+    // keeping 42 serving meanwhile: the harness's transition takes pc.transitionSeconds.
     assert.deepEqual(writes(h), [wholly("42"), wholly("41")]);
+    const kept = /rolled back: alias live is wholly on version 41 \(Lambda kept version 42 serving for (\d+) s after the rollback was written, while it allocated version 41's provisioned concurrency\)/.exec(h.out());
+    assert.ok(kept, h.out());
+    const seconds = Number(kept[1]);
+    assert.ok(seconds >= h.world.pc.transitionSeconds && seconds <= h.world.pc.transitionSeconds + PROVISIONED_WAIT.pollSeconds, `${seconds} s measured, ${h.world.pc.transitionSeconds} s in the harness, polled every ${PROVISIONED_WAIT.pollSeconds} s`);
     assert.deepEqual(aliasNow(h), wholly("41"));
     assert.ok(count(h, "GetAlias") < 200, "polled, not spun");
   });

@@ -204,6 +204,8 @@ export function prunePolicy(r: PruneResources): { Version: "2012-10-17"; Stateme
       { Sid: "DeleteVersions", Effect: "Allow", Action: ["lambda:DeleteFunction"], Resource: versions },
       { Sid: "ListArtifacts", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [`arn:${partition}:s3:::${r.artifactBucket}`], Condition: { StringLike: { "s3:prefix": `${r.artifactKeyPrefix}*` } } },
       { Sid: "DeleteArtifacts", Effect: "Allow", Action: ["s3:DeleteObject"], Resource: [`arn:${partition}:s3:::${r.artifactBucket}/${r.artifactKeyPrefix}*`] },
+      // Which versions an alias ran lately (Lambda's Invocations): GetMetricData has no resource type, "*" only.
+      { Sid: "RecentInvocations", Effect: "Allow", Action: ["cloudwatch:GetMetricData"], Resource: ["*"] },
     ],
   };
 }

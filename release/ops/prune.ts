@@ -4,10 +4,17 @@
  * table and the deletions against mocked AWS.
  *
  * A version is kept when any alias references it (primary or weighted, a 0.0 weight included),
- * when it is the stack's latest published version, or when it is among the newest `keep`.
+ * when it is the stack's latest published version, when it is among the newest `keep`, or when
+ * an alias ran it within the last `recentMinutes` (Lambda's Invocations per ExecutedVersion).
+ * The last rule is there because a changed alias reaches every invoke frontend after a delay
+ * AWS does not bound (DataBiosphere/azul#7883 saw invocations reach a replaced version): a
+ * version an alias just left may still be serving, so it is judged by what ran, not by what
+ * the alias says now. Where those metrics cannot be read, no version is deleted.
  * An artifact (content-addressed `<prefix><sha256 hex>.zip`) is kept when a kept version, or
  * $LATEST, runs that code (Lambda's CodeSha256 is the base64 of the same SHA-256).
  */
+import { AccessDeniedStop } from "../aws/call";
+import type { CloudWatchPort } from "../aws/cloudwatch";
 import type { AliasRef, ArtifactObject, InventoryPort, PublishedVersion } from "../aws/inventory";
 
 export interface PruneFacts {
@@ -16,6 +23,11 @@ export interface PruneFacts {
   readonly versions: readonly PublishedVersion[];
   /** undefined when no stack outputs name the bucket (artifacts are then not looked at). */
   readonly artifacts?: { readonly bucket: string; readonly prefix: string; readonly objects: readonly ArtifactObject[] };
+  /**
+   * What ran recently: version → the aliases that invoked it within `minutes`; or why that could
+   * not be read. Undefined when not looked at (--recent-minutes 0).
+   */
+  readonly recent?: { readonly minutes: number; readonly ranBy: ReadonlyMap<string, readonly string[]> } | { readonly minutes: number; readonly unreadable: string };
 }
 
 export interface VersionVerdict {
@@ -44,15 +56,14 @@ export function planPrune(facts: PruneFacts, opts: { keep: number; latestVersion
   }
   const numbered = facts.versions.filter((v) => /^\d+$/.test(v.version)).sort((a, b) => Number(b.version) - Number(a.version));
   const newest = new Set(numbered.slice(0, opts.keep).map((v) => v.version));
-  const versions: VersionVerdict[] = numbered.map((v) => ({
-    version: v.version,
-    codeSize: v.codeSize,
-    keptBecause: [
+  const versions: VersionVerdict[] = numbered.map((v) => {
+    const kept = [
       ...(referencedBy.get(v.version) ?? []),
       ...(v.version === opts.latestVersion ? ["the stack's latest version"] : []),
       ...(newest.has(v.version) ? [`among the newest ${opts.keep}`] : []),
-    ],
-  }));
+    ];
+    return { version: v.version, codeSize: v.codeSize, keptBecause: [...kept, ...recentReasons(facts.recent, v.version, kept.length > 0)] };
+  });
   const deletableVersions = versions.filter((v) => v.keptBecause.length === 0).map((v) => v.version);
 
   const keptCode = new Map<string, string[]>();
@@ -68,6 +79,45 @@ export function planPrune(facts: PruneFacts, opts: { keep: number; latestVersion
     return { key: o.key, size: o.size, keptBecause };
   });
   return { versions, deletableVersions, artifacts, deletableArtifacts: artifacts.filter((a) => a.keptBecause.length === 0).map((a) => a.key) };
+}
+
+function recentReasons(recent: PruneFacts["recent"], version: string, keptAnyway: boolean): string[] {
+  if (recent === undefined) return [];
+  if ("unreadable" in recent) return keptAnyway ? [] : [`Lambda's invocations of the last ${recent.minutes} minutes could not be read (${recent.unreadable}), so whether an alias still runs it is unknown`];
+  const by = recent.ranBy.get(version) ?? [];
+  return by.length > 0 ? [`alias ${by.join(", ")} ran it in the last ${recent.minutes} minutes (an alias change reaches every invoker only after a delay)`] : [];
+}
+
+/**
+ * Which of `versions` each alias ran in the `minutes` before `until`: Lambda's Invocations with
+ * the alias's Resource and ExecutedVersion dimensions
+ * (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html#invocation-metrics).
+ */
+export async function gatherRecent(cloudwatch: CloudWatchPort, functionName: string, aliases: readonly string[], versions: readonly string[], minutes: number, until: Date): Promise<NonNullable<PruneFacts["recent"]>> {
+  const pairs = aliases.flatMap((alias) => versions.map((version) => ({ alias, version })));
+  const ranBy = new Map<string, string[]>();
+  // GetMetricData takes at most 500 queries a call.
+  for (let i = 0; i < pairs.length; i += 500) {
+    const chunk = pairs.slice(i, i + 500);
+    let read: Awaited<ReturnType<CloudWatchPort["sums"]>>;
+    try {
+      read = await cloudwatch.sums(
+        chunk.map((p, j) => ({ id: `q${i + j}`, metricName: "Invocations", dimensions: { FunctionName: functionName, Resource: `${functionName}:${p.alias}`, ExecutedVersion: p.version } })),
+        new Date(until.getTime() - minutes * 60_000),
+        until,
+      );
+    } catch (e) {
+      // Without the read, nothing may go: a denied read keeps every version, and says which grant is missing.
+      if (e instanceof AccessDeniedStop) return { minutes, unreadable: `access denied: cloudwatch:GetMetricData, which prune's grant includes (README: Pruning)` };
+      throw e;
+    }
+    const { totals, problems } = read;
+    if (problems.length > 0) return { minutes, unreadable: problems.join("; ") };
+    chunk.forEach((p, j) => {
+      if ((totals[`q${i + j}`] ?? 0) > 0) ranBy.set(p.version, [...(ranBy.get(p.version) ?? []), p.alias]);
+    });
+  }
+  return { minutes, ranBy };
 }
 
 export async function gatherPrune(inv: InventoryPort, functionName: string, artifacts?: { bucket: string; prefix: string }): Promise<PruneFacts> {

@@ -10,6 +10,8 @@ import { createHash } from "node:crypto";
 import { DeleteFunctionCommand, LambdaClient, ListAliasesCommand, ListVersionsByFunctionCommand, ResourceConflictException, type AliasConfiguration } from "@aws-sdk/client-lambda";
 import { DeleteObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
+import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput } from "@aws-sdk/client-cloudwatch";
+import { CloudWatchPort } from "../../../release/aws/cloudwatch";
 import { InventoryPort } from "../../../release/aws/inventory";
 import { planPrune, shaHex } from "../../../release/ops/prune";
 import { PRUNE_EXIT, PRUNE_EXIT_HELP, pruneMain, type PruneIo } from "../../../release/cli/prune";
@@ -20,6 +22,16 @@ import { awsError, FakeClock, PROD_NOW } from "../harness";
 // stubs exist only while the command's tests run (tests/sdk-mocks.test.ts checks every file does so).
 let lambda: AwsClientStub<LambdaClient>;
 let s3: AwsClientStub<S3Client>;
+let cloudwatch: AwsClientStub<CloudWatchClient>;
+
+/** GetMetricData as CloudWatch answers it: a datapoint for each (alias, version) in `ran`, none for the rest. */
+const invocations = (ran: ReadonlyArray<readonly [alias: string, version: string]>) => (input: GetMetricDataCommandInput) => ({
+  MetricDataResults: (input.MetricDataQueries ?? []).map((q) => {
+    const d = Object.fromEntries((q.MetricStat?.Metric?.Dimensions ?? []).map((x) => [x.Name, x.Value]));
+    const hit = q.MetricStat?.Metric?.MetricName === "Invocations" && ran.some(([alias, version]) => d.Resource === `${FN}:${alias}` && d.ExecutedVersion === version);
+    return { Id: q.Id, StatusCode: "Complete" as const, Timestamps: hit ? [new Date()] : [], Values: hit ? [3] : [] };
+  }),
+});
 
 /** Lambda's CodeSha256 (base64) of a package, and its artifact key's hex. */
 const code = (n: number) => createHash("sha256").update(`package ${n}`).digest();
@@ -38,6 +50,7 @@ function io(): PruneIo & { out: () => string; err: () => string; clock: FakeCloc
     clock,
     runPulumi: () => undefined,
     createInventory: (region, ctx) => new InventoryPort(new LambdaClient({ region }), new S3Client({ region }), ctx),
+    createCloudWatch: (region, ctx) => new CloudWatchPort(new CloudWatchClient({ region }), ctx),
     out: () => out,
     err: () => err,
   };
@@ -99,15 +112,58 @@ describe("prune: the command", () => {
   before(() => {
     lambda = mockClient(LambdaClient);
     s3 = mockClient(S3Client);
+    cloudwatch = mockClient(CloudWatchClient);
   });
   after(() => {
     lambda.restore();
     s3.restore();
+    cloudwatch.restore();
   });
   beforeEach(() => {
     lambda.reset();
     s3.reset();
+    cloudwatch.reset();
+    cloudwatch.on(GetMetricDataCommand).callsFake(invocations([]));
     versions();
+  });
+
+  it("keeps a version an alias ran within --recent-minutes (60 by default), whatever the alias says now", async () => {
+    // live moved from 10 to 12 minutes ago; some invokers still reached 10 (azul#7883 saw the same).
+    lambda.on(ListAliasesCommand).resolves({ Aliases: [live("12")] });
+    cloudwatch.on(GetMetricDataCommand).callsFake(invocations([["live", "10"]]));
+    const h = io();
+    assert.equal(await pruneMain(["--outputs", PROD_NOW, "--keep", "0", "--json"], h), PRUNE_EXIT.ok, h.err());
+    const r = JSON.parse(h.out()) as { recentMinutes: number; plan: { deletableVersions: string[]; versions: Array<{ version: string; keptBecause: string[] }> } };
+    assert.equal(r.recentMinutes, 60);
+    assert.ok(!r.plan.deletableVersions.includes("10"));
+    assert.match(r.plan.versions.find((v) => v.version === "10")?.keptBecause.join("; ") ?? "", /alias live ran it in the last 60 minutes/);
+    const asked = cloudwatch.commandCalls(GetMetricDataCommand)[0].args[0].input;
+    assert.equal((asked.EndTime as Date).getTime() - (asked.StartTime as Date).getTime(), 60 * 60_000);
+    assert.ok(asked.MetricDataQueries?.every((q) => q.MetricStat?.Metric?.Namespace === "AWS/Lambda" && q.MetricStat.Stat === "Sum"));
+  });
+
+  it("deletes no version when Lambda's recent invocations cannot be read, and names the grant", async () => {
+    lambda.on(ListAliasesCommand).resolves({ Aliases: [live("12")] });
+    cloudwatch.on(GetMetricDataCommand).rejects(awsError("AccessDeniedException", "User: arn:aws:sts::123456789012:assumed-role/prune/ops is not authorized to perform: cloudwatch:GetMetricData", 403));
+    lambda.on(DeleteFunctionCommand).resolves({});
+    const h = io();
+    assert.equal(await pruneMain(["--outputs", PROD_NOW, "--keep", "0", "--apply", "--json"], h), PRUNE_EXIT.ok, h.err());
+    const r = JSON.parse(h.out()) as { plan: { deletableVersions: string[] } };
+    assert.deepEqual(r.plan.deletableVersions, []);
+    assert.match(h.err(), /could not be read \(access denied: cloudwatch:GetMetricData, which prune's grant includes/);
+    assert.equal(lambda.commandCalls(DeleteFunctionCommand).length, 0);
+  });
+
+  it("refuses a --recent-minutes that is no whole number from 0 to 1440, and with 0 reads no metrics", async () => {
+    for (const bad of ["-1", "1441", "ten"]) {
+      const h = io();
+      assert.equal(await pruneMain(["--outputs", PROD_NOW, "--recent-minutes", bad], h), PRUNE_EXIT.badInput, bad);
+      assert.match(h.err(), /--recent-minutes = .*must be a whole number of minutes from 0 to 1440/);
+    }
+    lambda.on(ListAliasesCommand).resolves({ Aliases: [live("12")] });
+    const h = io();
+    assert.equal(await pruneMain(["--outputs", PROD_NOW, "--recent-minutes", "0"], h), PRUNE_EXIT.ok, h.err());
+    assert.equal(cloudwatch.commandCalls(GetMetricDataCommand).length, 0);
   });
 
   it("lists what can go with sizes and deletes nothing without --apply", async () => {

@@ -21,7 +21,7 @@ import type { Progress, StageCheckRecord } from "./report";
 import type { StageCheckSettings } from "../inputs/settings";
 import type { ReleaseDeps, ReleaseRequest } from "./request";
 import type { StageOutput } from "../inputs/stack-outputs";
-import { judgeStage, SETTLE_SECONDS, type StageRoute } from "../stage-check/judge";
+import { judgeStage, SETTLE_SECONDS, type StageExpectation, type StageRoute } from "../stage-check/judge";
 import { gatherStage, type StageHttpPort } from "../stage-check/http";
 
 /** The read-only smoke events as requests through a stage: their method is GET, their path is kept. */
@@ -104,9 +104,16 @@ export class StageChecker {
    * Checks every public stage at `percent`; throws a rolled-back ReleaseStop on the first stage
    * that fails. `smokeItemWritten`: the smoke gate stored its item in this run.
    */
-  async check(percent: number, versions: { readonly previous: string; readonly target: string }, smokeItemWritten: boolean): Promise<void> {
+  async check(percent: number, versions: { readonly previous: string; readonly target: string }, smokeItemWritten: boolean, previousUnattributedRate = 0): Promise<void> {
     const s = this.input.settings;
-    const expect = { versions: [versions.previous, versions.target], target: versions.target, requireTarget: percent >= 100, smokeItemWritten, ...(percent >= 100 ? { settleUntil: this.deps.clock.now() + SETTLE_SECONDS * 1000 } : {}) };
+    const expect: StageExpectation = {
+      versions: [versions.previous, versions.target],
+      target: versions.target,
+      requireTarget: percent >= 100,
+      smokeItemWritten,
+      previousUnattributedRate,
+      ...(percent >= 100 ? { settleUntil: this.deps.clock.now() + SETTLE_SECONDS * 1000 } : {}),
+    };
     for (const stage of this.checked) {
       const judged = await gatherStage({ http: this.deps.http, clock: this.deps.clock, signal: this.deps.signal }, stage.invokeUrl, this.routes, expect, s);
       for (const j of judged) if (j.answer.version !== undefined) this.ledger.push({ at: j.answer.at, version: j.answer.version, serverError: (j.answer.status ?? 0) >= 500 });
@@ -153,6 +160,8 @@ export interface StageCheckRun {
   readonly previous?: string;
   readonly percent: number;
   readonly smoke: readonly unknown[];
+  /** The previous version before the release (its unhandled errors are answered by API Gateway without a version). */
+  readonly preRelease?: { readonly previous?: VersionFigures };
   throwIfInterrupted(): void;
   guardAlias(): Promise<void>;
 }
@@ -162,7 +171,9 @@ export async function checkStagesAt(run: StageCheckRun): Promise<void> {
   if (run.stageChecks?.active !== true || run.target === undefined || run.previous === undefined) return;
   run.throwIfInterrupted();
   try {
-    await run.stageChecks.check(run.percent, { previous: run.previous, target: run.target }, run.smoke.length > 0);
+    const previous = run.preRelease?.previous;
+    const rate = previous?.unhandledErrors !== undefined && (previous.invocations ?? 0) > 0 ? previous.unhandledErrors / (previous.invocations ?? 1) : 0;
+    await run.stageChecks.check(run.percent, { previous: run.previous, target: run.target }, run.smoke.length > 0, rate);
   } catch (e) {
     // A signal aborts the request in flight; someone else moving the alias explains a failed check (a conflict, never undone).
     run.throwIfInterrupted();

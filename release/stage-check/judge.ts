@@ -72,6 +72,15 @@ export interface StageExpectation {
   readonly settleUntil?: number;
   /** The smoke gate wrote the smoke item in this run, so its GET must find it (200); otherwise a 404 is its documented answer. */
   readonly smokeItemWritten: boolean;
+  /**
+   * The previous version's share of invocations that failed unhandled before the release
+   * (Lambda's Errors over Invocations, measured): API Gateway answers each such failure with
+   * its own 5xx and no x-function-version, so at a partial weight an answer like that cannot
+   * be told apart from one of the target's. Where the previous version fails so, those answers
+   * are not blamed on the target at a partial weight (the evidence rule judges the target's own
+   * errors per version); at 100% every answer is the target's again. Defaults to 0.
+   */
+  readonly previousUnattributedRate?: number;
 }
 
 export type AnswerVerdict =
@@ -210,6 +219,10 @@ export interface JudgedAnswer {
 
 const targetAnswered = (judged: readonly JudgedAnswer[], target: string) => judged.some((j) => j.verdict.kind === "ok" && j.verdict.version === target);
 const isTransient = (j: JudgedAnswer) => j.verdict.kind === "fail" && j.verdict.transient === true;
+/** API Gateway's own 5xx, with no version: the function failed, but which version is unknown. */
+const unattributed = (j: JudgedAnswer) => j.verdict.kind === "fail" && j.verdict.version === undefined && j.answer.failure === undefined && (j.answer.status ?? 0) >= 500;
+/** Transient failures that count against the target: not the ones the previous version explains at a partial weight. */
+const againstTarget = (expect: StageExpectation) => (j: JudgedAnswer) => isTransient(j) && (expect.requireTarget || (expect.previousUnattributedRate ?? 0) === 0 || !unattributed(j));
 const isDefinite = (j: JudgedAnswer) => j.verdict.kind === "fail" && j.verdict.transient !== true;
 /** Answers per route (StageAnswer.route, the route's name). */
 const byRoute = (judged: readonly JudgedAnswer[]): Map<string, JudgedAnswer[]> => {
@@ -223,16 +236,17 @@ const byRoute = (judged: readonly JudgedAnswer[]): Map<string, JudgedAnswer[]> =
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-iam-policy-examples-for-api-execution.html),
  * so API Gateway can answer one route with its 500 while another reaches the target.
  */
-const brokenRoute = (judged: readonly JudgedAnswer[]): string | undefined => {
-  for (const [route, answers] of byRoute(judged)) if (answers.filter(isTransient).length >= TRANSIENT_FAILURES && !answers.some((j) => j.verdict.kind === "ok")) return route;
+const brokenRoute = (judged: readonly JudgedAnswer[], expect: StageExpectation): string | undefined => {
+  for (const [route, answers] of byRoute(judged)) if (answers.filter(againstTarget(expect)).length >= TRANSIENT_FAILURES && !answers.some((j) => j.verdict.kind === "ok")) return route;
   return undefined;
 };
 /** Too many transient failures before the target answered well once, or on a route never answered well. */
-const transientLimit = (judged: readonly JudgedAnswer[], target: string) => (judged.filter(isTransient).length >= TRANSIENT_FAILURES && !targetAnswered(judged, target)) || brokenRoute(judged) !== undefined;
+const transientLimit = (judged: readonly JudgedAnswer[], expect: StageExpectation) =>
+  (judged.filter(againstTarget(expect)).length >= TRANSIENT_FAILURES && !targetAnswered(judged, expect.target)) || brokenRoute(judged, expect) !== undefined;
 
 /** Whether gathering can stop: a failure that decides, or enough answers. */
 export function checkDecided(judged: readonly JudgedAnswer[], routes: number, expect: StageExpectation): boolean {
-  return judged.some(isDefinite) || transientLimit(judged, expect.target) || enoughAnswers(judged, routes, expect);
+  return judged.some(isDefinite) || transientLimit(judged, expect) || enoughAnswers(judged, routes, expect);
 }
 
 /**
@@ -283,10 +297,10 @@ export function judgeStage(judged: readonly JudgedAnswer[], routes: number, expe
   const describe = (f: StageFailure) => `${f.route} → ${f.status ?? "no answer"}${f.version !== undefined ? ` from version ${f.version}` : ""}: ${f.problem}${f.gatewayBody !== undefined ? ` (body ${f.gatewayBody.slice(0, 120)})` : ""}${f.requestId !== undefined ? ` [x-amzn-RequestId ${f.requestId}]` : ""}`;
   const definite = judged.findIndex(isDefinite);
   if (definite >= 0) return { ...base, ok: false, reason: describe(failures[judged.slice(0, definite).filter((j) => j.verdict.kind === "fail").length]) };
-  if (transientLimit(judged, expect.target) && !targetAnswered(judged, expect.target)) {
+  if (transientLimit(judged, expect) && !targetAnswered(judged, expect.target)) {
     return { ...base, ok: false, reason: `${describe(failures[0])}; ${failures.length} of ${judged.length} requests failed so, and none was answered well by the target ${expect.target}` };
   }
-  const broken = brokenRoute(judged);
+  const broken = brokenRoute(judged, expect);
   if (broken !== undefined) {
     const onRoute = failures.filter((f) => f.route === broken);
     return { ...base, ok: false, reason: `${describe(onRoute[0])}; ${onRoute.length} of the ${judged.filter((j) => j.answer.route === broken).length} requests to ${broken} failed so, and none was answered well` };

@@ -82,6 +82,12 @@ describe("stage check: when a check has seen enough, and its verdict", () => {
     ["10%: a 403 after the target answered still fails", [healthy("42"), gw(403, '{"message":"Forbidden"}', "ForbiddenException")], AT_10, true, false, /r → 403: API Gateway answered 403/],
     ["10%: one 502 (a crash of the previous version) among good answers passes", [healthy("41"), gw(502, '{"message": "Internal server error"}'), healthy("42")], AT_10, true, true],
     ["10%: three 500s before the target answered fail", [gw(500, '{"message": "Internal server error"}'), gw(500, '{"message": "Internal server error"}'), gw(500, '{"message": "Internal server error"}')], AT_10, false, false, /r → 500: .*3 of 3 requests failed so, and none was answered well by the target 42/],
+    // The previous version failed 20% unhandled before the release: API Gateway's 502s carry no version, so at a
+    // partial weight they are its, not the target's (found replaying releases: the fix of a failing version was rolled back).
+    ["10%, previous version failing: three 502s, then the target answers", [...Array.from({ length: 3 }, () => gw(502, '{"message": "Internal server error"}')), healthy("41"), healthy("42")], { ...AT_10, previousUnattributedRate: 0.2 }, true, true],
+    ["10%, previous version failing: 502s alone are not the target's failure, only too few answers", [...Array.from({ length: 4 }, () => gw(502, '{"message": "Internal server error"}'))], { ...AT_10, previousUnattributedRate: 0.2 }, false, false, /too few answers within 100 requests/],
+    ["10%, previous version failing: the target's own 500s still count", [fn("42", 500, { message: "x", errors: [] }), fn("42", 500, { message: "x", errors: [] }), fn("42", 500, { message: "x", errors: [] })], { ...AT_10, previousUnattributedRate: 0.2 }, false, false, /the function answered 500/],
+    ["100%, previous version failing: every 502 is the target's", [...Array.from({ length: 3 }, () => gw(502, '{"message": "Internal server error"}'))], { ...AT_100, previousUnattributedRate: 0.2 }, false, false, /3 of 3 requests failed so/],
   ];
   for (const [what, answers, expect, enough, ok, reason] of cases) {
     it(`${what}: enough ${enough}, ok ${ok}`, () => {

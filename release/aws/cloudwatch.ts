@@ -79,7 +79,13 @@ export class CloudWatchPort {
    * TC(x:). `problems` as for sums().
    */
   async statistics(queries: readonly MetricStatQuery[], start: Date, end: Date): Promise<{ values: Record<string, number[]>; problems: string[] }> {
-    const values: Record<string, number[]> = Object.fromEntries(queries.map((q) => [q.id, []]));
+    const { points, problems } = await this.series(queries, start, end);
+    return { values: Object.fromEntries(Object.entries(points).map(([id, p]) => [id, p.map(([, v]) => v)])), problems };
+  }
+
+  /** As statistics(), with each datapoint's timestamp (epoch ms, the start of its period). */
+  async series(queries: readonly MetricStatQuery[], start: Date, end: Date): Promise<{ points: Record<string, Array<[number, number]>>; problems: string[] }> {
+    const points: Record<string, Array<[number, number]>> = Object.fromEntries(queries.map((q) => [q.id, []]));
     const problems: string[] = [];
     const MetricDataQueries: MetricDataQuery[] = queries.map((q) => ({
       Id: q.id,
@@ -101,10 +107,14 @@ export class CloudWatchPort {
         if (r.StatusCode !== undefined && r.StatusCode !== "Complete" && r.StatusCode !== "PartialData") {
           problems.push(`${r.Id ?? "?"}: ${r.StatusCode}${(r.Messages ?? []).map((m) => ` (${m.Code ?? ""} ${m.Value ?? ""})`).join("")}`);
         }
-        if (r.Id !== undefined && r.Id in values) values[r.Id].push(...(r.Values ?? []).filter((v) => Number.isFinite(v)));
+        if (r.Id !== undefined && r.Id in points) {
+          (r.Values ?? []).forEach((v, i) => {
+            if (Number.isFinite(v)) points[r.Id as string].push([r.Timestamps?.[i]?.getTime() ?? NaN, v]);
+          });
+        }
       }
       nextToken = out.NextToken;
     } while (nextToken !== undefined);
-    return { values, problems };
+    return { points, problems };
   }
 }

@@ -81,7 +81,7 @@ export function buildProgram(): Command {
     .option("--metric-delay <seconds>", ranged("--metric-delay", "how long after a bake its metrics are judged (CloudWatch delay)"))
     .option("--check-interval <seconds>", ranged("--check-interval", "seconds between health checks"))
     .option("--evidence-deadline <seconds>", ranged("--evidence-deadline", "evidence-based health: how long a step waits for evidence from its start"))
-    .option("--evidence-delay <seconds>", ranged("--evidence-delay", "evidence-based health: how long the function's request metrics take to appear; the final step waits its bake plus this"))
+    .option("--evidence-delay <seconds>", ranged("--evidence-delay", "without the live stream: how long the stage check's own requests take to appear in the request metrics, before they are taken out of the counts"))
     .option("--pre-release-minutes <minutes>", ranged("--pre-release-minutes", "evidence-based health: minutes of the previous version's traffic before the release to compare with"))
     .option("--smoke", "run the smoke gate even if the stack turns it off (smoke: false)")
     .option("--no-smoke", "skip the smoke gate even if the stack turns it on (smoke: true)")

@@ -128,12 +128,16 @@ const NOT_PUBLISHING_AFTER_REPORTS = 5;
  * (never past it), with Lambda's Invocations and Errors from metrics beside them. On metrics
  * (no stream): the request metrics as CloudWatch has them now.
  */
-function seen(run: BakeRun, metrics: Window, windowStart: number, now: number): Seen {
+async function seen(run: BakeRun, evidence: EvidenceGatherer, metrics: Window, windowStart: number, now: number): Promise<Seen> {
   const h = run.req.settings.health;
   const live = run.live?.available === true ? run.live : undefined;
   const v = versionsOf(run);
   if (live === undefined) {
-    return { window: discountWindow(metrics, v, syntheticAt(run.stageChecks, now, h)), sources: ["request-metrics", "lambda-metrics"], sampled: false, silent: !metrics.targetPublishes };
+    // No request metrics of the target while Lambda counts its invocations means "publishes
+    // nothing" only once the pipeline has delivered a whole minute of the previous version's
+    // metrics since the first shift: a stalled pipeline is not an old build.
+    const flowing = !metrics.targetPublishes && ((await evidence.completeThrough(new Date(windowStart), new Date(now), v.previous)).until ?? 0) >= windowStart + 60_000;
+    return { window: discountWindow(metrics, v, syntheticAt(run.stageChecks, now, h)), sources: ["request-metrics", "lambda-metrics"], sampled: false, silent: flowing };
   }
   const until = Math.max(windowStart, Math.min(now, live.watermark() ?? windowStart));
   const threshold = run.preRelease?.latencyThresholdMs;
@@ -163,16 +167,17 @@ const clockTime = (ms: number) => new Date(ms).toISOString().slice(11, 19);
  * as soon as the evidence shows harm, advances once it shows health and the step's bake (its
  * minimum) has passed, and otherwise holds up to evidenceDeadlineSeconds from the step's start.
  * The final step is promoted only once its own traffic up to the end of its bake has been seen:
- * on the live stream, once its watermark has passed that instant; on metrics alone,
- * evidenceDelaySeconds after it (a delay AWS does not document, so the stream is preferred).
+ * on the live stream, once its watermark has passed that instant; on metrics alone, once the
+ * target's request metrics account for every invocation Lambda counted up to then
+ * (EvidenceGatherer.completeThrough). Both are measured: AWS documents no delay for either.
  */
 async function bakeOnEvidence(run: BakeRun, step: Step, index: number, health: HealthMonitor, since: Date, evidence: EvidenceGatherer): Promise<void> {
   const { clock } = run.deps;
   const h = run.req.settings.health;
   const stepStart = clock.now();
   const bakeEnd = stepStart + step.bakeSeconds * 1000;
-  const metricsMinBake = step.percent === 100 ? step.bakeSeconds + h.evidenceDelaySeconds : step.bakeSeconds;
-  const deadlineSeconds = Math.max(metricsMinBake, h.evidenceDeadlineSeconds);
+  const minBakeSeconds = step.bakeSeconds;
+  const deadlineSeconds = Math.max(minBakeSeconds, h.evidenceDeadlineSeconds);
   const windowStart = new Date(run.firstShiftAt ?? stepStart);
   let silentChecks = 0;
   /** Waiting only for the stream to pass the end of the bake: look again when it should have, not a whole interval later. */
@@ -186,7 +191,7 @@ async function bakeOnEvidence(run: BakeRun, step: Step, index: number, health: H
     const now = new Date(clock.now());
     const { sample, verdict } = await health.check(since, now, { errorRates: false });
     const metrics = await evidence.window(windowStart, now, run.preRelease?.latencyThresholdMs);
-    const s = seen(run, metrics, windowStart.getTime(), now.getTime());
+    const s = await seen(run, evidence, metrics, windowStart.getTime(), now.getTime());
     const w = s.window;
     const elapsedSeconds = (now.getTime() - stepStart) / 1000;
     if (w.problems.length > 0 || sample.metricsUnavailable !== undefined) {
@@ -203,14 +208,16 @@ async function bakeOnEvidence(run: BakeRun, step: Step, index: number, health: H
       run.evidence = undefined;
       return bakeStep(run, { ...step, bakeSeconds: Math.max(1, step.bakeSeconds - Math.floor(elapsedSeconds)) }, index, health, since);
     }
-    const minBakeSeconds = s.until !== undefined ? step.bakeSeconds : metricsMinBake;
+    // On metrics alone, how far they are complete matters only for the last step's promotion.
+    const seenUntil = s.until ?? (step.percent === 100 ? (await evidence.completeThrough(windowStart, now)).until : undefined);
     const decision = decide(
       { target: w.target, baseline: w.baseline, preRelease: run.preRelease?.previous, latencyThresholdMs: run.preRelease?.latencyThresholdMs, time: { elapsedSeconds, minBakeSeconds, deadlineSeconds } },
       h.decision,
     );
     const judged = judgeStep(decision, verdict);
     // The last step advances (promotes) only on its own traffic up to the end of its bake, seen.
-    const unseenBake = step.percent === 100 && s.until !== undefined && s.until < bakeEnd;
+    const unseenBake = step.percent === 100 && (seenUntil === undefined || seenUntil < bakeEnd);
+    const seenBy = s.until !== undefined ? "the live stream" : "the request metrics (against Lambda's invocations)";
     const firing = Object.entries(sample.alarms).filter(([, st]) => st === "ALARM").map(([n]) => n);
     run.checks.push({
       at: now.toISOString(),
@@ -226,7 +233,7 @@ async function bakeOnEvidence(run: BakeRun, step: Step, index: number, health: H
       alarmsInAlarm: firing,
       decision: decisionRecord(decision),
       sources: [...s.sources, ...(run.req.alarmNames.length > 0 ? ["alarms"] : [])],
-      ...(s.until !== undefined ? { watermark: new Date(s.until).toISOString() } : {}),
+      ...(seenUntil !== undefined ? { watermark: new Date(seenUntil).toISOString() } : {}),
       ...(s.sampled ? { sampled: true } : {}),
     });
     const basis = s.until !== undefined ? `live to ${clockTime(s.until)}${s.sampled ? " (sampled)" : ""}` : "metrics";
@@ -240,16 +247,18 @@ async function bakeOnEvidence(run: BakeRun, step: Step, index: number, health: H
         throw stop(
           "rolled-back",
           EXIT.rolledBack,
-          `health not shown at ${run.percent}% within ${formatDuration(deadlineSeconds)} (the step's evidence deadline): ${judged.reasons.join("; ")}${unseenBake ? `; the live stream had shown requests up to ${clockTime(s.until ?? 0)}, not the end of the bake at ${clockTime(bakeEnd)}` : ""}. Where an alarm is named, look into it; where traffic is too low to show health (about ${requestsToShowHealth(h.decision) ?? "?"} target requests are needed), lengthen evidenceDeadlineSeconds (--evidence-deadline), raise the first step, or set health.decision.promoteWithoutEvidence`,
+          `health not shown at ${run.percent}% within ${formatDuration(deadlineSeconds)} (the step's evidence deadline): ${judged.reasons.join("; ")}${unseenBake ? `; ${seenBy} had shown requests ${seenUntil !== undefined ? `up to ${clockTime(seenUntil)}` : "of no whole minute"}, not the end of the bake at ${clockTime(bakeEnd)}` : ""}. Where an alarm is named, look into it; where traffic is too low to show health (about ${requestsToShowHealth(h.decision) ?? "?"} target requests are needed), lengthen evidenceDeadlineSeconds (--evidence-deadline), raise the first step, or set health.decision.promoteWithoutEvidence`,
         );
       case "promote-without-evidence":
         run.note(`no evidence of health at ${run.percent}% by the step's deadline (${formatDuration(deadlineSeconds)}); advancing without it, as health.decision.promoteWithoutEvidence allows`);
         return;
       case "advance":
         if (unseenBake) {
-          // The watermark moves with time while the stream flows; a stalled one is looked at again each second.
-          untilSeen = Math.min(h.checkIntervalSeconds * 1000, Math.max(1000, bakeEnd - (s.until ?? bakeEnd)));
-          run.deps.progress.status(`[step ${index + 1}/${run.steps.length}] ${run.percent}% · healthy so far; waiting for the live stream to show requests up to the end of the bake (${clockTime(bakeEnd)}; seen to ${clockTime(s.until ?? 0)})`);
+          // The stream's watermark moves with time while it flows: look again when it should have passed; metrics, every interval.
+          if (s.until !== undefined) untilSeen = Math.min(h.checkIntervalSeconds * 1000, Math.max(1000, bakeEnd - s.until));
+          run.deps.progress.status(
+            `[step ${index + 1}/${run.steps.length}] ${run.percent}% · healthy so far; waiting for ${seenBy} to show requests up to the end of the bake (${clockTime(bakeEnd)}; seen to ${seenUntil !== undefined ? clockTime(seenUntil) : "none yet"})`,
+          );
           break;
         }
         run.deps.progress.line(`[step ${index + 1}/${run.steps.length}] ${run.percent}% healthy after ${formatDuration(elapsedSeconds)} on ${basis}: ${decision.reason}`);

@@ -143,6 +143,45 @@ export class EvidenceGatherer {
     return { previous: previous.requests > 0 ? previous : undefined, latencyThresholdMs, problems: [...first.problems, ...slow.problems] };
   }
 
+  /**
+   * How far in request time a version's request metrics (the target's by default) are complete, measured rather than
+   * assumed: the end of the newest whole minute up to which its EMF `Requests` (with Lambda's
+   * `Errors`, since a timeout or crash writes no document) account for every invocation Lambda
+   * counted through the alias, and Lambda's own figures have arrived (a datapoint for that
+   * minute or a later one). AWS documents no delay for either (the EMF alarms page: it "depends
+   * on your log publishing flow"), so this is what decides when the last step has been seen.
+   * Undefined until a minute is complete.
+   */
+  async completeThrough(since: Date, until: Date, version: string = this.scope.target): Promise<{ until?: number; problems: readonly string[] }> {
+    const start = new Date(Math.floor(since.getTime() / 60_000) * 60_000);
+    const v = version;
+    const { points, problems } = await this.cloudwatch.series(
+      [
+        { id: "requests", namespace: this.scope.metrics.namespace, metricName: METRIC.requests, dimensions: this.emf(v), stat: "Sum", period: 60 },
+        { id: "invocations", namespace: "AWS/Lambda", metricName: "Invocations", dimensions: this.lambda(v), stat: "Sum", period: 60 },
+        { id: "errors", namespace: "AWS/Lambda", metricName: "Errors", dimensions: this.lambda(v), stat: "Sum", period: 60 },
+      ],
+      start,
+      until,
+    );
+    if (problems.length > 0) return { problems };
+    const perMinute = (id: string) => new Map((points[id] ?? []).map(([t, x]) => [t, x]));
+    const [requests, invocations, errors] = [perMinute("requests"), perMinute("invocations"), perMinute("errors")];
+    const lambdaMinutes = [...invocations.keys()].filter(Number.isFinite).sort((a, b) => a - b);
+    const lastLambda = lambdaMinutes.at(-1);
+    if (lastLambda === undefined) return { problems };
+    let seen = 0;
+    let invoked = 0;
+    let complete: number | undefined;
+    for (let m = start.getTime(); m <= lastLambda; m += 60_000) {
+      seen += (requests.get(m) ?? 0) + (errors.get(m) ?? 0);
+      invoked += invocations.get(m) ?? 0;
+      if (seen < invoked) break;
+      complete = m + 60_000;
+    }
+    return { until: complete, problems };
+  }
+
   /** Both versions from `since` (the first shift) to `until`. */
   async window(since: Date, until: Date, latencyThresholdMs: number | undefined): Promise<Window> {
     const windowSeconds = (until.getTime() - since.getTime()) / 1000 + 60;

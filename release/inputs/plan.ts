@@ -79,7 +79,7 @@ export function renderPlan(inputs: ResolvedInputs): string[] {
 export function evidenceSources(inputs: ResolvedInputs): string {
   const h = inputs.settings.health;
   const metrics = `the function's request metrics (${inputs.requestMetrics?.namespace ?? ""}), with Lambda's Invocations, Errors and Throttles and the alarms`;
-  const onMetrics = `the last step is promoted ${h.evidenceDelaySeconds}s (evidenceDelaySeconds) after its bake, an assumed delay`;
+  const onMetrics = "the last step is promoted only once the request metrics account for every invocation Lambda counted to the end of its bake (measured per minute)";
   if (!h.liveEvidence) return `${metrics}; live stream off (health.liveEvidence false / --no-live-evidence); ${onMetrics}`;
   if (inputs.requestMetrics?.logGroupArn === undefined) return `${metrics}; no live stream: the stack exports no requestMetrics.logGroupArn (the next pulumi up adds it); ${onMetrics}`;
   return `the live stream of each request (Live Tail on ${inputs.requestMetrics.logGroupArn.replace(/^.*:log-group:/, "")}, billed per session-minute), up to its measured watermark, with Lambda's Invocations, Errors and Throttles and the alarms; the last step is promoted only once the stream has shown its traffic to the end of its bake; without the stream (no permission, quota) ${metrics}, and ${onMetrics}`;

@@ -133,9 +133,10 @@ export const healthSchema = z
       .max(RANGES.evidenceDeadlineSeconds.max, { error: "evidenceDeadlineSeconds must be at most 86400 seconds." })
       .default(900),
     /**
-     * How long after a second the function's request metrics for it are visible (EMF through
-     * CloudWatch Logs): the final step is promoted only once its bake plus this has passed, so
-     * its own last seconds are judged. Defaults to 15.
+     * Without the live stream, how long after an answer the stage check's own requests are
+     * taken to be in the function's request metrics, so they are taken out of the counts only
+     * then. No step waits for it: the last step waits until the metrics are measured complete
+     * (EvidenceGatherer.completeThrough). Defaults to 15.
      */
     evidenceDelaySeconds: z
       .number({ error: "evidenceDelaySeconds must be a whole number of seconds." })

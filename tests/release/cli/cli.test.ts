@@ -68,7 +68,7 @@ describe("release CLI", () => {
     assert.match(h.out(), /sources: the live stream of each request \(Live Tail on \/aws\/lambda\/shiftline-prod-api, billed per session-minute\), up to its measured watermark/);
     assert.match(h.out(), /promoted only once the stream has shown its traffic to the end of its bake/);
     assert.equal(await main(["--dry-run", "--outputs", PROD_NOW, "--no-live-evidence"], h.io), EXIT.ok);
-    assert.match(h.out(), /sources: the function's request metrics .*live stream off \(health.liveEvidence false \/ --no-live-evidence\); the last step is promoted 15s \(evidenceDelaySeconds\) after its bake, an assumed delay/);
+    assert.match(h.out(), /sources: the function's request metrics .*live stream off \(health.liveEvidence false \/ --no-live-evidence\); the last step is promoted only once the request metrics account for every invocation Lambda counted to the end of its bake/);
     // A stack deployed before the log group was exported.
     const older = JSON.parse(readFileSync(PROD_NOW, "utf8")) as { requestMetrics: Record<string, string> };
     delete older.requestMetrics.logGroupArn;

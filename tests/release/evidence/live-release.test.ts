@@ -101,6 +101,40 @@ describe("release judged on the live stream (simulated AWS)", function () {
     wholly(w, "1");
   });
 
+  it("without the stream (quota), promotes the last step only once the request metrics account for Lambda's invocations to the end of its bake", async () => {
+    // Metrics a minute late on average: the last step waits for them, measured, not for an assumed delay.
+    const w = world(HEALTHY, { emfDelaySeconds: 60 });
+    const r = await releaseWithShiftline(w, "2", undefined, { live: { ...DEFAULT_LIVE_TAIL, unavailable: "quota" } });
+    assert.equal(r.report.outcome, "promoted", r.detail);
+    const finalShift = w.writes.at(-2)?.atMs ?? NaN;
+    const bakeEnd = finalShift + prodReleaseSettings().finalBakeSeconds * 1000;
+    const final = r.report.checks.filter((c) => c.percent === 100);
+    const last = final.at(-1) as CheckRecord;
+    assert.ok(last.sources?.includes("request-metrics") && !last.sources.includes("live-tail"));
+    assert.ok(last.watermark !== undefined && at(last.watermark) >= bakeEnd, `promoted on metrics complete to ${last.watermark}; the bake ended at ${new Date(bakeEnd).toISOString()}`);
+    assert.ok(final.some((c) => c.watermark === undefined || at(c.watermark) < bakeEnd), "some checks saw the metrics short of the bake's end, and held");
+    wholly(w, "2");
+  });
+
+  it("without the stream, a stalled metric pipeline holds the step to its deadline and rolls back: never promoted on unseen traffic, never taken for an old build", async () => {
+    const w = world(HEALTHY, { emfStallSeconds: 600 });
+    const s = noSmoke();
+    const settings = releaseSettingsSchema.parse({ ...s, health: { ...s.health, evidenceDeadlineSeconds: 240 } });
+    const r = await releaseWithShiftline(w, "2", settings, { live: false });
+    assert.equal(r.report.outcome, "rolled-back", r.detail);
+    assert.match(r.report.message, /health not shown at 10% within 4m/);
+    assert.ok(!r.report.notes.some((n) => /published no request metrics/.test(n)), "a stalled pipeline is not an old build");
+    wholly(w, "1");
+  });
+
+  it("without the stream, still tells an old build that publishes nothing from a stalled pipeline, and says so", async () => {
+    const w = world({ ...HEALTHY, publishesMetrics: false });
+    const r = await releaseWithShiftline(w, "2", undefined, { live: false });
+    assert.ok(r.report.notes.some((n) => /published no request metrics though Lambda counted/.test(n)), r.report.notes.join("\n"));
+    assert.equal(r.report.outcome, "promoted", r.detail);
+    wholly(w, "2");
+  });
+
   it("ends the Live Tail session when SIGINT interrupts the release, and rolls back (exit 130)", async () => {
     const w = world(HEALTHY);
     const interrupt = new AbortController();

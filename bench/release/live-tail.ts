@@ -28,8 +28,8 @@ export interface LiveTailAssumptions {
   readonly unavailable?: "quota";
   /** A session ends with SessionTimeoutException after this long (three hours in AWS; shorter to test reopening). */
   readonly sessionSeconds?: number;
-  /** From the first alias write on, the open session sends nothing more (a stalled stream). */
-  readonly stallAfterFirstWrite?: boolean;
+  /** From this alias write on (0: the first), the open session sends nothing more (a stalled stream). */
+  readonly stallFromWrite?: number;
 }
 
 export const DEFAULT_LIVE_TAIL: LiveTailAssumptions = { medianDelayMs: 1_500, p99DelayMs: 5_000 };
@@ -120,7 +120,7 @@ export class SimLiveTail {
     const session = { next: first, started: false, closed: false };
     const ends = this.assumptions.sessionSeconds !== undefined ? first + this.assumptions.sessionSeconds : Infinity;
     this.sessions.opened += 1;
-    const stalled = () => this.assumptions.stallAfterFirstWrite === true && this.world.writes.length > 0;
+    const stalled = () => this.assumptions.stallFromWrite !== undefined && this.world.writes.length > this.assumptions.stallFromWrite;
     const next = async (): Promise<IteratorResult<StartLiveTailResponseStream>> => {
       if (!session.started) {
         session.started = true;

@@ -66,6 +66,8 @@ export interface WorldOptions {
   readonly standardDelaySeconds: number;
   /** From the first alias write on, EMF seconds become visible only this long after they end (a stalled pipeline). */
   readonly emfStallSeconds?: number;
+  /** Which alias write (0: the first) the stall starts at. Defaults to 0. */
+  readonly emfStallFromWrite?: number;
   /** Epoch ms the world starts at. */
   readonly startMs: number;
 }
@@ -214,7 +216,8 @@ export class World {
   /** Seconds after second `s` ends that its EMF metrics become visible. */
   emfDelayOf(s: number): number {
     const stall = this.options.emfStallSeconds;
-    if (stall !== undefined && this.writes.length > 0 && s * 1000 >= this.writes[0].atMs) return stall;
+    const from = this.writes[this.options.emfStallFromWrite ?? 0];
+    if (stall !== undefined && from !== undefined && s * 1000 >= from.atMs) return stall;
     return this.options.emfDelaySeconds * Math.exp(EMF_DELAY_SIGMA * standardNormalFrom(hashUniform(this.options.seed, s, 1), hashUniform(this.options.seed, s, 2)));
   }
 

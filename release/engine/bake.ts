@@ -253,6 +253,14 @@ async function bakeOnEvidence(run: BakeRun, step: Step, index: number, health: H
         run.note(`no evidence of health at ${run.percent}% by the step's deadline (${formatDuration(deadlineSeconds)}); advancing without it, as health.decision.promoteWithoutEvidence allows`);
         return;
       case "advance":
+        if (unseenBake && elapsedSeconds >= deadlineSeconds) {
+          // Healthy on what was seen, but the source stalled short of the bake's end: promoting would be on unseen traffic.
+          throw stop(
+            "rolled-back",
+            EXIT.rolledBack,
+            `health not shown at ${run.percent}% within ${formatDuration(deadlineSeconds)} (the step's evidence deadline): healthy on what was seen, but ${seenBy} had shown requests ${seenUntil !== undefined ? `up to ${clockTime(seenUntil)}` : "of no whole minute"}, not the end of the bake at ${clockTime(bakeEnd)}, so the last step's own traffic was not seen. Check the function's log delivery (CloudWatch Logs) and release again`,
+          );
+        }
         if (unseenBake) {
           // The stream's watermark moves with time while it flows: look again when it should have passed; metrics, every interval.
           if (s.until !== undefined) untilSeen = Math.min(h.checkIntervalSeconds * 1000, Math.max(1000, bakeEnd - s.until));

@@ -65,7 +65,7 @@ describe("release judged on the live stream (simulated AWS)", function () {
     const w = world(HEALTHY);
     const s = noSmoke();
     const settings = releaseSettingsSchema.parse({ ...s, health: { ...s.health, evidenceDeadlineSeconds: 240 } });
-    const r = await releaseWithShiftline(w, "2", settings, { live: { ...DEFAULT_LIVE_TAIL, stallAfterFirstWrite: true } });
+    const r = await releaseWithShiftline(w, "2", settings, { live: { ...DEFAULT_LIVE_TAIL, stallFromWrite: 0 } });
     assert.equal(r.report.outcome, "rolled-back", r.detail);
     assert.match(r.report.message, /health not shown at 10% within 4m/);
     wholly(w, "1");
@@ -127,12 +127,35 @@ describe("release judged on the live stream (simulated AWS)", function () {
     wholly(w, "1");
   });
 
+  it("without the stream, a metric pipeline that stalls once the target takes all traffic holds the last step, which is rolled back at its deadline, not promoted", async () => {
+    // Writes: 10%, 50%, then the final bake's hold at 100% (the third): from there the metrics stall.
+    const w = world(HEALTHY, { emfStallSeconds: 600, emfStallFromWrite: 2 });
+    const s = noSmoke();
+    const settings = releaseSettingsSchema.parse({ ...s, health: { ...s.health, evidenceDeadlineSeconds: 240 } });
+    const r = await releaseWithShiftline(w, "2", settings, { live: false });
+    assert.equal(r.report.outcome, "rolled-back", r.detail);
+    assert.match(r.report.message, /health not shown at 100% within 4m.*the request metrics \(against Lambda's invocations\) had shown requests .*not the end of the bake/);
+    assert.equal(w.writes.filter((x) => x.functionVersion === "2" && Object.keys(x.weights).length === 0).length, 0, "never promoted");
+    wholly(w, "1");
+  });
+
   it("without the stream, still tells an old build that publishes nothing from a stalled pipeline, and says so", async () => {
     const w = world({ ...HEALTHY, publishesMetrics: false });
     const r = await releaseWithShiftline(w, "2", undefined, { live: false });
     assert.ok(r.report.notes.some((n) => /published no request metrics though Lambda counted/.test(n)), r.report.notes.join("\n"));
     assert.equal(r.report.outcome, "promoted", r.detail);
     wholly(w, "2");
+  });
+
+  it("a stream that stalls once the target takes all traffic holds the last step, which is rolled back at its deadline, not promoted", async () => {
+    const w = world(HEALTHY);
+    const s = noSmoke();
+    const settings = releaseSettingsSchema.parse({ ...s, health: { ...s.health, evidenceDeadlineSeconds: 240 } });
+    // Like the metrics above, the stream stops once the alias's third write (the final hold at 100%) is made.
+    const r = await releaseWithShiftline(w, "2", settings, { live: { ...DEFAULT_LIVE_TAIL, stallFromWrite: 2 } });
+    assert.equal(r.report.outcome, "rolled-back", r.detail);
+    assert.match(r.report.message, /health not shown at 100% within 4m.*the live stream had shown requests up to .*not the end of the bake/);
+    wholly(w, "1");
   });
 
   it("ends the Live Tail session when SIGINT interrupts the release, and rolls back (exit 130)", async () => {

@@ -118,6 +118,15 @@ interface Seen {
   readonly sampled: boolean;
   /** The target was invoked (Lambda's reports on the stream) but wrote no request documents. */
   readonly silent: boolean;
+  /**
+   * On the stream: everything seen so far, past the watermark too. Harm may be judged on it:
+   * which requests have arrived does not depend on how they went (both versions' documents
+   * travel alike), so a partial window is still a fair sample of failures; health, advancing
+   * and promotion are judged only up to the watermark.
+   */
+  readonly allSeen?: Window;
+  /** Whether allSeen holds a sampled update. */
+  readonly allSeenSampled?: boolean;
 }
 
 /** Lambda reports of the target with no request document of it: the target does not publish them. */
@@ -141,18 +150,23 @@ async function seen(run: BakeRun, evidence: EvidenceGatherer, metrics: Window, w
   }
   const until = Math.max(windowStart, Math.min(now, live.watermark() ?? windowStart));
   const threshold = run.preRelease?.latencyThresholdMs;
-  const target = live.tally.figures(v.target, windowStart, until, threshold);
-  const baseline = live.tally.figures(v.previous, windowStart, until, threshold);
   const lambda = (f: Window["target"]) => ({ ...(f.invocations !== undefined ? { invocations: f.invocations } : {}), ...(f.unhandledErrors !== undefined ? { unhandledErrors: f.unhandledErrors } : {}) });
-  const window: Window = {
-    target: { ...target.figures, ...lambda(metrics.target) },
-    baseline: { ...baseline.figures, ...lambda(metrics.baseline) },
+  const windowTo = (end: number): Window => ({
+    target: { ...live.tally.figures(v.target, windowStart, end, threshold).figures, ...lambda(metrics.target) },
+    baseline: { ...live.tally.figures(v.previous, windowStart, end, threshold).figures, ...lambda(metrics.baseline) },
     targetPublishes: true,
     problems: metrics.problems,
-  };
+  });
+  const target = live.tally.figures(v.target, windowStart, until, threshold);
+  const baseline = live.tally.figures(v.previous, windowStart, until, threshold);
+  const allEnd = Math.floor(now / 1000) * 1000 + 1000;
   return {
+    allSeenSampled: live.tally.figures(v.target, windowStart, allEnd).sampled || live.tally.figures(v.previous, windowStart, allEnd).sampled,
     // The stage check's own answers leave the counts once the stream is complete past them.
-    window: discountWindow(window, v, syntheticAt(run.stageChecks, now, h, until)),
+    window: discountWindow(windowTo(until), v, syntheticAt(run.stageChecks, now, h, until)),
+    // Up to the next whole second: the seconds past the watermark as far as they have arrived. The stage check's answers
+    // are taken out as far as they are answered (each is in the stream or on its way: never counted twice).
+    allSeen: discountWindow(windowTo(allEnd), v, syntheticAt(run.stageChecks, now, h, until)),
     sources: ["live-tail", "lambda-metrics"],
     until,
     sampled: target.sampled || baseline.sampled,
@@ -214,7 +228,10 @@ async function bakeOnEvidence(run: BakeRun, step: Step, index: number, health: H
       { target: w.target, baseline: w.baseline, preRelease: run.preRelease?.previous, latencyThresholdMs: run.preRelease?.latencyThresholdMs, time: { elapsedSeconds, minBakeSeconds, deadlineSeconds } },
       h.decision,
     );
-    const judged = judgeStep(decision, verdict);
+    // Harm shows on whatever has arrived, past the watermark too; the rest of the decision waits for it.
+    const early = s.allSeen === undefined || decision.outcome === "harm" ? undefined : decide({ target: s.allSeen.target, baseline: s.allSeen.baseline, preRelease: run.preRelease?.previous, latencyThresholdMs: run.preRelease?.latencyThresholdMs, time: { elapsedSeconds, minBakeSeconds, deadlineSeconds } }, h.decision);
+    const used = early?.outcome === "harm" ? early : decision;
+    const judged = judgeStep(used, verdict);
     // The last step advances (promotes) only on its own traffic up to the end of its bake, seen.
     const unseenBake = step.percent === 100 && (seenUntil === undefined || seenUntil < bakeEnd);
     const seenBy = s.until !== undefined ? "the live stream" : "the request metrics (against Lambda's invocations)";
@@ -231,14 +248,14 @@ async function bakeOnEvidence(run: BakeRun, step: Step, index: number, health: H
       previousErrors: w.baseline.serverErrors ?? 0,
       throttles: sample.throttles,
       alarmsInAlarm: firing,
-      decision: decisionRecord(decision),
+      decision: decisionRecord(used),
       sources: [...s.sources, ...(run.req.alarmNames.length > 0 ? ["alarms"] : [])],
       ...(seenUntil !== undefined ? { watermark: new Date(seenUntil).toISOString() } : {}),
-      ...(s.sampled ? { sampled: true } : {}),
+      ...((used === decision ? s.sampled : s.allSeenSampled === true) ? { sampled: true } : {}),
     });
     const basis = s.until !== undefined ? `live to ${clockTime(s.until)}${s.sampled ? " (sampled)" : ""}` : "metrics";
     run.deps.progress.status(
-      `[step ${index + 1}/${run.steps.length}] ${run.percent}% · ${formatDuration(elapsedSeconds)} of ${formatDuration(minBakeSeconds)} min, deadline ${formatDuration(deadlineSeconds)} · ${decision.outcome} on ${basis} · target ${w.target.serverErrors ?? 0}/${w.target.requests} 5xx · previous ${w.baseline.serverErrors ?? 0}/${w.baseline.requests} · alarms ${firing.length === 0 ? "ok" : firing.join(",")}`,
+      `[step ${index + 1}/${run.steps.length}] ${run.percent}% · ${formatDuration(elapsedSeconds)} of ${formatDuration(minBakeSeconds)} min, deadline ${formatDuration(deadlineSeconds)} · ${used.outcome} on ${used === decision ? basis : "everything seen so far"} · target ${w.target.serverErrors ?? 0}/${w.target.requests} 5xx · previous ${w.baseline.serverErrors ?? 0}/${w.baseline.requests} · alarms ${firing.length === 0 ? "ok" : firing.join(",")}`,
     );
     switch (judged.action) {
       case "roll-back":
@@ -269,7 +286,7 @@ async function bakeOnEvidence(run: BakeRun, step: Step, index: number, health: H
           );
           break;
         }
-        run.deps.progress.line(`[step ${index + 1}/${run.steps.length}] ${run.percent}% healthy after ${formatDuration(elapsedSeconds)} on ${basis}: ${decision.reason}`);
+        run.deps.progress.line(`[step ${index + 1}/${run.steps.length}] ${run.percent}% healthy after ${formatDuration(elapsedSeconds)} on ${basis}: ${used.reason}`);
         return;
       case "hold":
         break;

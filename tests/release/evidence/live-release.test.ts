@@ -43,6 +43,18 @@ describe("release judged on the live stream (simulated AWS)", function () {
     wholly(w, "2");
   });
 
+  it("rolls back on harm as soon as it has arrived, past the watermark too: only health, advancing and promotion wait for it", async () => {
+    // A slow stream (about 20 s), a target failing 30%: the deciding check counted more of the target's requests than its watermark window held.
+    const w = world({ ...HEALTHY, unhandledRate: 0.3 });
+    const r = await releaseWithShiftline(w, "2", noSmoke(), { live: { medianDelayMs: 20_000, p99DelayMs: 30_000 } });
+    assert.equal(r.report.outcome, "rolled-back", r.detail);
+    const last = r.report.checks.at(-1) as CheckRecord;
+    const errors = last.decision?.checks.find((c) => c.signal === "server-errors");
+    assert.ok(errors !== undefined && errors.verdict === "harm", JSON.stringify(last.decision));
+    assert.ok(errors.target.requests > last.targetInvocations, `harm on ${errors.target.requests} target requests, the watermark window held ${last.targetInvocations}`);
+    wholly(w, "1");
+  });
+
   it("promotes a good version on the stream while the metric pipeline is stalled, never on metrics it has not seen", async () => {
     const w = world(HEALTHY, { emfStallSeconds: 600 });
     const r = await releaseWithShiftline(w, "2");

@@ -134,8 +134,8 @@ const NOT_PUBLISHING_AFTER_REPORTS = 5;
 
 /**
  * On the live stream: requests, 5xx and latency of both versions up to the stream's watermark
- * (never past it), with Lambda's Invocations and Errors from metrics beside them. On metrics
- * (no stream): the request metrics as CloudWatch has them now.
+ * (and, for harm only, everything arrived since), with Lambda's Invocations and Errors from
+ * metrics beside them. On metrics (no stream): the request metrics as CloudWatch has them now.
  */
 async function seen(run: BakeRun, evidence: EvidenceGatherer, metrics: Window, windowStart: number, now: number): Promise<Seen> {
   const h = run.req.settings.health;

@@ -151,26 +151,27 @@ async function seen(run: BakeRun, evidence: EvidenceGatherer, metrics: Window, w
   const until = Math.max(windowStart, Math.min(now, live.watermark() ?? windowStart));
   const threshold = run.preRelease?.latencyThresholdMs;
   const lambda = (f: Window["target"]) => ({ ...(f.invocations !== undefined ? { invocations: f.invocations } : {}), ...(f.unhandledErrors !== undefined ? { unhandledErrors: f.unhandledErrors } : {}) });
-  const windowTo = (end: number): Window => ({
-    target: { ...live.tally.figures(v.target, windowStart, end, threshold).figures, ...lambda(metrics.target) },
-    baseline: { ...live.tally.figures(v.previous, windowStart, end, threshold).figures, ...lambda(metrics.baseline) },
-    targetPublishes: true,
-    problems: metrics.problems,
-  });
-  const target = live.tally.figures(v.target, windowStart, until, threshold);
-  const baseline = live.tally.figures(v.previous, windowStart, until, threshold);
-  const allEnd = Math.floor(now / 1000) * 1000 + 1000;
+  // Each version's tally once per window end: up to the watermark, and up to the next whole second.
+  const upTo = (end: number) => {
+    const target = live.tally.figures(v.target, windowStart, end, threshold);
+    const baseline = live.tally.figures(v.previous, windowStart, end, threshold);
+    const window: Window = { target: { ...target.figures, ...lambda(metrics.target) }, baseline: { ...baseline.figures, ...lambda(metrics.baseline) }, targetPublishes: true, problems: metrics.problems };
+    return { window, target, sampled: target.sampled || baseline.sampled };
+  };
+  const complete = upTo(until);
+  const arrived = upTo(Math.floor(now / 1000) * 1000 + 1000);
+  const discount = syntheticAt(run.stageChecks, now, h, until);
   return {
-    allSeenSampled: live.tally.figures(v.target, windowStart, allEnd).sampled || live.tally.figures(v.previous, windowStart, allEnd).sampled,
+    allSeenSampled: arrived.sampled,
     // The stage check's own answers leave the counts once the stream is complete past them.
-    window: discountWindow(windowTo(until), v, syntheticAt(run.stageChecks, now, h, until)),
-    // Up to the next whole second: the seconds past the watermark as far as they have arrived. The stage check's answers
-    // are taken out as far as they are answered (each is in the stream or on its way: never counted twice).
-    allSeen: discountWindow(windowTo(allEnd), v, syntheticAt(run.stageChecks, now, h, until)),
+    window: discountWindow(complete.window, v, discount),
+    // The seconds past the watermark as far as they have arrived. The stage check's answers are taken out as far as
+    // the stream is complete (each later one is in the stream or on its way: never counted twice).
+    allSeen: discountWindow(arrived.window, v, discount),
     sources: ["live-tail", "lambda-metrics"],
     until,
-    sampled: target.sampled || baseline.sampled,
-    silent: target.figures.requests === 0 && target.reports >= NOT_PUBLISHING_AFTER_REPORTS,
+    sampled: complete.sampled,
+    silent: complete.target.figures.requests === 0 && complete.target.reports >= NOT_PUBLISHING_AFTER_REPORTS,
   };
 }
 

@@ -87,7 +87,7 @@ function startLiveEvidence(run: PreTrafficRun): void {
         ? "no CloudWatch Logs client"
         : undefined;
   if (why !== undefined || logGroupArn === undefined || deps.aws.logs === undefined) {
-    run.skipped.push(`live evidence: ${why ?? ""}; judged on metrics alone, each step after evidenceDelaySeconds`);
+    run.skipped.push(`live evidence: ${why ?? ""}; judged on the request metrics alone, the last step once they are measured complete to the end of its bake`);
     return;
   }
   run.live = new LiveTailSource(deps.aws.logs, deps.clock, { logGroupArn, alias: req.alias }, (line) => run.note(line));

@@ -96,7 +96,7 @@ function recentReasons(recent: PruneFacts["recent"], version: string, keptAnyway
 export async function gatherRecent(cloudwatch: CloudWatchPort, functionName: string, aliases: readonly string[], versions: readonly string[], minutes: number, until: Date): Promise<NonNullable<PruneFacts["recent"]>> {
   const pairs = aliases.flatMap((alias) => versions.map((version) => ({ alias, version })));
   const ranBy = new Map<string, string[]>();
-  // GetMetricData takes at most 500 queries a call.
+  // GetMetricData takes at most 500 queries a call (MetricDataQueries, https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html).
   for (let i = 0; i < pairs.length; i += 500) {
     const chunk = pairs.slice(i, i + 500);
     let read: Awaited<ReturnType<CloudWatchPort["sums"]>>;
